@@ -1,0 +1,42 @@
+// One build for every target: the extension host, the CLI, the benchmark, and the webview bundle.
+// Type checking is separate (`npm run typecheck`); esbuild only strips types.
+import { build } from 'esbuild';
+import { mkdir, copyFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const dist = path.join(root, 'dist');
+await mkdir(dist, { recursive: true });
+
+const nodeTarget = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: true,
+  // onnxruntime-node is a native module: it stays in node_modules and is loaded lazily at run time.
+  external: ['vscode', 'onnxruntime-node', 'playwright-core'],
+  logLevel: 'warning',
+};
+
+await Promise.all([
+  build({ ...nodeTarget, entryPoints: [path.join(root, 'src/extension.ts')], outfile: path.join(dist, 'extension.js') }),
+  build({
+    ...nodeTarget,
+    entryPoints: [path.join(root, 'src/cli.ts')],
+    outfile: path.join(dist, 'cli.js'),
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+  build({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    sourcemap: false,
+    entryPoints: [path.join(root, 'webview/main.ts')],
+    outfile: path.join(dist, 'webview.js'),
+    logLevel: 'warning',
+  }),
+]);
+await copyFile(path.join(root, 'webview/styles.css'), path.join(dist, 'webview.css'));

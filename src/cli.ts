@@ -1,0 +1,108 @@
+/**
+ * `attention-lens analyze FILE [--model ID] [--mask full|causal] (--json | --html OUT.html)`
+ * The same pipeline as the extension, without VS Code.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ModelRegistry, DEFAULT_MODEL_ID } from './model/modelRegistry';
+import { analyzeText } from './pipeline/analyze';
+import { analysisToJson, buildStandaloneHtml } from './export/standalonePage';
+import type { MaskKind } from './protocol/messages';
+
+const USAGE = `Usage: attention-lens analyze FILE [--model ID] [--mask full|causal] (--json | --html OUT.html)
+       attention-lens models
+
+  --model ID     a folder name under models/ (default: ${DEFAULT_MODEL_ID})
+  --mask KIND    run under another mask than the model was trained with (a what-if)
+  --json         print tokens (UTF-16 offsets) and every attention weight as JSON
+  --html OUT     write a standalone page (works offline from file://)`;
+
+class UsageError extends Error {}
+
+interface CliArgs {
+  command: string;
+  file?: string;
+  model: string;
+  mask?: MaskKind;
+  json: boolean;
+  html?: string;
+  modelsDir?: string;
+}
+
+function parseArgs(argv: string[]): CliArgs {
+  const args: CliArgs = { command: argv[0] ?? '', model: DEFAULT_MODEL_ID, json: false };
+  const rest = argv.slice(1);
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    const value = (): string => {
+      const v = rest[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--model') args.model = value();
+    else if (a === '--mask') {
+      const m = value();
+      if (m !== 'full' && m !== 'causal') throw new UsageError(`--mask must be "full" or "causal" (got "${m}")`);
+      args.mask = m;
+    } else if (a === '--json') args.json = true;
+    else if (a === '--html') args.html = value();
+    else if (a === '--models-dir') args.modelsDir = value();
+    else if (a === '--help' || a === '-h') throw new UsageError('');
+    else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
+    else if (args.file === undefined) args.file = a;
+    else throw new UsageError(`unexpected argument ${a}`);
+  }
+  return args;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+    if (args.command !== 'analyze' && args.command !== 'models') throw new UsageError(args.command ? `unknown command "${args.command}"` : '');
+    if (args.command === 'analyze' && !args.file) throw new UsageError('analyze needs a FILE');
+    if (args.command === 'analyze' && !args.json && !args.html) throw new UsageError('choose --json or --html OUT.html');
+  } catch (e) {
+    if (e instanceof UsageError) {
+      if (e.message) process.stderr.write(`attention-lens: ${e.message}\n`);
+      process.stderr.write(USAGE + '\n');
+      return 2;
+    }
+    throw e;
+  }
+  const root = path.resolve(__dirname, '..');
+  const registry = new ModelRegistry([args.modelsDir ? path.resolve(args.modelsDir) : path.join(root, 'models')]);
+  if (args.command === 'models') {
+    const { models, problems } = await registry.list();
+    for (const m of models) process.stdout.write(`${m.id}\t${m.kind}\t${m.layers}×${m.heads}\t${m.displayName}\n`);
+    for (const p of problems) process.stderr.write(`broken model ${p.folder}: ${p.error.message}\n`);
+    return problems.length ? 1 : 0;
+  }
+  const file = path.resolve(args.file as string);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    process.stderr.write(`attention-lens: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? e})\n`);
+    return 1;
+  }
+  const result = await analyzeText(registry, text, { modelId: args.model, mask: args.mask });
+  if (args.json) process.stdout.write(JSON.stringify(analysisToJson(result)) + '\n');
+  if (args.html) {
+    const out = path.resolve(args.html);
+    const html = await buildStandaloneHtml([result], { distDir: __dirname, sourceLabel: path.basename(file) });
+    await writeFile(out, html);
+    process.stderr.write(`Wrote ${out} (${result.n} tokens, model ${result.model.id}, ${result.mask} mask). Open it in a browser.\n`);
+  }
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`attention-lens: ${(e as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}

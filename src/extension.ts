@@ -1,0 +1,216 @@
+/**
+ * Activation: registers commands, the panel serializer and listeners. Nothing heavy happens here: models,
+ * tokenizers and onnxruntime-node are loaded on first use.
+ */
+import * as vscode from 'vscode';
+import path from 'node:path';
+import { ModelRegistry } from './model/modelRegistry';
+import { releaseSessions } from './model/modelRunner';
+import { AttentionPanel, PANEL_VIEW_TYPE, type PanelDeps, type TextSource } from './panel/panelController';
+import type { PanelState } from './protocol/messages';
+import { readSettings, type Settings } from './settings';
+
+const FOLLOW_SELECTION_DELAY_MS = 350;
+
+class Extension implements vscode.Disposable {
+  private readonly panels = new Set<AttentionPanel>();
+  private activePanel: AttentionPanel | undefined;
+  private registry: ModelRegistry;
+  private settings: Settings;
+  private readonly log: vscode.LogOutputChannel;
+  private followTimer: NodeJS.Timeout | undefined;
+  private warnedUntrusted = false;
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel('Attention Lens', { log: true });
+    this.settings = readSettings();
+    this.registry = this.makeRegistry();
+  }
+
+  private makeRegistry(): ModelRegistry {
+    const roots: string[] = [];
+    const extra = this.settings.modelsPath;
+    if (extra) {
+      const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+      roots.push(path.resolve(base, extra));
+    }
+    roots.push(path.join(this.context.extensionPath, 'models'));
+    if (this.settings.ignoredUntrustedModelsPath && !this.warnedUntrusted) {
+      this.warnedUntrusted = true;
+      const msg = vscode.l10n.t(
+        'Attention Lens ignores the models path "{0}" from the workspace settings because this workspace is not trusted. Only the bundled models are used.',
+        this.settings.ignoredUntrustedModelsPath,
+      );
+      this.log.warn(msg);
+      void vscode.window.showWarningMessage(msg);
+    }
+    return new ModelRegistry(roots);
+  }
+
+  private deps(): PanelDeps {
+    return {
+      extensionUri: this.context.extensionUri,
+      registry: this.registry,
+      log: this.log,
+      settings: () => this.settings,
+      onDispose: (p) => {
+        this.panels.delete(p);
+        if (this.activePanel === p) this.activePanel = [...this.panels].pop();
+        void this.updateContext();
+      },
+      onFocus: (p) => (this.activePanel = p),
+    };
+  }
+
+  private adopt(panel: AttentionPanel): AttentionPanel {
+    this.panels.add(panel);
+    this.activePanel = panel;
+    void this.updateContext();
+    return panel;
+  }
+
+  private updateContext(): Thenable<unknown> {
+    return vscode.commands.executeCommand('setContext', 'attentionLens.panelOpen', this.panels.size > 0);
+  }
+
+  register(): void {
+    const c = this.context;
+    const cmd = (id: string, fn: () => unknown): void => {
+      c.subscriptions.push(
+        vscode.commands.registerCommand(id, async () => {
+          try {
+            await fn();
+          } catch (e) {
+            this.log.error(e as Error);
+            void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: {0}', (e as Error).message));
+          }
+        }),
+      );
+    };
+    cmd('attentionLens.showSelection', () => this.showSelection({ newPanel: false }));
+    cmd('attentionLens.showSelectionInNewPanel', () => this.showSelection({ newPanel: true }));
+    cmd('attentionLens.compare', () => this.showSelection({ newPanel: false, compare: true }));
+    cmd('attentionLens.chooseModel', () => this.chooseModel());
+    cmd('attentionLens.exportData', () => this.requirePanel().exportData());
+    cmd('attentionLens.exportHtml', () => this.requirePanel().exportHtml());
+    cmd('attentionLens.clearOverlay', () => this.activePanel?.clearOverlay());
+    c.subscriptions.push(
+      vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
+          this.adopt(new AttentionPanel(panel, this.deps(), (state ?? undefined) as PanelState | undefined));
+        },
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('attentionLens')) return;
+        this.settings = readSettings();
+        if (e.affectsConfiguration('attentionLens.modelsPath')) this.rebuildRegistry();
+        for (const p of this.panels) p.settingsChanged();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.settings = readSettings();
+        this.rebuildRegistry();
+      }),
+      vscode.window.onDidChangeTextEditorSelection((e) => this.onSelectionChanged(e)),
+      this,
+    );
+  }
+
+  private rebuildRegistry(): void {
+    this.registry = this.makeRegistry();
+    // Open panels keep their registry until their next analysis; new panels use the new one.
+  }
+
+  private requirePanel(): AttentionPanel {
+    if (!this.activePanel) throw new Error(vscode.l10n.t('No Attention Lens panel is open.'));
+    return this.activePanel;
+  }
+
+  private sourceFromEditor(editor: vscode.TextEditor): TextSource | undefined {
+    const sel = editor.selection;
+    if (sel.isEmpty) return undefined;
+    const doc = editor.document;
+    return {
+      uri: doc.uri.toString(),
+      version: doc.version,
+      text: doc.getText(sel),
+      startOffset: doc.offsetAt(sel.start),
+      label: path.basename(doc.uri.path) || doc.uri.toString(),
+    };
+  }
+
+  private async showSelection(o: { newPanel: boolean; compare?: boolean }): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: open a file and select some text first.'));
+      return;
+    }
+    const source = this.sourceFromEditor(editor);
+    if (!source) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: select some text first.'));
+      return;
+    }
+    let panel = o.newPanel ? undefined : this.activePanel;
+    if (!panel || panel.isDisposed) {
+      panel = this.adopt(AttentionPanel.create(this.deps(), vscode.ViewColumn.Beside));
+    } else {
+      panel.reveal();
+    }
+    if (o.compare) {
+      const { models } = await this.registry.list();
+      const left = models.find((m) => m.kind === 'encoder') ?? models[0];
+      const right = models.find((m) => m.kind === 'causal') ?? models[1] ?? models[0];
+      if (!left || !right) throw new Error(vscode.l10n.t('Compare mode needs two models; none were found.'));
+      await panel.analyzeSource(source, {
+        left: { modelId: left.id, mask: 'default' },
+        right: { modelId: right.id, mask: 'default' },
+      });
+    } else {
+      await panel.analyzeSource(source, 'single');
+    }
+  }
+
+  private async chooseModel(): Promise<void> {
+    const { models, problems } = await this.registry.list();
+    const items: (vscode.QuickPickItem & { id?: string })[] = models.map((m) => ({
+      label: m.displayName,
+      description: `${m.id} · ${m.kind} · ${m.layers}×${m.heads}`,
+      id: m.id,
+    }));
+    for (const p of problems) items.push({ label: `$(error) ${path.basename(p.folder)}`, detail: p.error.message });
+    const picked = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Model for new analyses') });
+    if (!picked?.id) return;
+    await vscode.workspace.getConfiguration('attentionLens').update('defaultModel', picked.id, vscode.ConfigurationTarget.Global);
+  }
+
+  /** Follows new selections in the analysed document while a panel is open (debounced, latest wins). */
+  private onSelectionChanged(e: vscode.TextEditorSelectionChangeEvent): void {
+    if (!this.settings.followSelection) return;
+    const panel = this.activePanel;
+    const current = panel?.sourceOf(0);
+    if (!panel || !current || e.textEditor.document.uri.toString() !== current.uri) return;
+    if (e.selections[0]?.isEmpty) return; // a cursor move is a focus change, handled by the overlay
+    clearTimeout(this.followTimer);
+    this.followTimer = setTimeout(() => {
+      const source = this.sourceFromEditor(e.textEditor);
+      const now = panel.sourceOf(0);
+      if (!source || panel.isDisposed) return;
+      if (now && now.text === source.text && now.startOffset === source.startOffset && now.version === source.version) return;
+      void panel.analyzeSource(source);
+    }, FOLLOW_SELECTION_DELAY_MS);
+  }
+
+  dispose(): void {
+    clearTimeout(this.followTimer);
+    for (const p of [...this.panels]) p.dispose();
+    void releaseSessions();
+    this.log.dispose();
+  }
+}
+
+export function activate(context: vscode.ExtensionContext): void {
+  new Extension(context).register();
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

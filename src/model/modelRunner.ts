@@ -1,0 +1,156 @@
+/**
+ * Runs a model with onnxruntime-node. The native module is imported on first use only, so activating the
+ * extension never loads it. One session per model file, cached; concurrent first uses share one load.
+ */
+import { stat } from 'node:fs/promises';
+import type * as Ort from 'onnxruntime-node';
+import type { ModelManifest } from './modelManifest';
+
+export const REQUIRED_INPUTS = ['input_ids', 'attention_bias'] as const;
+export const REQUIRED_OUTPUTS = ['attentions', 'queries', 'keys', 'values', 'logits'] as const;
+/** What the panel needs; logits are computed only when asked for (they are n × vocab floats). */
+export const ATTENTION_OUTPUTS = ['attentions', 'queries', 'keys', 'values'] as const;
+
+export class ModelLoadError extends Error {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+    this.name = 'ModelLoadError';
+  }
+}
+
+export interface ModelOutputs {
+  /** [layers, heads, n, n] */
+  attentions: Float32Array;
+  /** [layers, heads, n, headDim] each */
+  queries: Float32Array;
+  keys: Float32Array;
+  values: Float32Array;
+  /** [1, n, vocab], only when requested */
+  logits?: Float32Array;
+  inferenceMs: number;
+}
+
+let ortPromise: Promise<typeof Ort> | undefined;
+
+/** Loads onnxruntime-node once; a missing native binary becomes a clear error. */
+export function loadOrt(): Promise<typeof Ort> {
+  ortPromise ??= import('onnxruntime-node').catch((e: unknown) => {
+    ortPromise = undefined;
+    throw new Error(
+      `onnxruntime-node could not be loaded (${(e as Error).message}). Reinstall the extension for this platform.`,
+    );
+  });
+  return ortPromise;
+}
+
+const sessions = new Map<string, Promise<Ort.InferenceSession>>();
+
+export function isOrtLoaded(): boolean {
+  return ortPromise !== undefined;
+}
+
+async function createSession(manifest: ModelManifest): Promise<Ort.InferenceSession> {
+  const file = manifest.modelPath;
+  try {
+    await stat(file);
+  } catch {
+    throw new ModelLoadError(file, `the model file is missing (named by "files.model" in ${manifest.folder}/model.json)`);
+  }
+  const ort = await loadOrt();
+  let session: Ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(file, {
+      intraOpNumThreads: 2,
+      graphOptimizationLevel: 'all',
+    });
+  } catch (e) {
+    throw new ModelLoadError(file, `is not a loadable ONNX model (${(e as Error).message.split('\n')[0]})`);
+  }
+  const missingIn = REQUIRED_INPUTS.filter((n) => !session.inputNames.includes(n));
+  const extraIn = session.inputNames.filter((n) => !(REQUIRED_INPUTS as readonly string[]).includes(n));
+  const missingOut = REQUIRED_OUTPUTS.filter((n) => !session.outputNames.includes(n));
+  const problems: string[] = [];
+  if (missingIn.length) problems.push(`missing input(s) ${missingIn.join(', ')}`);
+  if (extraIn.length) problems.push(`unexpected input(s) ${extraIn.join(', ')} (the contract feeds only input_ids and attention_bias)`);
+  if (missingOut.length) problems.push(`missing output(s) ${missingOut.join(', ')}`);
+  if (problems.length) {
+    await session.release().catch(() => undefined);
+    throw new ModelLoadError(file, `${problems.join('; ')}. See models/README.md for the contract.`);
+  }
+  return session;
+}
+
+export function getSession(manifest: ModelManifest): Promise<Ort.InferenceSession> {
+  const key = manifest.modelPath;
+  let p = sessions.get(key);
+  if (!p) {
+    p = createSession(manifest);
+    sessions.set(key, p);
+    // A failed load is not cached: the person may fix the file and try again.
+    p.catch(() => sessions.delete(key));
+  }
+  return p;
+}
+
+export async function releaseSessions(): Promise<void> {
+  const all = [...sessions.values()];
+  sessions.clear();
+  await Promise.all(all.map((p) => p.then((s) => s.release()).catch(() => undefined)));
+}
+
+function expectShape(file: string, name: string, dims: readonly number[], expected: number[]): void {
+  if (dims.length !== expected.length || dims.some((d, i) => d !== expected[i])) {
+    throw new ModelLoadError(file, `output "${name}" has shape [${dims.join(', ')}], expected [${expected.join(', ')}] from model.json`);
+  }
+}
+
+/** Runs the model on `ids` under `bias` (n×n) and checks every output's shape against model.json. */
+export async function runModel(
+  manifest: ModelManifest,
+  ids: ArrayLike<number>,
+  bias: Float32Array,
+  options: { logits?: boolean } = {},
+): Promise<ModelOutputs> {
+  const n = ids.length;
+  if (bias.length !== n * n) throw new Error(`attention bias has ${bias.length} entries, expected ${n * n}`);
+  const session = await getSession(manifest);
+  const ort = await loadOrt();
+  const idData = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) idData[i] = BigInt(ids[i]);
+  const feeds = {
+    input_ids: new ort.Tensor('int64', idData, [1, n]),
+    attention_bias: new ort.Tensor('float32', bias, [n, n]),
+  };
+  const fetches: string[] = [...ATTENTION_OUTPUTS];
+  if (options.logits) fetches.push('logits');
+  const t0 = performance.now();
+  let out: Ort.InferenceSession.OnnxValueMapType;
+  try {
+    out = await session.run(feeds, fetches);
+  } catch (e) {
+    throw new ModelLoadError(manifest.modelPath, `inference failed at ${n} tokens (${(e as Error).message.split('\n')[0]})`);
+  }
+  const inferenceMs = performance.now() - t0;
+  const { layers, heads, headDim } = manifest;
+  const file = manifest.modelPath;
+  expectShape(file, 'attentions', out.attentions.dims, [layers, heads, n, n]);
+  for (const name of ['queries', 'keys', 'values'] as const) expectShape(file, name, out[name].dims, [layers, heads, n, headDim]);
+  const result: ModelOutputs = {
+    attentions: out.attentions.data as Float32Array,
+    queries: out.queries.data as Float32Array,
+    keys: out.keys.data as Float32Array,
+    values: out.values.data as Float32Array,
+    inferenceMs,
+  };
+  if (options.logits) {
+    const dims = out.logits.dims;
+    if (dims.length !== 3 || dims[0] !== 1 || dims[1] !== n || (manifest.vocabSize !== undefined && dims[2] !== manifest.vocabSize)) {
+      throw new ModelLoadError(file, `output "logits" has shape [${dims.join(', ')}], expected [1, ${n}, ${manifest.vocabSize ?? 'vocab'}]`);
+    }
+    result.logits = out.logits.data as Float32Array;
+  }
+  return result;
+}

@@ -1,0 +1,188 @@
+/**
+ * Streams analyses to a webview over the typed protocol. No VS Code API here, so the same logic serves the
+ * panel, the standalone-page recorder and the browser tests.
+ *
+ * Ownership: the streamer owns generations (one counter for all slots, only growing) and, per slot, the result
+ * being shown and the set of heads already sent. A new `begin()` on a slot makes every older generation of that
+ * slot stale: its remaining heads are never sent, and late replies to its requests are dropped.
+ */
+import {
+  quantizeWeights,
+  type HostToWebview,
+  type Slot,
+  type WebviewToHost,
+} from '../protocol/messages';
+import { headVectors, headWeights, type AnalysisResult } from '../pipeline/analyze';
+
+export type PostFn = (message: HostToWebview) => unknown;
+
+export interface ShowOptions {
+  documentOffset: number;
+  sourceLabel: string;
+  sourceUri?: string;
+  window?: { index: number; count: number };
+  /** The head the person is looking at: sent first. */
+  firstHead?: { layer: number; head: number };
+}
+
+interface SlotStream {
+  generation: number;
+  result: AnalysisResult | undefined;
+  sent: Set<number>;
+  /** Heads still to send, in order; requested heads jump to the front. */
+  queue: number[];
+  pumping: boolean;
+}
+
+/** Yields to the event loop so a long stream never blocks the extension host. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class AnalysisStreamer {
+  private generationCounter = 0;
+  private readonly slots = new Map<Slot, SlotStream>();
+  /** Counts posted head messages (tests and the benchmark read it to prove nothing is sent twice). */
+  headsPosted = 0;
+
+  constructor(private readonly post: PostFn) {}
+
+  /** Starts a new generation for `slot`; everything older on that slot becomes stale. */
+  begin(slot: Slot): number {
+    const generation = ++this.generationCounter;
+    this.slots.set(slot, { generation, result: undefined, sent: new Set(), queue: [], pumping: false });
+    return generation;
+  }
+
+  isCurrent(slot: Slot, generation: number): boolean {
+    return this.slots.get(slot)?.generation === generation;
+  }
+
+  currentGeneration(slot: Slot): number | undefined {
+    return this.slots.get(slot)?.generation;
+  }
+
+  currentResult(slot: Slot): AnalysisResult | undefined {
+    return this.slots.get(slot)?.result;
+  }
+
+  /** Forgets a slot (e.g. leaving compare mode). */
+  clear(slot: Slot): void {
+    this.slots.delete(slot);
+  }
+
+  progress(slot: Slot, generation: number, message: string): void {
+    if (this.isCurrent(slot, generation)) this.post({ type: 'progress', generation, slot, message });
+  }
+
+  fail(slot: Slot, generation: number, error: Error, detail?: string): void {
+    if (!this.isCurrent(slot, generation)) return;
+    this.post({ type: 'analysisError', generation, slot, message: error.message, detail: detail ?? error.stack });
+  }
+
+  /**
+   * Shows `result` as generation `generation` of `slot`: posts the tokens, then the visible head, then the
+   * other heads one at a time with a yield between them. Resolves when all heads are sent or the generation
+   * went stale.
+   */
+  async show(slot: Slot, generation: number, result: AnalysisResult, options: ShowOptions): Promise<void> {
+    const stream = this.slots.get(slot);
+    if (!stream || stream.generation !== generation) return;
+    stream.result = result;
+    const { layers, heads } = result.model;
+    const first = options.firstHead ?? { layer: 0, head: 0 };
+    const firstIndex = Math.min(first.layer, layers - 1) * heads + Math.min(first.head, heads - 1);
+    stream.queue = [firstIndex];
+    for (let i = 0; i < layers * heads; i++) if (i !== firstIndex) stream.queue.push(i);
+    this.post({
+      type: 'analysisStart',
+      generation,
+      slot,
+      model: result.model,
+      mask: result.mask,
+      whatIf: result.whatIf,
+      text: result.text,
+      documentOffset: options.documentOffset,
+      sourceLabel: options.sourceLabel,
+      sourceUri: options.sourceUri,
+      tokens: result.tokens,
+      window: options.window ?? { index: 0, count: 1 },
+      inferenceMs: result.inferenceMs,
+    });
+    await this.pump(slot, stream);
+  }
+
+  private async pump(slot: Slot, stream: SlotStream): Promise<void> {
+    if (stream.pumping) return;
+    stream.pumping = true;
+    try {
+      let first = true;
+      while (stream.queue.length > 0) {
+        if (!first) await yieldToEventLoop();
+        first = false;
+        if (this.slots.get(slot) !== stream) return; // stale: a newer generation replaced this one
+        const index = stream.queue.shift() as number;
+        this.sendHead(slot, stream, index);
+      }
+      if (this.slots.get(slot) === stream && stream.result) {
+        this.post({ type: 'analysisComplete', generation: stream.generation, slot });
+      }
+    } finally {
+      stream.pumping = false;
+    }
+  }
+
+  private sendHead(slot: Slot, stream: SlotStream, index: number): void {
+    const result = stream.result;
+    if (!result || stream.sent.has(index)) return;
+    stream.sent.add(index);
+    const heads = result.model.heads;
+    const layer = Math.floor(index / heads);
+    const head = index % heads;
+    const bytes = quantizeWeights(headWeights(result, layer, head));
+    this.headsPosted++;
+    this.post({ type: 'headData', generation: stream.generation, slot, layer, head, data: bytes.buffer as ArrayBuffer });
+  }
+
+  /** Handles the webview's requests that concern streaming. Returns true if the message was handled. */
+  handle(message: WebviewToHost): boolean {
+    switch (message.type) {
+      case 'requestHeads': {
+        const stream = this.slots.get(message.slot);
+        if (!stream || stream.generation !== message.generation || !stream.result) return true;
+        const heads = stream.result.model.heads;
+        for (const ref of message.heads) {
+          if (ref.layer < 0 || ref.head < 0 || ref.head >= heads || ref.layer >= stream.result.model.layers) continue;
+          // Sent at once, out of turn: the person is waiting for exactly this head.
+          this.sendHead(message.slot, stream, ref.layer * heads + ref.head);
+        }
+        return true;
+      }
+      case 'requestVectors': {
+        const stream = this.slots.get(message.slot);
+        const r = stream?.result;
+        if (!stream || !r || stream.generation !== message.generation) return true;
+        if (message.layer < 0 || message.layer >= r.model.layers || message.head < 0 || message.head >= r.model.heads) return true;
+        this.post(vectorsMessage(r, stream.generation, message.slot, message.layer, message.head));
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+}
+
+/** The exact float32 numbers of one head, copied into their own buffers (they cross the boundary). */
+export function vectorsMessage(r: AnalysisResult, generation: number, slot: Slot, layer: number, head: number): HostToWebview {
+  const copy = (a: Float32Array): ArrayBuffer => a.slice().buffer as ArrayBuffer;
+  return {
+    type: 'headVectors',
+    generation,
+    slot,
+    layer,
+    head,
+    queries: copy(headVectors(r, 'queries', layer, head)),
+    keys: copy(headVectors(r, 'keys', layer, head)),
+    values: copy(headVectors(r, 'values', layer, head)),
+    attention: copy(headWeights(r, layer, head)),
+    bias: copy(r.bias),
+  };
+}

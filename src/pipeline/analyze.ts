@@ -1,0 +1,110 @@
+/**
+ * The one data path shared by the extension, the CLI and the tests:
+ * text → tokens with offsets → attention bias → model → AnalysisResult.
+ */
+import type { MaskKind, ModelInfo, TokenInfo } from '../protocol/messages';
+import { buildAttentionBias, resolveMask } from '../attention/mask';
+import { toModelInfo, type ModelManifest } from '../model/modelManifest';
+import { runModel } from '../model/modelRunner';
+import type { ModelRegistry } from '../model/modelRegistry';
+import type { Token } from '../tokenizer/byteLevelBpe';
+
+export interface AnalysisResult {
+  model: ModelInfo;
+  manifest: ModelManifest;
+  mask: MaskKind;
+  whatIf: boolean;
+  text: string;
+  tokens: TokenInfo[];
+  ids: number[];
+  n: number;
+  /** n×n additive bias, row = query */
+  bias: Float32Array;
+  /** [layers, heads, n, n] */
+  attentions: Float32Array;
+  /** [layers, heads, n, headDim] */
+  queries: Float32Array;
+  keys: Float32Array;
+  values: Float32Array;
+  inferenceMs: number;
+}
+
+/** A problem with the input text itself (not with the model): shown to the person as is. */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+export interface AnalyzeOptions {
+  modelId: string;
+  mask?: MaskKind | 'default';
+}
+
+export function toTokenInfo(text: string, tokens: readonly Token[]): TokenInfo[] {
+  return tokens.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end }));
+}
+
+/** Tokenizes `text` with the model's tokenizer; refuses empty input and input longer than the model reads. */
+export async function tokenizeFor(registry: ModelRegistry, manifest: ModelManifest, text: string): Promise<Token[]> {
+  if (text.length === 0) throw new InputError('The selection is empty: select some text first.');
+  const tokenizer = await registry.tokenizer(manifest);
+  return tokenizer.encode(text);
+}
+
+/** Runs already-tokenized text through a model. */
+export async function analyzeTokens(
+  manifest: ModelManifest,
+  text: string,
+  tokens: readonly Token[],
+  requestedMask: MaskKind | 'default' | undefined,
+): Promise<AnalysisResult> {
+  const n = tokens.length;
+  if (n === 0) throw new InputError('The selection has no tokens to analyse.');
+  if (n > manifest.maxPositions) {
+    throw new InputError(
+      `The selection is ${n} tokens long; model "${manifest.id}" reads at most ${manifest.maxPositions} tokens at a time.`,
+    );
+  }
+  const { mask, whatIf } = resolveMask(manifest.kind, requestedMask);
+  const bias = buildAttentionBias(n, mask);
+  const ids = tokens.map((t) => t.id);
+  const out = await runModel(manifest, ids, bias);
+  return {
+    model: toModelInfo(manifest),
+    manifest,
+    mask,
+    whatIf,
+    text,
+    tokens: toTokenInfo(text, tokens),
+    ids,
+    n,
+    bias,
+    attentions: out.attentions,
+    queries: out.queries,
+    keys: out.keys,
+    values: out.values,
+    inferenceMs: out.inferenceMs,
+  };
+}
+
+export async function analyzeText(registry: ModelRegistry, text: string, options: AnalyzeOptions): Promise<AnalysisResult> {
+  const manifest = await registry.get(options.modelId);
+  const tokens = await tokenizeFor(registry, manifest, text);
+  return analyzeTokens(manifest, text, tokens, options.mask);
+}
+
+/** The n×n weights of one head, as a view into the result (no copy). */
+export function headWeights(r: AnalysisResult, layer: number, head: number): Float32Array {
+  const size = r.n * r.n;
+  const offset = (layer * r.model.heads + head) * size;
+  return r.attentions.subarray(offset, offset + size);
+}
+
+/** The n×headDim vectors of one head, as a view into q, k or v (no copy). */
+export function headVectors(r: AnalysisResult, which: 'queries' | 'keys' | 'values', layer: number, head: number): Float32Array {
+  const size = r.n * r.model.headDim;
+  const offset = (layer * r.model.heads + head) * size;
+  return r[which].subarray(offset, offset + size);
+}

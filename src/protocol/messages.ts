@@ -1,0 +1,298 @@
+/**
+ * The one message protocol between the extension host (or the CLI's standalone page) and the webview.
+ *
+ * Both sides import this file; nothing else crosses the boundary. Rules that keep it simple:
+ * - Every message has a `type` discriminant; unions are split by direction.
+ * - Every message about an analysis carries its `generation`. Generations only grow. The webview drops any
+ *   message whose generation is not the one it currently shows, so a stale result can never be painted.
+ * - Attention crosses as binary (`ArrayBuffer`), quantised to uint8, one head per message. The host sends the
+ *   visible head first, then the rest in the background; the webview may ask for a head out of turn. The host
+ *   keeps a per-generation record of what it has sent, so nothing is sent twice.
+ * - Exact float32 vectors (q, k, v and the float attention of one head) are sent only on request, for the
+ *   computation view.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** How the additive attention bias was built. `full` = every key visible; `causal` = keys after the query masked. */
+export type MaskKind = 'full' | 'causal';
+export type ModelKind = 'encoder' | 'causal';
+
+/** A model as the webview sees it (a subset of model.json). */
+export interface ModelInfo {
+  id: string;
+  displayName: string;
+  kind: ModelKind;
+  layers: number;
+  heads: number;
+  headDim: number;
+  maxPositions: number;
+}
+
+/** One token: its text as the document shows it, and its UTF-16 range in the analysed text (end exclusive). */
+export interface TokenInfo {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** Which slot of the panel an analysis fills: 0 in the single view; 0 (left) and 1 (right) in compare mode. */
+export type Slot = 0 | 1;
+
+export interface HeadRef {
+  layer: number;
+  head: number;
+}
+
+/**
+ * Quantisation of one head's n×n weights into uint8: weight ≈ byte / 255. Worst absolute error 1/510 ≈ 0.00196.
+ * Masked cells are stored as 0 and recognised by the mask, never by their value.
+ */
+export const ATTENTION_QUANT_LEVELS = 255;
+
+// ───────────────────────────── host → webview ─────────────────────────────
+
+/** First message after the webview says `ready`: what it needs before any analysis. */
+export interface InitMessage {
+  type: 'init';
+  protocolVersion: number;
+  models: ModelInfo[];
+  /** Where the webview is running: inside VS Code, or as an exported standalone page. */
+  host: 'vscode' | 'standalone';
+  /** UI strings already localised by the host (`@vscode/l10n`), keyed by message id. */
+  strings: Record<string, string>;
+}
+
+/** A new analysis begins: the webview forgets the previous generation of the same slot. */
+export interface AnalysisStartMessage {
+  type: 'analysisStart';
+  generation: number;
+  slot: Slot;
+  model: ModelInfo;
+  /** The mask applied. `whatIf` is true when it differs from the mask the model was trained with. */
+  mask: MaskKind;
+  whatIf: boolean;
+  /** The analysed text (the selection, or the current window of it). */
+  text: string;
+  /** Offset of `text` in the source document (UTF-16), so focus events map back to the editor. */
+  documentOffset: number;
+  /** Label of the source, e.g. the file name. */
+  sourceLabel: string;
+  /** URI of the source document (empty for the standalone page); the webview keeps it in PanelState.source. */
+  sourceUri?: string;
+  tokens: TokenInfo[];
+  /** Windowing of long selections: which window this is, of how many. */
+  window: { index: number; count: number };
+  /** Time the model took, in ms (for the status line). */
+  inferenceMs: number;
+}
+
+/** One head's attention: `n*n` uint8, row-major, row = query. */
+export interface HeadDataMessage {
+  type: 'headData';
+  generation: number;
+  slot: Slot;
+  layer: number;
+  head: number;
+  data: ArrayBuffer;
+}
+
+/** Every head of the generation has been sent. */
+export interface AnalysisCompleteMessage {
+  type: 'analysisComplete';
+  generation: number;
+  slot: Slot;
+}
+
+/** Exact float32 numbers of one head, for the computation view. Row-major: q/k/v are n×headDim, attention n×n. */
+export interface HeadVectorsMessage {
+  type: 'headVectors';
+  generation: number;
+  slot: Slot;
+  layer: number;
+  head: number;
+  queries: ArrayBuffer;
+  keys: ArrayBuffer;
+  values: ArrayBuffer;
+  attention: ArrayBuffer;
+  /** The additive bias row-major n×n as float32 (−1e9 or −Infinity for masked cells). */
+  bias: ArrayBuffer;
+}
+
+/** Something went wrong for this generation; the message is for people, `detail` for the log. */
+export interface AnalysisErrorMessage {
+  type: 'analysisError';
+  generation: number;
+  slot: Slot;
+  message: string;
+  detail?: string;
+}
+
+/** The editor cursor moved onto a token of the analysed range. */
+export interface FocusFromEditorMessage {
+  type: 'focusFromEditor';
+  generation: number;
+  tokenIndex: number;
+}
+
+/** Work in progress (long selections, model loading). */
+export interface ProgressMessage {
+  type: 'progress';
+  generation: number;
+  slot: Slot;
+  message: string;
+}
+
+export type HostToWebview =
+  | InitMessage
+  | AnalysisStartMessage
+  | HeadDataMessage
+  | AnalysisCompleteMessage
+  | HeadVectorsMessage
+  | AnalysisErrorMessage
+  | FocusFromEditorMessage
+  | ProgressMessage;
+
+// ───────────────────────────── webview → host ─────────────────────────────
+
+/** The webview's script is listening. Nothing is posted to it before this. */
+export interface ReadyMessage {
+  type: 'ready';
+  protocolVersion: number;
+}
+
+/** Send these heads of the current generation next (e.g. the one the person just picked). */
+export interface RequestHeadsMessage {
+  type: 'requestHeads';
+  generation: number;
+  slot: Slot;
+  heads: HeadRef[];
+}
+
+/** Send the exact vectors of one head (computation view). */
+export interface RequestVectorsMessage {
+  type: 'requestVectors';
+  generation: number;
+  slot: Slot;
+  layer: number;
+  head: number;
+}
+
+/** Re-run the same text with another model and/or mask. `mask: 'default'` = the model's own. */
+export interface ChangeModelMessage {
+  type: 'changeModel';
+  slot: Slot;
+  modelId: string;
+  mask: MaskKind | 'default';
+}
+
+/** The person focused (hover/keyboard) a token, or none, in the given head; drives the editor overlay. */
+export interface FocusTokenMessage {
+  type: 'focusToken';
+  generation: number;
+  slot: Slot;
+  tokenIndex: number | null;
+  layer: number;
+  head: number;
+  /** Weights the overlay should draw, one per token (already aggregated as the view shows them). */
+  weights: number[] | null;
+}
+
+/** Move to another window of a long selection. */
+export interface ChangeWindowMessage {
+  type: 'changeWindow';
+  windowIndex: number;
+}
+
+export type ExportFormat = 'png' | 'svg' | 'json' | 'html';
+
+/** Save the current view or data. For png/svg the webview renders and sends the bytes/text. */
+export interface ExportRequestMessage {
+  type: 'export';
+  format: ExportFormat;
+  /** png: base64 without data: prefix; svg: the SVG text; json/html: omitted (the host has the data). */
+  payload?: string;
+  suggestedName: string;
+}
+
+/** Errors inside the webview, reported to the host log. */
+export interface WebviewLogMessage {
+  type: 'log';
+  level: 'info' | 'error';
+  message: string;
+}
+
+export type WebviewToHost =
+  | ReadyMessage
+  | RequestHeadsMessage
+  | RequestVectorsMessage
+  | ChangeModelMessage
+  | FocusTokenMessage
+  | ChangeWindowMessage
+  | ExportRequestMessage
+  | WebviewLogMessage;
+
+// ───────────────────────────── persisted panel state ─────────────────────────────
+
+/** What the webview keeps with `setState` so the panel survives a reload. UI/navigation state only. */
+export interface PanelState {
+  modelId?: string;
+  mask?: MaskKind | 'default';
+  layer: number;
+  head: number;
+  focusedToken: number | null;
+  view: string;
+  /** The analysed text and where it came from, so a restored panel can re-run it. */
+  source?: { uri: string; startOffset: number; text: string; label: string };
+  [extra: string]: unknown;
+}
+
+// ───────────────────────────── guards ─────────────────────────────
+
+const HOST_TYPES: ReadonlySet<string> = new Set<HostToWebview['type']>([
+  'init',
+  'analysisStart',
+  'headData',
+  'analysisComplete',
+  'headVectors',
+  'analysisError',
+  'focusFromEditor',
+  'progress',
+]);
+
+const WEBVIEW_TYPES: ReadonlySet<string> = new Set<WebviewToHost['type']>([
+  'ready',
+  'requestHeads',
+  'requestVectors',
+  'changeModel',
+  'focusToken',
+  'changeWindow',
+  'export',
+  'log',
+]);
+
+function hasType(value: unknown): value is { type: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
+
+/** Messages arrive untyped; check the discriminant before trusting one. */
+export function isHostToWebview(value: unknown): value is HostToWebview {
+  return hasType(value) && HOST_TYPES.has(value.type);
+}
+
+export function isWebviewToHost(value: unknown): value is WebviewToHost {
+  return hasType(value) && WEBVIEW_TYPES.has(value.type);
+}
+
+/** Quantise float weights in [0, 1] to uint8 (round to nearest). */
+export function quantizeWeights(weights: Float32Array, out = new Uint8Array(weights.length)): Uint8Array {
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i];
+    out[i] = w <= 0 ? 0 : w >= 1 ? 255 : Math.round(w * ATTENTION_QUANT_LEVELS);
+  }
+  return out;
+}
+
+export function dequantizeWeight(byte: number): number {
+  return byte / ATTENTION_QUANT_LEVELS;
+}
