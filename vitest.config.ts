@@ -1,0 +1,47 @@
+import { defineConfig } from 'vitest/config';
+
+// Three projects, all run by `npm test` (scripts/test.mjs) and `npx vitest run`:
+//   unit    — fast node tests (host code, protocol, tokenizer, model invariants)
+//   webview — the panel page in real Chromium (playwright-core + /usr/bin/chromium); one browser at a time
+//   e2e     — the extension in a real VS Code (code-server) driven through the UI; sequential, slow
+// Pick one with `npx vitest run --project unit` (or webview / e2e).
+export default defineConfig({
+  test: {
+    reporters: process.env.CI ? ['verbose'] : ['default'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**', 'test/webview/**', '**/node_modules/**', '.cache/**'],
+          environment: 'node',
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'webview',
+          include: ['test/webview/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/e2e/globalSetup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          maxConcurrency: 1,
+          sequence: { concurrent: false },
+          retry: 0,
+        },
+      },
+    ],
+  },
+});
