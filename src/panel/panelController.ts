@@ -13,13 +13,16 @@ import {
   type MaskKind,
   type PanelState,
   type Slot,
+  type TokenInfo,
   type WebviewToHost,
 } from '../protocol/messages';
 import { AnalysisStreamer } from './analysisStreamer';
 import { makeNonce, renderWebviewHtml } from './panelHtml';
-import { analyzeTokens, InputError, tokenizeFor } from '../pipeline/analyze';
+import { analyzeTokens, InputError } from '../pipeline/analyze';
+import { CancelledError, planWindows, tokenizeInSlices, TooManyTokensError, windowSlice } from '../pipeline/windows';
+import type { Token } from '../tokenizer/byteLevelBpe';
 import { LatestOnlyRunner } from '../pipeline/latestOnly';
-import { toModelInfo } from '../model/modelManifest';
+import { toModelInfo, type ModelManifest } from '../model/modelManifest';
 import type { ModelRegistry } from '../model/modelRegistry';
 import { EditorOverlay } from '../editor/editorOverlay';
 import { analysisToJson, buildStandaloneHtml } from '../export/standalonePage';
@@ -58,6 +61,7 @@ export class AttentionPanel implements vscode.Disposable {
   /** Messages posted before the webview said `ready` (only the latest analysis is kept, see post()). */
   private backlog: HostToWebview[] = [];
   private readonly sources = new Map<Slot, TextSource>();
+  private readonly tokenCache = new Map<Slot, { source: TextSource; tokenizerPath: string; limit: number; tokens: Token[] }>();
   private readonly choices = new Map<Slot, SlotChoice>();
   private view = { layer: 0, head: 0 };
   private compareMode = false;
@@ -174,6 +178,7 @@ export class AttentionPanel implements vscode.Disposable {
           }
           return;
         case 'changeWindow':
+          await this.changeWindow(message.windowIndex);
           return;
         case 'export':
           await this.exportFromWebview(message.format, message.payload, message.suggestedName);
@@ -249,8 +254,11 @@ export class AttentionPanel implements vscode.Disposable {
     return c;
   }
 
-  /** Latest wins: a new call on a slot makes any earlier one on that slot stale before it can be shown. */
-  async analyze(slot: Slot, source: TextSource): Promise<void> {
+  /**
+   * Latest wins: a new call on a slot makes any earlier one on that slot stale before it can be shown.
+   * Long selections are tokenized in slices (the host never blocks long) and analysed one window at a time.
+   */
+  async analyze(slot: Slot, source: TextSource, windowIndex = 0): Promise<void> {
     this.sources.set(slot, source);
     if (slot === 0) this.overlay.setSource(undefined);
     const generation = this.streamer.begin(slot);
@@ -261,43 +269,76 @@ export class AttentionPanel implements vscode.Disposable {
     }
     const choice = this.choiceFor(slot);
     const settings = this.deps.settings();
+    const isStale = (): boolean => !this.streamer.isCurrent(slot, generation) || this.disposed;
     try {
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Attention Lens: analysing') },
         () =>
           runner.run(async () => {
-            if (!this.streamer.isCurrent(slot, generation)) return;
+            if (isStale()) return;
             const manifest = await this.deps.registry.get(choice.modelId);
-            const tokens = await tokenizeFor(this.deps.registry, manifest, source.text);
-            if (tokens.length > settings.maxTokens) {
-              throw new InputError(
-                vscode.l10n.t(
-                  'The selection is {0} tokens long; the limit is {1} (setting attentionLens.maxTokens).',
-                  tokens.length,
-                  settings.maxTokens,
-                ),
-              );
+            const tokens = await this.tokensFor(slot, source, manifest, settings.maxTokens, isStale);
+            if (isStale()) return;
+            const windows = planWindows(tokens.length, manifest.maxPositions);
+            const w = windows[Math.max(0, Math.min(windowIndex, windows.length - 1))];
+            const slice = windowSlice(source.text, tokens, w);
+            if (windows.length > 1) {
+              this.streamer.progress(slot, generation, vscode.l10n.t('Window {0} of {1}', w.index + 1, windows.length));
             }
-            if (!this.streamer.isCurrent(slot, generation)) return;
-            const result = await analyzeTokens(manifest, source.text, tokens, choice.mask);
-            if (!this.streamer.isCurrent(slot, generation) || this.disposed) return;
-            if (slot === 0) this.attachOverlay(source, result.tokens);
+            const result = await analyzeTokens(manifest, slice.text, slice.tokens, choice.mask);
+            if (isStale()) return;
+            const documentOffset = source.startOffset + slice.offset;
+            if (slot === 0) this.attachOverlay(source, documentOffset, result.tokens);
             await this.streamer.show(slot, generation, result, {
-              documentOffset: source.startOffset,
+              documentOffset,
               sourceLabel: source.label,
               sourceUri: source.uri,
+              window: { index: w.index, count: windows.length },
               firstHead: this.view,
             });
           }),
       );
     } catch (e) {
       const err = e as Error;
-      if (!(err instanceof InputError)) this.deps.log.error(`Analysis failed (${choice.modelId}): ${err.stack ?? err.message}`);
-      this.streamer.fail(slot, generation, err, err instanceof InputError ? undefined : err.stack);
+      if (err instanceof CancelledError) return;
+      const expected = err instanceof InputError || err instanceof TooManyTokensError;
+      if (!expected) this.deps.log.error(`Analysis failed (${choice.modelId}): ${err.stack ?? err.message}`);
+      this.streamer.fail(slot, generation, err, expected ? undefined : err.stack);
     }
   }
 
-  private attachOverlay(source: TextSource, tokens: { text: string; start: number; end: number }[]): void {
+  /** Tokens of the whole source for this model's tokenizer, cached so moving between windows is instant. */
+  private async tokensFor(
+    slot: Slot,
+    source: TextSource,
+    manifest: ModelManifest,
+    limit: number,
+    isStale: () => boolean,
+  ): Promise<Token[]> {
+    const cached = this.tokenCache.get(slot);
+    if (cached && cached.source === source && cached.tokenizerPath === manifest.tokenizerPath && cached.limit === limit) {
+      return cached.tokens;
+    }
+    if (source.text.length === 0) throw new InputError(vscode.l10n.t('The selection is empty: select some text first.'));
+    const tokenizer = await this.deps.registry.tokenizer(manifest);
+    const tokens = await tokenizeInSlices(tokenizer, source.text, limit, isStale);
+    if (tokens.length === 0) throw new InputError(vscode.l10n.t('The selection has no tokens to analyse.'));
+    this.tokenCache.set(slot, { source, tokenizerPath: manifest.tokenizerPath, limit, tokens });
+    return tokens;
+  }
+
+  /** Shows another window of the current long selection (both slots in compare mode). */
+  async changeWindow(windowIndex: number): Promise<void> {
+    const slots: Slot[] = this.compareMode ? [0, 1] : [0];
+    await Promise.all(
+      slots.map((slot) => {
+        const source = this.sources.get(slot);
+        return source ? this.analyze(slot, source, windowIndex) : undefined;
+      }),
+    );
+  }
+
+  private attachOverlay(source: TextSource, documentOffset: number, tokens: TokenInfo[]): void {
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === source.uri);
     if (!doc) return;
     // After a reload the stored text is only trusted if the document still holds it at the same place.
@@ -305,7 +346,7 @@ export class AttentionPanel implements vscode.Disposable {
     if (doc.version !== version) return;
     const end = doc.positionAt(source.startOffset + source.text.length);
     if (doc.getText(new vscode.Range(doc.positionAt(source.startOffset), end)) !== source.text) return;
-    this.overlay.setSource({ uri: source.uri, version, documentOffset: source.startOffset, tokens });
+    this.overlay.setSource({ uri: source.uri, version, documentOffset, tokens });
   }
 
   private focusFromEditor(tokenIndex: number): void {

@@ -11,6 +11,9 @@
  */
 
 /** The GPT-2 split pattern, which the ByteLevel pre-tokenizer (use_regex: true) applies. */
+/** Longest pre-token given to BPE in one piece (UTF-16 units); see encodePieceBounded. */
+export const MAX_PIECE_UNITS = 4096;
+
 const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
 export interface Token {
@@ -216,11 +219,27 @@ export class ByteLevelBpeTokenizer {
     let m: RegExpExecArray | null;
     let stop = from;
     while (re.lastIndex < to && (m = re.exec(text)) !== null) {
-      this.encodePiece(m[0], m.index, out);
+      this.encodePieceBounded(m[0], m.index, out);
       stop = m.index + m[0].length;
       if (m[0].length === 0) re.lastIndex++;
     }
     return Math.max(stop, Math.min(to, text.length));
+  }
+
+  /**
+   * A single pre-token can be huge (a megabyte of CJK text without punctuation is one `\p{L}+` match). Pieces
+   * longer than MAX_PIECE_UNITS are cut at code-point boundaries so one call never blocks for long; this
+   * differs from the reference tokenizer only for such pathological runs.
+   */
+  private encodePieceBounded(piece: string, offset: number, out: Token[]): void {
+    if (piece.length <= MAX_PIECE_UNITS) return this.encodePiece(piece, offset, out);
+    for (let i = 0; i < piece.length; ) {
+      let end = Math.min(i + MAX_PIECE_UNITS, piece.length);
+      const c = piece.charCodeAt(end - 1);
+      if (end < piece.length && c >= 0xd800 && c <= 0xdbff) end--; // keep surrogate pairs together
+      this.encodePiece(piece.slice(i, end), offset + i, out);
+      i = end;
+    }
   }
 
   private encodePiece(piece: string, offset: number, out: Token[]): void {

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { AnalysisStreamer } from '../../src/panel/analysisStreamer';
+import { analyzeText, headWeights } from '../../src/pipeline/analyze';
+import { dequantizeWeight, type HostToWebview } from '../../src/protocol/messages';
+import { bundledRegistry } from '../helpers/bundled';
+
+const registry = bundledRegistry();
+
+describe('analysis streamer', () => {
+  it('sends tokens, then the visible head first, then every other head exactly once', async () => {
+    const r = await analyzeText(registry, 'The cat sat on the mat.', { modelId: 'causal' });
+    const posted: HostToWebview[] = [];
+    const s = new AnalysisStreamer((m) => posted.push(m));
+    const g = s.begin(0);
+    await s.show(0, g, r, { documentOffset: 10, sourceLabel: 'a.txt', firstHead: { layer: 2, head: 3 } });
+    expect(posted[0].type).toBe('analysisStart');
+    const heads = posted.filter((m) => m.type === 'headData');
+    expect(heads[0]).toMatchObject({ layer: 2, head: 3 });
+    const keys = heads.map((m) => (m.type === 'headData' ? `${m.layer}/${m.head}` : ''));
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.length).toBe(r.model.layers * r.model.heads);
+    expect(posted.at(-1)?.type).toBe('analysisComplete');
+    // The bytes are the weights to within 1/510.
+    const m = heads[0] as Extract<HostToWebview, { type: 'headData' }>;
+    const bytes = new Uint8Array(m.data);
+    const w = headWeights(r, 2, 3);
+    for (let i = 0; i < w.length; i++) expect(Math.abs(dequantizeWeight(bytes[i]) - w[i])).toBeLessThanOrEqual(1 / 510 + 1e-6);
+    // Asking again for a head already sent sends nothing.
+    const before = posted.length;
+    s.handle({ type: 'requestHeads', generation: g, slot: 0, heads: [{ layer: 2, head: 3 }] });
+    expect(posted.length).toBe(before);
+  });
+
+  it('never posts anything of a generation once a newer one began', async () => {
+    const r = await analyzeText(registry, 'Stale results must never be shown.', { modelId: 'encoder' });
+    const posted: HostToWebview[] = [];
+    const s = new AnalysisStreamer((m) => posted.push(m));
+    const g1 = s.begin(0);
+    const showing = s.show(0, g1, r, { documentOffset: 0, sourceLabel: 'x' });
+    const g2 = s.begin(0); // the person selected something else while g1 was streaming
+    await showing;
+    const afterG1 = posted.filter((m) => 'generation' in m && m.generation === g1);
+    // analysisStart and the first head go out synchronously; nothing after the new generation began.
+    expect(afterG1.length).toBeLessThanOrEqual(2);
+    expect(posted.some((m) => m.type === 'analysisComplete')).toBe(false);
+    s.handle({ type: 'requestVectors', generation: g1, slot: 0, layer: 0, head: 0 });
+    expect(posted.filter((m) => m.type === 'headVectors')).toHaveLength(0);
+    expect(g2).toBeGreaterThan(g1);
+  });
+
+  it('answers a request for exact vectors of the current generation', async () => {
+    const r = await analyzeText(registry, 'Exact numbers for the computation view.', { modelId: 'causal' });
+    const posted: HostToWebview[] = [];
+    const s = new AnalysisStreamer((m) => posted.push(m));
+    const g = s.begin(0);
+    await s.show(0, g, r, { documentOffset: 0, sourceLabel: 'x' });
+    s.handle({ type: 'requestVectors', generation: g, slot: 0, layer: 1, head: 0 });
+    const v = posted.find((m) => m.type === 'headVectors') as Extract<HostToWebview, { type: 'headVectors' }>;
+    expect(new Float32Array(v.queries).length).toBe(r.n * r.model.headDim);
+    expect(Array.from(new Float32Array(v.attention))).toEqual(Array.from(headWeights(r, 1, 0)));
+  });
+});
