@@ -1,0 +1,270 @@
+/**
+ * The panel's controls. This is the ONLY module that touches `@vscode/webview-ui-toolkit` (deprecated upstream
+ * in 2025 but working); moving to its successor `@vscode-elements/elements` should change this file alone.
+ * The toolkit's components style themselves with constructable stylesheets, which the panel's CSP allows.
+ */
+import {
+  provideVSCodeDesignSystem,
+  vsCodeButton,
+  vsCodeCheckbox,
+  vsCodeDropdown,
+  vsCodeOption,
+  vsCodeRadio,
+  vsCodeRadioGroup,
+} from '@vscode/webview-ui-toolkit';
+import type { ExportFormat, ModelInfo } from '../src/protocol/messages';
+import { t } from './strings';
+import type { Aggregate, Direction, ViewId } from './viewTypes';
+
+let registered = false;
+
+export function registerToolkit(): void {
+  if (registered) return;
+  registered = true;
+  provideVSCodeDesignSystem().register(
+    vsCodeButton(),
+    vsCodeCheckbox(),
+    vsCodeDropdown(),
+    vsCodeOption(),
+    vsCodeRadio(),
+    vsCodeRadioGroup(),
+  );
+}
+
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+/** The toolkit elements carry `value`/`checked` properties that TypeScript does not know about. */
+type ValueElement = HTMLElement & { value: string };
+type CheckElement = HTMLElement & { checked: boolean };
+
+/** A labelled dropdown. `onChange` receives the chosen option's value. */
+export function createDropdown(
+  id: string,
+  label: string,
+  choices: readonly Choice[],
+  value: string,
+  onChange: (value: string) => void,
+): HTMLElement {
+  const wrap = document.createElement('label');
+  wrap.className = 'control';
+  const caption = document.createElement('span');
+  caption.className = 'control-caption';
+  caption.textContent = label;
+  const dropdown = document.createElement('vscode-dropdown') as ValueElement;
+  dropdown.id = id;
+  dropdown.setAttribute('aria-label', label);
+  for (const c of choices) {
+    const option = document.createElement('vscode-option') as ValueElement;
+    option.setAttribute('value', c.value);
+    option.textContent = c.label;
+    if (c.value === value) option.setAttribute('selected', '');
+    dropdown.append(option);
+  }
+  dropdown.addEventListener('change', () => onChange(dropdown.value));
+  wrap.append(caption, dropdown);
+  return wrap;
+}
+
+export function setDropdownValue(root: ParentNode, id: string, value: string): void {
+  const el = root.querySelector<ValueElement>(`#${CSS.escape(id)}`);
+  if (el && el.value !== value) el.value = value;
+}
+
+export function createCheckbox(id: string, label: string, checked: boolean, onChange: (checked: boolean) => void): HTMLElement {
+  const box = document.createElement('vscode-checkbox') as CheckElement;
+  box.id = id;
+  box.textContent = label;
+  if (checked) box.setAttribute('checked', '');
+  box.addEventListener('change', () => onChange(box.checked));
+  return box;
+}
+
+export function setCheckboxValue(root: ParentNode, id: string, checked: boolean): void {
+  const el = root.querySelector<CheckElement>(`#${CSS.escape(id)}`);
+  if (el && el.checked !== checked) el.checked = checked;
+}
+
+export function createButton(
+  id: string,
+  label: string,
+  onClick: () => void,
+  appearance: 'primary' | 'secondary' | 'icon' = 'secondary',
+): HTMLElement {
+  const button = document.createElement('vscode-button');
+  button.id = id;
+  button.textContent = label;
+  button.setAttribute('appearance', appearance);
+  button.addEventListener('click', onClick);
+  return button;
+}
+
+export function createRadioGroup(
+  id: string,
+  label: string,
+  choices: readonly Choice[],
+  value: string,
+  onChange: (value: string) => void,
+): HTMLElement {
+  const group = document.createElement('vscode-radio-group') as ValueElement;
+  group.id = id;
+  group.setAttribute('aria-label', label);
+  const caption = document.createElement('label');
+  caption.setAttribute('slot', 'label');
+  caption.textContent = label;
+  group.append(caption);
+  for (const c of choices) {
+    const radio = document.createElement('vscode-radio') as ValueElement;
+    radio.setAttribute('value', c.value);
+    radio.id = `${id}-${c.value}`;
+    radio.textContent = c.label;
+    if (c.value === value) radio.setAttribute('checked', '');
+    group.append(radio);
+  }
+  group.addEventListener('change', () => {
+    if (group.value) onChange(group.value);
+  });
+  return group;
+}
+
+export function setRadioValue(root: ParentNode, id: string, value: string): void {
+  const el = root.querySelector<ValueElement>(`#${CSS.escape(id)}`);
+  if (el && el.value !== value) el.value = value;
+}
+
+// ───────────────────────────── the toolbar ─────────────────────────────
+
+export interface ToolbarValues {
+  modelId: string;
+  maskChoice: 'default' | 'whatIf';
+  layer: number;
+  head: number;
+  aggregate: Aggregate;
+  wordLevel: boolean;
+  direction: Direction;
+  scale: boolean;
+  view: ViewId;
+}
+
+export interface ToolbarSpec {
+  models: readonly ModelInfo[];
+  model: ModelInfo;
+  views: readonly ViewId[];
+}
+
+export interface ToolbarEvents {
+  onModel(modelId: string): void;
+  onMask(choice: 'default' | 'whatIf'): void;
+  onLayer(layer: number): void;
+  onHead(head: number): void;
+  onAggregate(aggregate: Aggregate): void;
+  onWordLevel(on: boolean): void;
+  onDirection(direction: Direction): void;
+  onScale(on: boolean): void;
+  onView(view: ViewId): void;
+  onExport(format: ExportFormat): void;
+}
+
+const otherMask = (model: ModelInfo): string => t(model.kind === 'causal' ? 'mask.full' : 'mask.causal');
+const ownMask = (model: ModelInfo): string => t(model.kind === 'causal' ? 'mask.causal' : 'mask.full');
+
+/** Structure key: the toolbar is rebuilt only when this changes, so an open dropdown is not torn down by data. */
+export function toolbarKey(spec: ToolbarSpec): string {
+  return JSON.stringify([spec.models.map((m) => m.id), spec.model.id, spec.model.layers, spec.model.heads, spec.views]);
+}
+
+export function buildToolbar(root: HTMLElement, spec: ToolbarSpec, v: ToolbarValues, ev: ToolbarEvents): void {
+  root.replaceChildren();
+  const m = spec.model;
+  const row1 = document.createElement('div');
+  row1.className = 'toolbar-row';
+  row1.append(
+    createDropdown('ctl-model', t('control.model'), spec.models.map((x) => ({ value: x.id, label: x.displayName })), v.modelId, ev.onModel),
+    createDropdown(
+      'ctl-mask',
+      t('control.mask'),
+      [
+        { value: 'default', label: t('control.mask.default', ownMask(m)) },
+        { value: 'whatIf', label: t('control.mask.whatIf', otherMask(m)) },
+      ],
+      v.maskChoice,
+      (x) => ev.onMask(x === 'whatIf' ? 'whatIf' : 'default'),
+    ),
+    createDropdown(
+      'ctl-layer',
+      t('control.layer'),
+      Array.from({ length: m.layers }, (_, i) => ({ value: String(i), label: String(i + 1) })),
+      String(v.layer),
+      (x) => ev.onLayer(Number(x)),
+    ),
+    createDropdown(
+      'ctl-head',
+      t('control.head'),
+      Array.from({ length: m.heads }, (_, i) => ({ value: String(i), label: String(i + 1) })),
+      String(v.head),
+      (x) => ev.onHead(Number(x)),
+    ),
+    createDropdown(
+      'ctl-aggregate',
+      t('control.aggregate'),
+      (['head', 'mean', 'max', 'rollout'] as const).map((a) => ({ value: a, label: t(`aggregate.${a}`) })),
+      v.aggregate,
+      (x) => ev.onAggregate(x as Aggregate),
+    ),
+    createDropdown(
+      'ctl-direction',
+      t('control.direction'),
+      [
+        { value: 'to', label: t('direction.to') },
+        { value: 'from', label: t('direction.from') },
+      ],
+      v.direction,
+      (x) => ev.onDirection(x === 'from' ? 'from' : 'to'),
+    ),
+  );
+  const row2 = document.createElement('div');
+  row2.className = 'toolbar-row';
+  row2.append(
+    createCheckbox('ctl-word', t('control.wordLevel'), v.wordLevel, ev.onWordLevel),
+    createCheckbox('ctl-scale', t('control.scale'), v.scale, ev.onScale),
+  );
+  const exports = document.createElement('div');
+  exports.className = 'export-buttons';
+  exports.setAttribute('role', 'group');
+  exports.setAttribute('aria-label', t('export.label'));
+  const caption = document.createElement('span');
+  caption.className = 'control-caption';
+  caption.textContent = t('export.label');
+  exports.append(caption);
+  for (const f of ['png', 'svg', 'json', 'html'] as const) {
+    exports.append(createButton(`ctl-export-${f}`, t(`export.${f}`), () => ev.onExport(f)));
+  }
+  row2.append(exports);
+  const row3 = document.createElement('div');
+  row3.className = 'toolbar-row';
+  row3.append(
+    createRadioGroup(
+      'ctl-view',
+      t('control.view'),
+      spec.views.map((x) => ({ value: x, label: t(`view.${x}`) })),
+      v.view,
+      (x) => ev.onView(x as ViewId),
+    ),
+  );
+  root.append(row1, row2, row3);
+}
+
+/** Reflect state changes made elsewhere (keyboard, grid clicks, restore) without rebuilding. */
+export function updateToolbar(root: HTMLElement, v: ToolbarValues): void {
+  setDropdownValue(root, 'ctl-model', v.modelId);
+  setDropdownValue(root, 'ctl-mask', v.maskChoice);
+  setDropdownValue(root, 'ctl-layer', String(v.layer));
+  setDropdownValue(root, 'ctl-head', String(v.head));
+  setDropdownValue(root, 'ctl-aggregate', v.aggregate);
+  setDropdownValue(root, 'ctl-direction', v.direction);
+  setCheckboxValue(root, 'ctl-word', v.wordLevel);
+  setCheckboxValue(root, 'ctl-scale', v.scale);
+  setRadioValue(root, 'ctl-view', v.view);
+}

@@ -1,0 +1,103 @@
+/**
+ * Head statistics, computed live in the webview from the weights of the current text (not precomputed offline):
+ * entropy, mean distance, and where the weight goes (previous token, self, first token, punctuation/newline).
+ * A head gets a pattern label when one of these dominates.
+ */
+import { isPunctuationToken } from './attentionMath';
+
+export interface HeadStats {
+  layer: number;
+  head: number;
+  /** Mean over queries of the row entropy, in bits. */
+  entropy: number;
+  /** Entropy divided by log2(number of visible keys), averaged: 1 = uniform over what it can see. */
+  normalizedEntropy: number;
+  /** Mean over queries of Σ_j w_ij·|i − j| (in tokens). */
+  meanDistance: number;
+  prev: number;
+  self: number;
+  first: number;
+  punct: number;
+  label: PatternLabel;
+}
+
+export type PatternLabel = 'previous' | 'self' | 'first' | 'punct' | 'broad' | 'local' | 'none';
+
+export const STAT_KEYS = ['entropy', 'meanDistance', 'prev', 'self', 'first', 'punct'] as const;
+export type StatKey = (typeof STAT_KEYS)[number];
+
+/** A share above this makes the pattern the head's label. */
+const DOMINANT_SHARE = 0.5;
+
+export function computeHeadStats(
+  layer: number,
+  head: number,
+  w: Float32Array,
+  n: number,
+  masked: (q: number, k: number) => boolean,
+  tokenTexts: readonly string[],
+): HeadStats {
+  const punctKey = tokenTexts.map((t) => isPunctuationToken(t));
+  let entropy = 0;
+  let normEntropy = 0;
+  let normCount = 0;
+  let distance = 0;
+  let prev = 0;
+  let self = 0;
+  let first = 0;
+  let punct = 0;
+  for (let i = 0; i < n; i++) {
+    let h = 0;
+    let visible = 0;
+    let d = 0;
+    let p = 0;
+    for (let j = 0; j < n; j++) {
+      if (masked(i, j)) continue;
+      visible++;
+      const x = w[i * n + j];
+      if (x > 0) h -= x * Math.log2(x);
+      d += x * Math.abs(i - j);
+      if (punctKey[j]) p += x;
+    }
+    entropy += h;
+    if (visible > 1) {
+      normEntropy += h / Math.log2(visible);
+      normCount++;
+    }
+    distance += d;
+    punct += p;
+    self += w[i * n + i];
+  }
+  for (let i = 1; i < n; i++) {
+    prev += w[i * n + i - 1];
+    first += w[i * n];
+  }
+  const rows = Math.max(n, 1);
+  const laterRows = Math.max(n - 1, 1);
+  const s = {
+    layer,
+    head,
+    entropy: entropy / rows,
+    normalizedEntropy: normCount ? normEntropy / normCount : 0,
+    meanDistance: distance / rows,
+    prev: prev / laterRows,
+    self: self / rows,
+    first: first / laterRows,
+    punct: punct / rows,
+  };
+  return { ...s, label: labelFor(s) };
+}
+
+function labelFor(s: Omit<HeadStats, 'label'>): PatternLabel {
+  const shares: Array<[PatternLabel, number]> = [
+    ['previous', s.prev],
+    ['self', s.self],
+    ['first', s.first],
+    ['punct', s.punct],
+  ];
+  shares.sort((a, b) => b[1] - a[1]);
+  if (shares[0][1] >= DOMINANT_SHARE) return shares[0][0];
+  if (s.normalizedEntropy >= 0.85) return 'broad';
+  if (s.meanDistance <= 2) return 'local';
+  return 'none';
+}

@@ -1,0 +1,305 @@
+/**
+ * The webview's only link to its host. Inside VS Code that is `acquireVsCodeApi()`; in the standalone page
+ * (exported HTML, no VS Code) a tiny local host replays the recorded message stream embedded in the page and
+ * answers requests from it, so the same app code runs in both places.
+ *
+ * Handshake: the app calls `start()` once it listens; that posts `ready`. The app itself posts nothing else until
+ * it has handled `init`.
+ */
+import {
+  PROTOCOL_VERSION,
+  isHostToWebview,
+  type AnalysisStartMessage,
+  type HostToWebview,
+  type InitMessage,
+  type MaskKind,
+  type ModelInfo,
+  type PanelState,
+  type WebviewToHost,
+} from '../src/protocol/messages';
+import { deserializeMessages } from '../src/protocol/serialize';
+import { dequantize } from './attentionMath';
+
+export interface HostBridge {
+  readonly host: 'vscode' | 'standalone';
+  post(message: WebviewToHost): void;
+  getState(): PanelState | undefined;
+  setState(state: PanelState): void;
+  /** Start listening and send `ready`. */
+  start(onMessage: (message: HostToWebview) => void, onNotice: (text: string) => void): void;
+}
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+declare const acquireVsCodeApi: (() => VsCodeApi) | undefined;
+
+export function createHostBridge(): HostBridge {
+  if (typeof acquireVsCodeApi === 'function') return new VsCodeBridge(acquireVsCodeApi());
+  return new StandaloneBridge();
+}
+
+class VsCodeBridge implements HostBridge {
+  readonly host = 'vscode' as const;
+  constructor(private readonly api: VsCodeApi) {}
+
+  post(message: WebviewToHost): void {
+    this.api.postMessage(message);
+  }
+
+  getState(): PanelState | undefined {
+    const state = this.api.getState();
+    return typeof state === 'object' && state !== null ? (state as PanelState) : undefined;
+  }
+
+  setState(state: PanelState): void {
+    this.api.setState(state);
+  }
+
+  start(onMessage: (message: HostToWebview) => void): void {
+    window.addEventListener('message', (event: MessageEvent<unknown>) => {
+      // Only messages shaped like our protocol; anything else (other extensions' noise) is ignored.
+      if (isHostToWebview(event.data)) onMessage(event.data);
+    });
+    this.post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+  }
+}
+
+/** One recorded analysis of the embedded stream: its start, its heads, and the exact vectors per head. */
+interface RecordedAnalysis {
+  start: AnalysisStartMessage;
+  stream: HostToWebview[];
+}
+
+const headKey = (layer: number, head: number): string => `${layer}.${head}`;
+
+/**
+ * The local host of the standalone page. The export embeds, per analysis: analysisStart, headData for every
+ * head, headVectors for every head, analysisComplete. Everything stays in this page: nothing is fetched.
+ */
+class StandaloneBridge implements HostBridge {
+  readonly host = 'standalone' as const;
+  private readonly analyses: RecordedAnalysis[] = [];
+  private init: InitMessage | null = null;
+  private deliver: (message: HostToWebview) => void = () => undefined;
+  private notice: (text: string) => void = () => undefined;
+  private generationCounter = 0;
+  /** What each slot shows now: which recorded analysis, replayed under which generation. */
+  private readonly current = new Map<number, { analysis: RecordedAnalysis; generation: number }>();
+  private state: PanelState | undefined;
+  private loadError: string | null = null;
+
+  constructor() {
+    const el = document.getElementById('attention-lens-data');
+    try {
+      const messages = deserializeMessages(el?.textContent ?? '[]');
+      this.record(messages);
+    } catch (err) {
+      this.loadError = `The data embedded in this page could not be read: ${String(err)}`;
+    }
+  }
+
+  private record(messages: HostToWebview[]): void {
+    const byGeneration = new Map<string, RecordedAnalysis>();
+    for (const m of messages) {
+      if (m.type === 'init') {
+        this.init = m;
+        continue;
+      }
+      if (!('generation' in m)) continue;
+      this.generationCounter = Math.max(this.generationCounter, m.generation);
+      const slot = 'slot' in m ? m.slot : 0;
+      const key = `${m.generation}:${slot}`;
+      if (m.type === 'analysisStart') {
+        const rec = { start: m, stream: [] as HostToWebview[] };
+        byGeneration.set(key, rec);
+        this.analyses.push(rec);
+      }
+      byGeneration.get(key)?.stream.push(m);
+    }
+  }
+
+  post(message: WebviewToHost): void {
+    // Answer asynchronously, like a real host would.
+    queueMicrotask(() => this.handle(message));
+  }
+
+  getState(): PanelState | undefined {
+    return this.state;
+  }
+
+  setState(state: PanelState): void {
+    this.state = state;
+  }
+
+  start(onMessage: (message: HostToWebview) => void, onNotice: (text: string) => void): void {
+    this.deliver = onMessage;
+    this.notice = onNotice;
+    this.post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+  }
+
+  private emit(message: HostToWebview): void {
+    this.deliver(message);
+  }
+
+  private handle(message: WebviewToHost): void {
+    switch (message.type) {
+      case 'ready':
+        this.onReady();
+        break;
+      case 'requestHeads':
+        this.onRequestHeads(message.slot, message.generation, message.heads);
+        break;
+      case 'requestVectors':
+        this.onRequestVectors(message.slot, message.generation, message.layer, message.head);
+        break;
+      case 'changeModel':
+        this.onChangeModel(message.slot, message.modelId, message.mask);
+        break;
+      case 'export':
+        this.onExport(message.format, message.payload, message.suggestedName);
+        break;
+      case 'focusToken':
+      case 'changeWindow':
+      case 'log':
+        // No editor to draw on and no other windows in a standalone page.
+        if (message.type === 'log' && message.level === 'error') console.error(message.message);
+        break;
+    }
+  }
+
+  private onReady(): void {
+    const models = new Map<string, ModelInfo>();
+    for (const m of this.init?.models ?? []) models.set(m.id, m);
+    for (const a of this.analyses) if (!models.has(a.start.model.id)) models.set(a.start.model.id, a.start.model);
+    this.emit({
+      type: 'init',
+      protocolVersion: this.init?.protocolVersion ?? PROTOCOL_VERSION,
+      models: [...models.values()],
+      host: 'standalone',
+      strings: this.init?.strings ?? {},
+    });
+    if (this.loadError) {
+      this.emit({ type: 'analysisError', generation: 1, slot: 0, message: this.loadError });
+      return;
+    }
+    // The first recorded analysis of each slot is what the page opens with.
+    for (const slot of [0, 1] as const) {
+      const first = this.analyses.find((a) => a.start.slot === slot);
+      if (first) this.replay(first, slot, first.start.generation);
+    }
+  }
+
+  /** Replays one analysis into a slot: start, heads, complete. Vectors wait until asked for. */
+  private replay(analysis: RecordedAnalysis, slot: 0 | 1, generation: number): void {
+    this.current.set(slot, { analysis, generation });
+    for (const m of analysis.stream) {
+      if (m.type === 'headVectors') continue;
+      this.emit({ ...m, generation, slot } as HostToWebview);
+    }
+  }
+
+  private find(slot: number, generation: number): RecordedAnalysis | null {
+    const cur = this.current.get(slot);
+    return cur && cur.generation === generation ? cur.analysis : null;
+  }
+
+  private onRequestHeads(slot: 0 | 1, generation: number, heads: Array<{ layer: number; head: number }>): void {
+    const analysis = this.find(slot, generation);
+    if (!analysis) return;
+    const wanted = new Set(heads.map((h) => headKey(h.layer, h.head)));
+    for (const m of analysis.stream) {
+      if (m.type === 'headData' && wanted.has(headKey(m.layer, m.head))) this.emit({ ...m, generation, slot });
+    }
+  }
+
+  private onRequestVectors(slot: 0 | 1, generation: number, layer: number, head: number): void {
+    const analysis = this.find(slot, generation);
+    if (!analysis) return;
+    const m = analysis.stream.find((x) => x.type === 'headVectors' && x.layer === layer && x.head === head);
+    if (m) {
+      this.emit({ ...m, generation, slot } as HostToWebview);
+    } else {
+      this.emit({
+        type: 'analysisError',
+        generation,
+        slot,
+        message: `This page does not embed the vectors of layer ${layer + 1}, head ${head + 1}.`,
+      });
+    }
+  }
+
+  private onChangeModel(slot: 0 | 1, modelId: string, mask: MaskKind | 'default'): void {
+    const match = this.analyses.find((a) => {
+      const defaultMask: MaskKind = a.start.model.kind === 'causal' ? 'causal' : 'full';
+      const wantedMask = mask === 'default' ? defaultMask : mask;
+      return a.start.model.id === modelId && a.start.mask === wantedMask;
+    });
+    if (!match) {
+      this.notice('standaloneModel');
+      return;
+    }
+    this.replay(match, slot, ++this.generationCounter);
+  }
+
+  private onExport(format: string, payload: string | undefined, name: string): void {
+    let blob: Blob;
+    if (format === 'png' && payload) {
+      const bytes = Uint8Array.from(atob(payload), (c) => c.charCodeAt(0));
+      blob = new Blob([bytes], { type: 'image/png' });
+    } else if (format === 'svg' && payload) {
+      blob = new Blob([payload], { type: 'image/svg+xml' });
+    } else if (format === 'json') {
+      blob = new Blob([JSON.stringify(this.exportJson(), null, 1)], { type: 'application/json' });
+    } else {
+      // The page itself, without what the app rendered into it (the copy renders itself again when opened).
+      const clone = document.documentElement.cloneNode(true) as HTMLElement;
+      clone.querySelector('#app')?.replaceChildren();
+      blob = new Blob([`<!DOCTYPE html>\n${clone.outerHTML}`], { type: 'text/html' });
+    }
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+
+  /** The same shape as the CLI's `--json`: exact float attention from the embedded vectors when present. */
+  private exportJson(): unknown {
+    const cur = this.current.get(0);
+    if (!cur) return null;
+    const { start, stream } = cur.analysis;
+    const n = start.tokens.length;
+    const attention: number[][][][] = [];
+    for (let l = 0; l < start.model.layers; l++) {
+      attention.push([]);
+      for (let h = 0; h < start.model.heads; h++) {
+        const vec = stream.find((m) => m.type === 'headVectors' && m.layer === l && m.head === h);
+        const quant = stream.find((m) => m.type === 'headData' && m.layer === l && m.head === h);
+        const flat =
+          vec && vec.type === 'headVectors'
+            ? new Float32Array(vec.attention)
+            : quant && quant.type === 'headData'
+              ? dequantize(new Uint8Array(quant.data))
+              : new Float32Array(n * n);
+        const rows: number[][] = [];
+        for (let q = 0; q < n; q++) rows.push(Array.from(flat.subarray(q * n, q * n + n)));
+        attention[l].push(rows);
+      }
+    }
+    return {
+      model: start.model.id,
+      kind: start.model.kind,
+      mask: start.mask,
+      layers: start.model.layers,
+      heads: start.model.heads,
+      tokens: start.tokens,
+      attention,
+    };
+  }
+}

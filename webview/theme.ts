@@ -1,0 +1,82 @@
+/**
+ * Colours for canvas drawing. The DOM uses `--vscode-*` variables directly in CSS; a canvas needs concrete
+ * colour strings, so we resolve the same variables through a hidden probe element (never a hard-coded hex).
+ * Resolved colours are cached until the theme changes (VS Code swaps body classes; the standalone page follows
+ * prefers-color-scheme).
+ */
+export interface CanvasTheme {
+  foreground: string;
+  muted: string;
+  background: string;
+  accent: string;
+  negative: string;
+  focus: string;
+  /** Distinct colours for several heads at once. */
+  palette: string[];
+  fontFamily: string;
+  fontSize: number;
+}
+
+let cached: CanvasTheme | null = null;
+const listeners = new Set<() => void>();
+
+function resolve(probe: HTMLElement, cssColor: string): string {
+  probe.style.color = '';
+  probe.style.color = cssColor;
+  return getComputedStyle(probe).color;
+}
+
+export function canvasTheme(): CanvasTheme {
+  if (cached) return cached;
+  const probe = document.createElement('span');
+  probe.className = 'color-probe';
+  document.body.append(probe);
+  const bodyStyle = getComputedStyle(document.body);
+  const palette = ['blue', 'orange', 'green', 'purple', 'red', 'yellow'].map((c) =>
+    resolve(probe, `var(--vscode-charts-${c}, var(--vscode-foreground))`),
+  );
+  cached = {
+    foreground: resolve(probe, 'var(--vscode-foreground)'),
+    muted: resolve(probe, 'var(--vscode-descriptionForeground, var(--vscode-foreground))'),
+    background: resolve(probe, 'var(--vscode-editor-background)'),
+    accent: resolve(probe, 'var(--al-accent)'),
+    negative: resolve(probe, 'var(--al-negative)'),
+    focus: resolve(probe, 'var(--vscode-focusBorder)'),
+    palette,
+    fontFamily: bodyStyle.getPropertyValue('--vscode-editor-font-family').trim() || 'monospace',
+    fontSize: 12,
+  };
+  probe.remove();
+  return cached;
+}
+
+/** Call `fn` whenever the theme changes (after the cache has been dropped). */
+export function onThemeChange(fn: () => void): void {
+  listeners.add(fn);
+}
+
+export function watchTheme(): void {
+  const changed = (): void => {
+    cached = null;
+    for (const fn of listeners) fn();
+  };
+  new MutationObserver(changed).observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
+  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', changed);
+}
+
+/** `rgb(r, g, b)` → `rgba(r, g, b, a)`; canvas also accepts the CSS color() syntax Chrome returns for some values. */
+export function withAlpha(color: string, alpha: number): string {
+  const a = Math.max(0, Math.min(1, alpha));
+  const m = /^rgba?\(([^)]+)\)$/.exec(color);
+  if (m) {
+    const [r, g, b] = m[1].split(',').map((x) => x.trim());
+    return `rgba(${r}, ${g}, ${b}, ${a})`;
+  }
+  return `color-mix(in srgb, ${color} ${(a * 100).toFixed(1)}%, transparent)`;
+}
+
+/** Background for a DOM element from a weight in [0, 1], mixed from the accent variable (no fixed colour). */
+export function cssWeightBackground(intensity: number, variable = '--al-accent'): string {
+  const pct = Math.max(0, Math.min(1, intensity)) * 100;
+  return `color-mix(in srgb, var(${variable}) ${pct.toFixed(1)}%, transparent)`;
+}

@@ -1,0 +1,204 @@
+/**
+ * Computation view: how one head turns one query token into its output, with the model's real float32 numbers
+ * (headVectors: q, k, v, the bias and the model's own attention row). Attention as a soft database lookup: the
+ * query asks, every key is matched against it (q·k), scores are scaled by √d_k, masked keys get −∞, softmax makes
+ * weights, and the values are blended by those weights. We recompute the softmax here and show its largest
+ * difference from the model's attention row as a check (must be ≤ 1e-4) — no placeholder numbers anywhere.
+ */
+import type { Slot } from '../../src/protocol/messages';
+import { createDropdown } from '../controls';
+import { svgDocument, svgEscape } from '../exportView';
+import { t } from '../strings';
+import { canvasTheme } from '../theme';
+import type { HeadVectors, ViewContext, ViewHandle, ViewRenderer } from './viewContext';
+
+/** Masked when the additive bias is −∞ or at most −1e9 (the model contract). */
+const MASKED_BIAS = -1e9;
+const TOLERANCE = 1e-4;
+
+export interface HeadComputation {
+  dot: Float64Array;
+  scaled: Float64Array;
+  bias: Float64Array;
+  masked: boolean[];
+  softmax: Float64Array;
+  model: Float64Array;
+  output: Float64Array;
+  maxDiff: number;
+}
+
+/** softmax(q·kᵀ/√d + bias) for one query row, and Σ weight·v. Float64 so the check measures the model, not us. */
+export function computeRow(v: HeadVectors, n: number, d: number, i: number): HeadComputation {
+  const dot = new Float64Array(n);
+  const scaled = new Float64Array(n);
+  const bias = new Float64Array(n);
+  const masked: boolean[] = [];
+  const softmax = new Float64Array(n);
+  const model = new Float64Array(n);
+  const output = new Float64Array(d);
+  const sqrtD = Math.sqrt(d);
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += v.queries[i * d + c] * v.keys[j * d + c];
+    dot[j] = s;
+    scaled[j] = s / sqrtD;
+    bias[j] = v.bias[i * n + j];
+    masked.push(!(bias[j] > MASKED_BIAS));
+    model[j] = v.attention[i * n + j];
+    if (!masked[j]) max = Math.max(max, scaled[j] + bias[j]);
+  }
+  let sum = 0;
+  for (let j = 0; j < n; j++) {
+    softmax[j] = masked[j] ? 0 : Math.exp(scaled[j] + bias[j] - max);
+    sum += softmax[j];
+  }
+  let maxDiff = 0;
+  for (let j = 0; j < n; j++) {
+    softmax[j] = sum > 0 ? softmax[j] / sum : 0;
+    maxDiff = Math.max(maxDiff, Math.abs(softmax[j] - model[j]));
+    for (let c = 0; c < d; c++) output[c] += softmax[j] * v.values[j * d + c];
+  }
+  return { dot, scaled, bias, masked, softmax, model, output, maxDiff };
+}
+
+function vectorText(values: ArrayLike<number>, digits = 3): string {
+  return `[${Array.from(values, (x) => x.toFixed(digits)).join(', ')}]`;
+}
+
+function shortVector(values: ArrayLike<number>): string {
+  const a = Array.from(values);
+  return a.length <= 4 ? vectorText(a) : `[${a.slice(0, 4).map((x) => x.toFixed(2)).join(', ')}, …]`;
+}
+
+function para(className: string, text: string): HTMLParagraphElement {
+  const p = document.createElement('p');
+  p.className = className;
+  p.textContent = text;
+  return p;
+}
+
+/** Re-renders itself when the focused token changes (the view is about one query token). */
+export const renderComputationView: ViewRenderer = (host, ctx: ViewContext, slot: Slot): ViewHandle => {
+  let shown = ctx.state.focusedToken;
+  let inner = renderOnce(host, ctx, slot);
+  return {
+    updateFocus: () => {
+      if (ctx.state.focusedToken === shown) return;
+      shown = ctx.state.focusedToken;
+      host.replaceChildren();
+      inner = renderOnce(host, ctx, slot);
+    },
+    toSvg: () => inner.toSvg(),
+  };
+};
+
+function renderOnce(host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle {
+  const start = ctx.analysis(slot);
+  const empty: ViewHandle = { updateFocus: () => undefined, toSvg: () => svgDocument(1, 1, '') };
+  if (!start) return empty;
+  const n = start.tokens.length;
+  const { layer, head } = ctx.state;
+  const i = Math.min(ctx.state.focusedToken ?? 0, n - 1);
+  const tokenLabel = (j: number): string => start.tokens[j].text.replace(/\n/g, '↵');
+  const section = document.createElement('div');
+  section.className = 'computation';
+  const title = document.createElement('h3');
+  title.textContent = t('comp.title', layer + 1, head + 1, i + 1, tokenLabel(i));
+  section.append(title);
+  section.append(
+    createDropdown(
+      `comp-token-${slot}`,
+      t('comp.pickToken'),
+      start.tokens.map((tok, j) => ({ value: String(j), label: `${j + 1}: ${tok.text.replace(/\n/g, '↵')}` })),
+      String(i),
+      (v) => ctx.focusToken(Number(v)),
+    ),
+  );
+  if (ctx.state.aggregate !== 'head') section.append(para('note', t('comp.aggregateNote', layer + 1, head + 1)));
+  host.append(section);
+  const v = ctx.vectors(slot, layer, head);
+  if (!v) {
+    section.append(para('legend loading', t('banner.loadingVectors')));
+    return empty;
+  }
+  const d = start.model.headDim || Math.round(v.queries.length / n);
+  const r = computeRow(v, n, d, i);
+
+  section.append(para('step', t('comp.step.q', d)));
+  const q = document.createElement('pre');
+  q.className = 'vector';
+  q.dataset.vector = 'query';
+  q.textContent = `q = ${vectorText(v.queries.subarray(i * d, i * d + d))}`;
+  section.append(q);
+  section.append(
+    para('step', t('comp.step.k')),
+    para('step', t('comp.step.scale', Math.sqrt(d).toFixed(3))),
+    para('step', t('comp.step.bias')),
+    para('step', t('comp.step.softmax')),
+  );
+
+  const table = document.createElement('table');
+  table.className = 'comp-table';
+  const head1 = table.createTHead().insertRow();
+  for (const h of ['#', t('comp.key'), 'k', t('comp.dot'), t('comp.scaled'), t('comp.bias'), t('comp.softmax'), t('comp.model'), '|Δ|']) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = h;
+    head1.append(th);
+  }
+  const body = table.createTBody();
+  for (let j = 0; j < n; j++) {
+    const row = body.insertRow();
+    row.dataset.keyIndex = String(j);
+    row.dataset.softmax = String(r.softmax[j]);
+    row.dataset.modelWeight = String(r.model[j]);
+    if (r.masked[j]) {
+      row.classList.add('masked');
+      row.dataset.masked = 'true';
+    }
+    const cells = [
+      String(j + 1),
+      tokenLabel(j),
+      shortVector(v.keys.subarray(j * d, j * d + d)),
+      r.dot[j].toFixed(3),
+      r.scaled[j].toFixed(3),
+      r.masked[j] ? `${t('matrix.masked')} (−∞)` : r.bias[j].toFixed(1),
+      r.masked[j] ? '0' : r.softmax[j].toFixed(6),
+      r.model[j].toFixed(6),
+      Math.abs(r.softmax[j] - r.model[j]).toExponential(1),
+    ];
+    cells.forEach((c, k) => {
+      const cell = row.insertCell();
+      cell.textContent = c;
+      if (k >= 3) cell.className = 'num';
+      if (k === 2) cell.title = vectorText(v.keys.subarray(j * d, j * d + d));
+    });
+    if (!r.masked[j]) {
+      const bar = document.createElement('span');
+      bar.className = 'weight-bar';
+      bar.style.width = `${Math.round(r.softmax[j] * 60)}px`;
+      row.cells[6].append(bar);
+    }
+  }
+  section.append(table);
+  section.append(para('step', t('comp.step.output')));
+  const out = document.createElement('pre');
+  out.className = 'vector';
+  out.dataset.vector = 'output';
+  out.textContent = `Σ w·v = ${vectorText(r.output)}`;
+  section.append(out);
+  const ok = r.maxDiff <= TOLERANCE;
+  const check = para(`check ${ok ? 'ok' : 'fail'}`, `${t('comp.check', r.maxDiff.toExponential(2))} ${t(ok ? 'comp.checkOk' : 'comp.checkFail')}`);
+  check.dataset.maxDiff = String(r.maxDiff);
+  check.dataset.ok = String(ok);
+  section.append(check);
+
+  const toSvg = (): string => {
+    const theme = canvasTheme();
+    const lines = [title.textContent ?? '', q.textContent ?? '', ...[...table.rows].map((row) => [...row.cells].map((c) => c.textContent ?? '').join('  ')), out.textContent ?? '', check.textContent ?? ''];
+    const body2 = lines.map((l, k) => `<text x="8" y="${18 + k * 15}" xml:space="preserve">${svgEscape(l.slice(0, 200))}</text>`).join('');
+    return svgDocument(1200, lines.length * 15 + 20, `<g font-family="${svgEscape(theme.fontFamily)}" font-size="11" fill="${theme.foreground}">${body2}</g>`, theme.background);
+  };
+  return { updateFocus: () => undefined, toSvg };
+}

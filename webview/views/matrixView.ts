@@ -1,0 +1,215 @@
+/**
+ * Matrix view: the query × key heatmap on a canvas (one fillRect per cell, so hundreds of tokens stay smooth).
+ * Masked cells — decided by the mask kind, not by a zero value — are drawn hatched. Hovering a cell shows its
+ * value; the focused query row (or key column, flipped) is outlined on a separate overlay canvas, so a hover
+ * redraws only the overlay.
+ * Also used by the difference view with a signed colour scale.
+ */
+import type { Slot } from '../../src/protocol/messages';
+import type { AttentionMatrix } from '../attentionMath';
+import { svgDocument, svgEscape } from '../exportView';
+import { t } from '../strings';
+import { canvasTheme, withAlpha, type CanvasTheme } from '../theme';
+import type { ViewContext, ViewHandle, ViewRenderer } from './viewContext';
+
+export interface MatrixOptions {
+  /** Fill colour of a visible cell. */
+  colorFor(value: number, theme: CanvasTheme): string;
+  /** Text of the hover tooltip for a visible cell. */
+  formatValue(value: number): string;
+  /** Hovering a cell focuses its query (or key) token in every view. */
+  focusOnHover: boolean;
+}
+
+const MAX_SIZE_PX = 640;
+
+export function matrixGeometry(n: number): { cell: number; margin: number } {
+  const cell = Math.max(2, Math.min(22, Math.floor(MAX_SIZE_PX / Math.max(n, 1))));
+  return { cell, margin: cell >= 10 ? 90 : 6 };
+}
+
+function hatchPattern(g: CanvasRenderingContext2D, theme: CanvasTheme): CanvasPattern | string {
+  const tile = document.createElement('canvas');
+  tile.width = 6;
+  tile.height = 6;
+  const p = tile.getContext('2d');
+  if (!p) return withAlpha(theme.muted, 0.2);
+  p.strokeStyle = withAlpha(theme.muted, 0.55);
+  p.lineWidth = 1;
+  p.beginPath();
+  p.moveTo(0, 6);
+  p.lineTo(6, 0);
+  p.stroke();
+  return g.createPattern(tile, 'repeat') ?? withAlpha(theme.muted, 0.2);
+}
+
+function truncate(label: string, max = 12): string {
+  const s = label.replace(/\n/g, '↵').replace(/\s/g, '·');
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+export function createMatrixCanvas(
+  host: HTMLElement,
+  ctx: ViewContext,
+  m: AttentionMatrix,
+  opts: MatrixOptions,
+): ViewHandle {
+  const theme = canvasTheme();
+  const n = m.n;
+  const { cell, margin } = matrixGeometry(n);
+  const size = margin + n * cell + 2;
+  const dpr = window.devicePixelRatio || 1;
+  const wrap = document.createElement('div');
+  wrap.className = 'canvas-wrap';
+  const base = document.createElement('canvas');
+  const overlay = document.createElement('canvas');
+  overlay.className = 'overlay';
+  for (const c of [base, overlay]) {
+    c.width = Math.round(size * dpr);
+    c.height = Math.round(size * dpr);
+    c.style.width = `${size}px`;
+    c.style.height = `${size}px`;
+  }
+  base.className = 'matrix-canvas';
+  base.setAttribute('role', 'img');
+  base.setAttribute('aria-label', t('matrix.legend'));
+  let maskedCells = 0;
+  const tooltip = document.createElement('div');
+  tooltip.className = 'tooltip';
+  tooltip.hidden = true;
+  wrap.append(base, overlay, tooltip);
+  host.append(wrap);
+
+  const g = base.getContext('2d');
+  if (g) {
+    g.scale(dpr, dpr);
+    const hatch = hatchPattern(g, theme);
+    for (let q = 0; q < n; q++) {
+      for (let k = 0; k < n; k++) {
+        const x = margin + k * cell;
+        const y = margin + q * cell;
+        if (m.masked(q, k)) {
+          maskedCells++;
+          g.fillStyle = hatch;
+        } else {
+          g.fillStyle = opts.colorFor(m.data[q * n + k], theme);
+        }
+        g.fillRect(x, y, cell, cell);
+      }
+    }
+    g.strokeStyle = withAlpha(theme.muted, 0.6);
+    g.strokeRect(margin - 0.5, margin - 0.5, n * cell + 1, n * cell + 1);
+    if (margin > 10) {
+      g.fillStyle = theme.foreground;
+      g.font = `${Math.min(cell - 1, 12)}px ${theme.fontFamily}`;
+      g.textBaseline = 'middle';
+      g.textAlign = 'right';
+      for (let i = 0; i < n; i++) g.fillText(truncate(m.labels[i]), margin - 4, margin + i * cell + cell / 2);
+      g.save();
+      g.rotate(-Math.PI / 2);
+      g.textAlign = 'left';
+      for (let i = 0; i < n; i++) g.fillText(truncate(m.labels[i]), -margin + 4, margin + i * cell + cell / 2);
+      g.restore();
+    }
+  }
+  base.dataset.n = String(n);
+  base.dataset.cell = String(cell);
+  base.dataset.margin = String(margin);
+  base.dataset.maskedCells = String(maskedCells);
+
+  const o = overlay.getContext('2d');
+  let hover: { q: number; k: number } | null = null;
+  const drawOverlay = (): void => {
+    if (!o) return;
+    o.setTransform(dpr, 0, 0, dpr, 0, 0);
+    o.clearRect(0, 0, size, size);
+    o.lineWidth = 2;
+    o.strokeStyle = theme.focus;
+    const f = ctx.focusUnit();
+    if (f !== null && f < n) {
+      if (ctx.state.direction === 'to') o.strokeRect(margin, margin + f * cell, n * cell, cell);
+      else o.strokeRect(margin + f * cell, margin, cell, n * cell);
+    }
+    if (hover) {
+      o.strokeStyle = theme.foreground;
+      o.strokeRect(margin + hover.k * cell, margin + hover.q * cell, cell, cell);
+    }
+  };
+  drawOverlay();
+
+  overlay.addEventListener('mousemove', (e) => {
+    const r = overlay.getBoundingClientRect();
+    const k = Math.floor((e.clientX - r.left - margin) / cell);
+    const q = Math.floor((e.clientY - r.top - margin) / cell);
+    if (q < 0 || k < 0 || q >= n || k >= n) {
+      hover = null;
+      tooltip.hidden = true;
+      drawOverlay();
+      return;
+    }
+    if (hover && hover.q === q && hover.k === k) return;
+    hover = { q, k };
+    const masked = m.masked(q, k);
+    const value = masked ? t('matrix.masked') : opts.formatValue(m.data[q * n + k]);
+    tooltip.textContent = t('matrix.cell', q + 1, truncate(m.labels[q], 24), k + 1, truncate(m.labels[k], 24), value);
+    tooltip.dataset.query = String(q);
+    tooltip.dataset.key = String(k);
+    tooltip.dataset.masked = String(masked);
+    if (masked) delete tooltip.dataset.weight;
+    else tooltip.dataset.weight = m.data[q * n + k].toFixed(3);
+    tooltip.hidden = false;
+    tooltip.style.left = `${margin + (k + 1) * cell + 8}px`;
+    tooltip.style.top = `${margin + q * cell}px`;
+    if (opts.focusOnHover) ctx.setFocus(ctx.state.direction === 'to' ? q : k);
+    drawOverlay();
+  });
+  overlay.addEventListener('mouseleave', () => {
+    hover = null;
+    tooltip.hidden = true;
+    drawOverlay();
+  });
+
+  const toSvg = (): string => {
+    const parts: string[] = [
+      `<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0 6L6 0" stroke="${withAlpha(theme.muted, 0.55)}"/></pattern></defs>`,
+    ];
+    for (let q = 0; q < n; q++) {
+      for (let k = 0; k < n; k++) {
+        const fill = m.masked(q, k) ? 'url(#hatch)' : opts.colorFor(m.data[q * n + k], theme);
+        parts.push(`<rect x="${margin + k * cell}" y="${margin + q * cell}" width="${cell}" height="${cell}" fill="${fill}"/>`);
+      }
+    }
+    if (margin > 10) {
+      const fs = Math.min(cell - 1, 12);
+      for (let i = 0; i < n; i++) {
+        const c = margin + i * cell + cell / 2 + fs / 3;
+        parts.push(`<text x="${margin - 4}" y="${c}" text-anchor="end">${svgEscape(truncate(m.labels[i]))}</text>`);
+        parts.push(`<text transform="translate(${c} ${margin - 4}) rotate(-90)">${svgEscape(truncate(m.labels[i]))}</text>`);
+      }
+      return svgDocument(size, size, `<g font-family="${svgEscape(theme.fontFamily)}" font-size="${fs}" fill="${theme.foreground}">${parts.join('')}</g>`, theme.background);
+    }
+    return svgDocument(size, size, parts.join(''), theme.background);
+  };
+
+  return { updateFocus: drawOverlay, toSvg, toCanvas: () => base };
+}
+
+export const renderMatrixView: ViewRenderer = (host, ctx, slot: Slot) => {
+  const legend = document.createElement('p');
+  legend.className = 'legend';
+  legend.textContent = t('matrix.legend');
+  host.append(legend);
+  const m = ctx.matrix(slot);
+  if (!m) {
+    legend.textContent = t('banner.loadingHead');
+    return { updateFocus: () => undefined, toSvg: () => svgDocument(1, 1, '') };
+  }
+  // Rows sum to 1, so most weights are small; scaling to the largest visible weight keeps structure visible.
+  let max = 0;
+  for (let q = 0; q < m.n; q++) for (let k = 0; k < m.n; k++) if (!m.masked(q, k)) max = Math.max(max, m.data[q * m.n + k]);
+  return createMatrixCanvas(host, ctx, m, {
+    colorFor: (v, theme) => withAlpha(theme.accent, ctx.intensity(v, max)),
+    formatValue: (v) => v.toFixed(3),
+    focusOnHover: true,
+  });
+};

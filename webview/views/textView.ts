@@ -1,0 +1,175 @@
+/**
+ * Text view (the default): the analysed text as it reads, each token a focusable span. Hover or keyboard focus
+ * a token and the tokens it attends to (or, flipped, that attend to it) get a background whose intensity is the
+ * weight. Keyboard: roving tabindex — one token is in the tab order; arrows/Home/End move; Enter opens the
+ * computation view. Every token's aria-label names its text and its top-3 attended tokens.
+ * Token text is always set with textContent: the selection may contain markup and must be shown as text.
+ */
+import type { Slot } from '../../src/protocol/messages';
+import { maxValue, topK, weightsFor, type AttentionMatrix } from '../attentionMath';
+import { svgDocument, svgEscape, toSvgColor } from '../exportView';
+import { t } from '../strings';
+import { cssWeightBackground } from '../theme';
+import type { ViewContext, ViewHandle, ViewRenderer } from './viewContext';
+
+export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle => {
+  const start = ctx.analysis(slot);
+  const units = ctx.units(slot);
+  const legend = document.createElement('p');
+  legend.className = 'legend';
+  const container = document.createElement('div');
+  container.className = 'text-view';
+  container.setAttribute('role', 'group');
+  container.setAttribute('aria-label', start ? start.sourceLabel || t('view.text') : t('view.text'));
+  host.append(legend, container);
+  if (!start) return { updateFocus: () => undefined, toSvg: () => svgDocument(1, 1, '') };
+
+  const text = start.text;
+  const spans: HTMLElement[] = [];
+  let pos = 0;
+  units.forEach((u, i) => {
+    if (u.start > pos) container.append(document.createTextNode(text.slice(pos, u.start)));
+    const span = document.createElement('span');
+    span.className = 'token';
+    let shown = u.start >= pos ? text.slice(u.start, u.end) : '';
+    if (shown === '') {
+      // A token that shares one character with the piece before it (byte-level BPE on CJK or emoji).
+      shown = '·';
+      span.classList.add('token-split');
+    }
+    if (/^\s+$/.test(shown)) span.classList.add('token-ws');
+    if (shown.includes('\n')) span.classList.add('token-nl');
+    span.textContent = shown;
+    span.dataset.unitIndex = String(i);
+    span.dataset.tokenIndex = String(u.tokens[0]);
+    span.setAttribute('role', 'button');
+    span.tabIndex = -1;
+    container.append(span);
+    spans.push(span);
+    pos = Math.max(pos, u.end);
+  });
+  if (pos < text.length) container.append(document.createTextNode(text.slice(pos)));
+
+  const m = ctx.matrix(slot);
+  if (!m) {
+    legend.textContent = t('banner.loadingHead');
+    legend.classList.add('loading');
+  }
+  if (m) labelTokens(spans, m, ctx);
+
+  const indexOf = (target: EventTarget | null): number => {
+    const span = (target as HTMLElement | null)?.closest?.<HTMLElement>('.token');
+    return span ? Number(span.dataset.unitIndex) : -1;
+  };
+  container.addEventListener('mouseover', (e) => {
+    const i = indexOf(e.target);
+    if (i >= 0) ctx.setFocus(i);
+  });
+  container.addEventListener('focusin', (e) => {
+    const i = indexOf(e.target);
+    if (i >= 0) ctx.setFocus(i);
+  });
+  container.addEventListener('click', (e) => {
+    const i = indexOf(e.target);
+    if (i >= 0) spans[i].focus();
+  });
+  container.addEventListener('keydown', (e) => {
+    const i = indexOf(e.target);
+    if (i < 0) return;
+    let next = -1;
+    switch (e.key) {
+      case 'ArrowRight':
+      case 'ArrowDown':
+        next = Math.min(i + 1, spans.length - 1);
+        break;
+      case 'ArrowLeft':
+      case 'ArrowUp':
+        next = Math.max(i - 1, 0);
+        break;
+      case 'Home':
+        next = 0;
+        break;
+      case 'End':
+        next = spans.length - 1;
+        break;
+      case 'Enter':
+      case ' ':
+        e.preventDefault();
+        ctx.openComputation(i);
+        return;
+      default:
+        return;
+    }
+    e.preventDefault();
+    spans[next].focus();
+  });
+
+  const updateFocus = (): void => {
+    const f = ctx.focusUnit();
+    const dir = ctx.state.direction;
+    // Roving tabindex: exactly one token is reachable with Tab — the focused one, else the first.
+    const tabStop = f !== null && f < spans.length ? f : 0;
+    spans.forEach((s, i) => {
+      s.tabIndex = i === tabStop ? 0 : -1;
+      s.classList.remove('focused', 'masked');
+      s.style.backgroundColor = '';
+      delete s.dataset.weight;
+      delete s.dataset.masked;
+      s.removeAttribute('aria-current');
+    });
+    if (f === null || f >= spans.length || !m) {
+      if (m) legend.textContent = t('text.legend');
+      return;
+    }
+    const w = weightsFor(m, f, dir);
+    const visible = w.map((x, j) => (isMasked(m, f, j, dir) ? 0 : x));
+    const max = maxValue(visible);
+    spans.forEach((s, j) => {
+      if (isMasked(m, f, j, dir)) {
+        s.classList.add('masked');
+        s.dataset.masked = 'true';
+        return;
+      }
+      s.dataset.weight = w[j].toFixed(3);
+      s.style.backgroundColor = cssWeightBackground(ctx.intensity(w[j], max));
+    });
+    spans[f].classList.add('focused');
+    spans[f].setAttribute('aria-current', 'true');
+    legend.textContent = ctx.state.scale ? t('text.legendScaled', max.toFixed(3)) : t('text.legend');
+  };
+  updateFocus();
+
+  const toSvg = (): string => {
+    const box = container.getBoundingClientRect();
+    const parts: string[] = [];
+    const fg = toSvgColor(getComputedStyle(container).color);
+    for (const s of spans) {
+      const r = s.getBoundingClientRect();
+      const x = r.left - box.left;
+      const y = r.top - box.top;
+      const bg = getComputedStyle(s).backgroundColor;
+      if (s.style.backgroundColor) parts.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${r.width.toFixed(1)}" height="${r.height.toFixed(1)}" fill="${toSvgColor(bg)}"/>`);
+      const label = (s.textContent ?? '').replace(/\n/g, '↵');
+      parts.push(`<text x="${x.toFixed(1)}" y="${(y + r.height * 0.75).toFixed(1)}" xml:space="preserve">${svgEscape(label)}</text>`);
+    }
+    const style = `font-family:${svgEscape(getComputedStyle(container).fontFamily)};font-size:${getComputedStyle(container).fontSize};fill:${fg}`;
+    return svgDocument(Math.ceil(container.scrollWidth), Math.ceil(container.scrollHeight), `<g style="${style}">${parts.join('')}</g>`);
+  };
+
+  return { updateFocus, toSvg };
+};
+
+function isMasked(m: AttentionMatrix, focus: number, other: number, dir: 'to' | 'from'): boolean {
+  return dir === 'to' ? m.masked(focus, other) : m.masked(other, focus);
+}
+
+/** aria-label per token: its text and the three tokens it attends to most (or is attended by, flipped). */
+function labelTokens(spans: HTMLElement[], m: AttentionMatrix, ctx: ViewContext): void {
+  const dir = ctx.state.direction;
+  spans.forEach((s, i) => {
+    const w = weightsFor(m, i, dir);
+    const top = topK(w, 3).filter((j) => w[j] > 0 && !isMasked(m, i, j, dir));
+    const list = top.map((j) => `“${m.labels[j].trim() || m.labels[j]}” ${w[j].toFixed(2)}`).join(', ') || '—';
+    s.setAttribute('aria-label', t(dir === 'to' ? 'token.label' : 'token.labelFrom', i + 1, m.labels[i], list));
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * What a view may ask of the app. Views never talk to the host: they read matrices from here (which asks the
+ * host for heads not yet received) and report focus and navigation back through it.
+ */
+import type { AnalysisStartMessage, Slot } from '../../src/protocol/messages';
+import type { AttentionMatrix } from '../attentionMath';
+import type { HeadStats, StatKey } from '../headStats';
+import type { Aggregate, Direction, ViewId } from '../viewTypes';
+
+/** A displayed unit: one token, or one word (several tokens) at word level. */
+export interface Unit {
+  text: string;
+  start: number;
+  end: number;
+  tokens: number[];
+}
+
+export interface UiState {
+  layer: number;
+  head: number;
+  aggregate: Aggregate;
+  wordLevel: boolean;
+  direction: Direction;
+  scale: boolean;
+  view: ViewId;
+  /** Token-level index (so it means the same at word level and survives the toggle). */
+  focusedToken: number | null;
+  /** Extra heads overlaid in the head view, besides the current one. */
+  headSet: number[];
+  sortBy: StatKey | 'position';
+  sortDescending: boolean;
+  /** Where a click in the grid/statistics sends the person. */
+  lastDetailView: ViewId;
+}
+
+/** Exact float32 numbers of one head (computation view). */
+export interface HeadVectors {
+  queries: Float32Array;
+  keys: Float32Array;
+  values: Float32Array;
+  attention: Float32Array;
+  bias: Float32Array;
+}
+
+export interface ViewContext {
+  readonly state: Readonly<UiState>;
+  analysis(slot: Slot): AnalysisStartMessage | null;
+  units(slot: Slot): Unit[];
+  /** The matrix for the current layer/head/aggregate/word level; null while heads are still arriving. */
+  matrix(slot: Slot): AttentionMatrix | null;
+  /** One head at token level; null while it is arriving (it is requested). */
+  headMatrix(slot: Slot, layer: number, head: number): AttentionMatrix | null;
+  /** Statistics of every head received so far (null entries for heads still arriving). */
+  allStats(slot: Slot): Array<HeadStats | null>;
+  vectors(slot: Slot, layer: number, head: number): HeadVectors | null;
+  /** Focused unit index at the current level, or null. */
+  focusUnit(): number | null;
+  setFocus(unit: number | null): void;
+  /** Focus a token by its token-level index (whatever the word-level toggle says). */
+  focusToken(token: number): void;
+  openHead(layer: number, head: number): void;
+  openComputation(unit: number): void;
+  setHeadSet(heads: number[]): void;
+  setSort(key: StatKey | 'position', descending: boolean): void;
+  /** Colour intensity in [0,1] for a weight, honouring "scale to the largest weight". */
+  intensity(weight: number, max: number): number;
+}
+
+export interface ViewHandle {
+  /** Focus moved: update highlights only (no full re-render). */
+  updateFocus(): void;
+  /** The view as a standalone SVG document, for export. */
+  toSvg(): string;
+  /** A canvas holding the view (for a sharp PNG), when the view draws on one. */
+  toCanvas?(): HTMLCanvasElement | null;
+}
+
+export type ViewRenderer = (host: HTMLElement, ctx: ViewContext, slot: Slot) => ViewHandle;
