@@ -5,7 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelRegistry, DEFAULT_MODEL_ID } from './model/modelRegistry';
-import { analyzeText } from './pipeline/analyze';
+import { analyzeWindow, tokenizeFor } from './pipeline/analyze';
 import { analysisToJson, buildStandaloneHtml } from './export/standalonePage';
 import type { MaskKind } from './protocol/messages';
 
@@ -15,7 +15,8 @@ const USAGE = `Usage: attention-lens analyze FILE [--model ID] [--mask full|caus
   --model ID     a folder name under models/ (default: ${DEFAULT_MODEL_ID})
   --mask KIND    run under another mask than the model was trained with (a what-if)
   --json         print tokens (UTF-16 offsets) and every attention weight as JSON
-  --html OUT     write a standalone page (works offline from file://)`;
+  --html OUT     write a standalone page (works offline from file://)
+  --window N     for texts longer than the model reads: which window of max_positions tokens (from 0)`;
 
 class UsageError extends Error {}
 
@@ -27,10 +28,11 @@ interface CliArgs {
   json: boolean;
   html?: string;
   modelsDir?: string;
+  window: number;
 }
 
 function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { command: argv[0] ?? '', model: DEFAULT_MODEL_ID, json: false };
+  const args: CliArgs = { command: argv[0] ?? '', model: DEFAULT_MODEL_ID, json: false, window: 0 };
   const rest = argv.slice(1);
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -47,6 +49,11 @@ function parseArgs(argv: string[]): CliArgs {
     } else if (a === '--json') args.json = true;
     else if (a === '--html') args.html = value();
     else if (a === '--models-dir') args.modelsDir = value();
+    else if (a === '--window') {
+      const w = Number(value());
+      if (!Number.isInteger(w) || w < 0) throw new UsageError('--window must be a whole number from 0');
+      args.window = w;
+    }
     else if (a === '--help' || a === '-h') throw new UsageError('');
     else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
     else if (args.file === undefined) args.file = a;
@@ -86,8 +93,18 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`attention-lens: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? e})\n`);
     return 1;
   }
-  const result = await analyzeText(registry, text, { modelId: args.model, mask: args.mask });
-  if (args.json) process.stdout.write(JSON.stringify(analysisToJson(result)) + '\n');
+  const manifest = await registry.get(args.model);
+  const tokens = await tokenizeFor(registry, manifest, text);
+  const { result, offset, window } = await analyzeWindow(manifest, text, tokens, args.window, args.mask);
+  if (window.count > 1) {
+    process.stderr.write(`${tokens.length} tokens: showing window ${window.index + 1} of ${window.count} (--window N picks another).\n`);
+  }
+  if (args.json) {
+    // Offsets are into the whole file, as the tokens were cut from it.
+    const json = analysisToJson(result) as { tokens: { start: number; end: number }[] };
+    json.tokens = json.tokens.map((t) => ({ ...t, start: t.start + offset, end: t.end + offset }));
+    process.stdout.write(JSON.stringify({ ...json, window: { ...window, offset } }) + '\n');
+  }
   if (args.html) {
     const out = path.resolve(args.html);
     const html = await buildStandaloneHtml([result], { distDir: __dirname, sourceLabel: path.basename(file) });

@@ -18,8 +18,8 @@ import {
 } from '../protocol/messages';
 import { AnalysisStreamer } from './analysisStreamer';
 import { makeNonce, renderWebviewHtml } from './panelHtml';
-import { analyzeTokens, InputError } from '../pipeline/analyze';
-import { CancelledError, planWindows, tokenizeInSlices, TooManyTokensError, windowSlice } from '../pipeline/windows';
+import { analyzeWindow, InputError } from '../pipeline/analyze';
+import { CancelledError, tokenizeInSlices, TooManyTokensError } from '../pipeline/windows';
 import type { Token } from '../tokenizer/byteLevelBpe';
 import { LatestOnlyRunner } from '../pipeline/latestOnly';
 import { toModelInfo, type ModelManifest } from '../model/modelManifest';
@@ -279,21 +279,15 @@ export class AttentionPanel implements vscode.Disposable {
             const manifest = await this.deps.registry.get(choice.modelId);
             const tokens = await this.tokensFor(slot, source, manifest, settings.maxTokens, isStale);
             if (isStale()) return;
-            const windows = planWindows(tokens.length, manifest.maxPositions);
-            const w = windows[Math.max(0, Math.min(windowIndex, windows.length - 1))];
-            const slice = windowSlice(source.text, tokens, w);
-            if (windows.length > 1) {
-              this.streamer.progress(slot, generation, vscode.l10n.t('Window {0} of {1}', w.index + 1, windows.length));
-            }
-            const result = await analyzeTokens(manifest, slice.text, slice.tokens, choice.mask);
+            const { result, offset, window } = await analyzeWindow(manifest, source.text, tokens, windowIndex, choice.mask);
             if (isStale()) return;
-            const documentOffset = source.startOffset + slice.offset;
+            const documentOffset = source.startOffset + offset;
             if (slot === 0) this.attachOverlay(source, documentOffset, result.tokens);
             await this.streamer.show(slot, generation, result, {
               documentOffset,
               sourceLabel: source.label,
               sourceUri: source.uri,
-              window: { index: w.index, count: windows.length },
+              window,
               firstHead: this.view,
             });
           }),

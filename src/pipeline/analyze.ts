@@ -8,6 +8,7 @@ import { toModelInfo, type ModelManifest } from '../model/modelManifest';
 import { runModel } from '../model/modelRunner';
 import type { ModelRegistry } from '../model/modelRegistry';
 import type { Token } from '../tokenizer/byteLevelBpe';
+import { planWindows, windowSlice } from './windows';
 
 export interface AnalysisResult {
   model: ModelInfo;
@@ -107,4 +108,26 @@ export function headVectors(r: AnalysisResult, which: 'queries' | 'keys' | 'valu
   const size = r.n * r.model.headDim;
   const offset = (layer * r.model.heads + head) * size;
   return r[which].subarray(offset, offset + size);
+}
+
+export interface WindowedResult {
+  result: AnalysisResult;
+  /** Offset of the window's text in the whole text. */
+  offset: number;
+  window: { index: number; count: number };
+}
+
+/** Analyses window `windowIndex` (clamped) of already-tokenized text; short texts are a single window. */
+export async function analyzeWindow(
+  manifest: ModelManifest,
+  text: string,
+  tokens: readonly Token[],
+  windowIndex: number,
+  mask: MaskKind | 'default' | undefined,
+): Promise<WindowedResult> {
+  const windows = planWindows(tokens.length, manifest.maxPositions);
+  const w = windows[Math.max(0, Math.min(windowIndex, windows.length - 1))];
+  const slice = windowSlice(text, tokens, w);
+  const result = await analyzeTokens(manifest, slice.text, slice.tokens, mask);
+  return { result, offset: slice.offset, window: { index: w.index, count: windows.length } };
 }
