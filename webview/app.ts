@@ -150,8 +150,9 @@ export class App implements ViewContext {
     window.addEventListener('error', (e) => this.log('error', String(e.message)));
     this.bridge.start(
       (m) => this.onMessage(m),
-      () => {
-        this.notice = t('banner.standaloneModel');
+      (notice) => {
+        this.notice =
+          notice.kind === 'standaloneModel' ? t('banner.standaloneModel') : t('banner.noVectors', notice.layer + 1, notice.head + 1);
         this.localProgress = null;
         this.render();
       },

@@ -26,8 +26,11 @@ export interface HostBridge {
   getState(): PanelState | undefined;
   setState(state: PanelState): void;
   /** Start listening and send `ready`. */
-  start(onMessage: (message: HostToWebview) => void, onNotice: (text: string) => void): void;
+  start(onMessage: (message: HostToWebview) => void, onNotice: (notice: BridgeNotice) => void): void;
 }
+
+/** Things the local host of a standalone page cannot do, told to the person (localised by the app). */
+export type BridgeNotice = { kind: 'standaloneModel' } | { kind: 'noVectors'; layer: number; head: number };
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -85,7 +88,7 @@ class StandaloneBridge implements HostBridge {
   private readonly analyses: RecordedAnalysis[] = [];
   private init: InitMessage | null = null;
   private deliver: (message: HostToWebview) => void = () => undefined;
-  private notice: (text: string) => void = () => undefined;
+  private notice: (notice: BridgeNotice) => void = () => undefined;
   private generationCounter = 0;
   /** What each slot shows now: which recorded analysis, replayed under which generation. */
   private readonly current = new Map<number, { analysis: RecordedAnalysis; generation: number }>();
@@ -135,7 +138,7 @@ class StandaloneBridge implements HostBridge {
     this.state = state;
   }
 
-  start(onMessage: (message: HostToWebview) => void, onNotice: (text: string) => void): void {
+  start(onMessage: (message: HostToWebview) => void, onNotice: (notice: BridgeNotice) => void): void {
     this.deliver = onMessage;
     this.notice = onNotice;
     this.post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
@@ -223,12 +226,8 @@ class StandaloneBridge implements HostBridge {
     if (m) {
       this.emit({ ...m, generation, slot } as HostToWebview);
     } else {
-      this.emit({
-        type: 'analysisError',
-        generation,
-        slot,
-        message: `This page does not embed the vectors of layer ${layer + 1}, head ${head + 1}.`,
-      });
+      // Long texts are exported without the n×d vectors (they grow quickly); say so instead of waiting forever.
+      this.notice({ kind: 'noVectors', layer, head });
     }
   }
 
@@ -239,7 +238,7 @@ class StandaloneBridge implements HostBridge {
       return a.start.model.id === modelId && a.start.mask === wantedMask;
     });
     if (!match) {
-      this.notice('standaloneModel');
+      this.notice({ kind: 'standaloneModel' });
       return;
     }
     this.replay(match, slot, ++this.generationCounter);

@@ -2,6 +2,7 @@
  * Entry of the webview bundle (dist/webview.js), for the VS Code panel and the standalone page alike.
  * The shell (src/panel/panelHtml.ts) provides `<div id="app" data-host="vscode|standalone">`.
  */
+import './cspNonce';
 import { App } from './app';
 import { createHostBridge } from './hostBridge';
 

@@ -47,6 +47,7 @@ export const DEFAULT_STRINGS = {
   'banner.analysing': 'Analysing…',
   'banner.error': 'Error: {0}',
   'banner.standaloneModel': 'Changing the model or mask is unavailable in a standalone page: this page embeds only the analyses it was exported with.',
+  'banner.noVectors': 'This page does not embed the exact vectors of layer {0}, head {1} (long texts are exported without them).',
   'banner.loadingHead': 'Loading this head…',
   'banner.loadingVectors': 'Loading the exact vectors of this head…',
   'banner.tokenMismatch': 'The two analyses have different tokens ({0} vs {1}); the difference view needs the same tokens.',

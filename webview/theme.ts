@@ -61,7 +61,14 @@ export function watchTheme(): void {
     for (const fn of listeners) fn();
   };
   new MutationObserver(changed).observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
-  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', changed);
+  // The standalone page follows the system scheme. Mirroring it in a body class also wakes the toolkit, which
+  // re-reads the --vscode-* variables only when the body's class changes.
+  const media = window.matchMedia('(prefers-color-scheme: dark)');
+  const mirror = (): void => {
+    if (document.body.classList.contains('standalone')) document.body.classList.toggle('standalone-dark', media.matches);
+  };
+  mirror();
+  media.addEventListener('change', mirror);
 }
 
 /** `rgb(r, g, b)` → `rgba(r, g, b, a)`; canvas also accepts the CSS color() syntax Chrome returns for some values. */
