@@ -187,7 +187,12 @@ export class CodeServer {
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
     await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    // The row whose label is exactly `title` (not merely contains it: "Show X" vs "Show X in a New Panel").
+    const exact = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+    const row = page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: exact }) })
+      .first();
     await row.waitFor({ state: 'visible', timeout: 15_000 });
     await row.click();
     await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);

@@ -1,0 +1,146 @@
+/**
+ * End-to-end, through the UI of a real VS Code (code-server) in Chromium:
+ * open a sample file, select two lines, run "Attention Lens: Show Attention for Selection", and check that
+ *  - the panel shows the selection as tokens, laid out as it reads (line break kept), one element per token
+ *    (`data-token-index` 0…n-1) whose text is exactly the tokenizer's piece of the selection;
+ *  - hovering a token highlights the others with `data-weight` = the real model's attention weight
+ *    (layer 0, head 0, the panel's default), checked against the CLI running the same text independently;
+ *  - hovering another token changes the highlights;
+ *  - the extension's log, the extension host log and the page console hold no errors.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { CodeServer, repoRoot, sampleWorkspace, startCodeServer } from './codeServer';
+
+const COMMAND_TITLE = 'Attention Lens: Show Attention for Selection';
+const FILE = 'prose.md';
+const FROM_LINE = 3;
+const TO_LINE = 4;
+/** uint8 quantisation (≤ 1/510) + rounding to 3 decimals (≤ 0.0005), with a little room. */
+const WEIGHT_TOLERANCE = 0.003;
+
+interface CliResult {
+  model: string;
+  kind: string;
+  mask: string;
+  layers: number;
+  heads: number;
+  tokens: { text: string; start: number; end: number }[];
+  attention: number[][][][];
+}
+
+/** The same text through the CLI (same host pipeline, no VS Code): the reference for tokens and weights. */
+function analyzeWithCli(text: string): CliResult {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'attention-lens-e2e-cli-'));
+  try {
+    const file = path.join(dir, 'selection.txt');
+    writeFileSync(file, text);
+    const out = execFileSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'analyze', file, '--json'], {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    return JSON.parse(out) as CliResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('Attention Lens: Show Attention for Selection (code-server)', () => {
+  let vs: CodeServer;
+
+  beforeAll(async () => {
+    vs = await startCodeServer();
+    process.stderr.write(`[e2e] timings: ${JSON.stringify(vs.timings)}\n`);
+  });
+
+  afterAll(async () => {
+    await vs?.stop();
+  });
+
+  it('shows the selected text as tokens, and hovering a token highlights what it attends to', async () => {
+    onTestFailed(async () => {
+      await vs.screenshot('showSelection-failure');
+      const dir = vs.saveLogs('showSelection-failure');
+      process.stderr.write(`[e2e] failure artefacts: ${dir}\n`);
+    });
+
+    const lines = readFileSync(path.join(sampleWorkspace, FILE), 'utf8').split('\n');
+    const selected = lines.slice(FROM_LINE - 1, TO_LINE).join('\n');
+
+    await vs.openFile(FILE);
+    await vs.selectLines(FROM_LINE, TO_LINE);
+    expect(await vs.waitForSelectionStatus()).toBe(selected.length);
+
+    const t0 = Date.now();
+    await vs.runCommand(COMMAND_TITLE);
+    const panel = vs.webviewFrame();
+    const tokens = panel.locator('.text-view [data-token-index]');
+    try {
+      await tokens.first().waitFor({ timeout: 60_000 });
+    } catch (e) {
+      const why = [
+        `notifications: ${JSON.stringify(await vs.notificationTexts())}`,
+        `dialog: ${await vs.dialogText()}`,
+        `extension log:\n${vs.readExtensionLog().slice(-3000)}`,
+      ].join('\n');
+      throw new Error(`the panel showed no tokens within 60 s\n${why}\n${(e as Error).message}`);
+    }
+    process.stderr.write(`[e2e] command → first token painted: ${Date.now() - t0} ms\n`);
+
+    // ── tokens: the selection, as the tokenizer cut it ──
+    const ref = analyzeWithCli(selected);
+    const n = ref.tokens.length;
+    expect(n).toBeGreaterThan(10);
+    await expect.poll(() => tokens.count()).toBe(n);
+    const indices = await tokens.evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.tokenIndex)));
+    expect(indices).toEqual([...Array(n).keys()]);
+    const texts = await tokens.allTextContents();
+    expect(texts).toEqual(ref.tokens.map((t) => selected.slice(t.start, t.end)));
+    expect(texts.join('')).toBe(selected);
+    // Laid out as the text reads: the view's text is the selection, line break included.
+    expect(await panel.locator('.text-view').textContent()).toBe(selected);
+
+    // ── hover: highlighted tokens carry the real weights of layer 0, head 0 ──
+    const layer0head0 = ref.attention[0][0];
+    const checkHover = async (q: number) => {
+      await tokens.nth(q).hover();
+      await expect.poll(() => tokens.nth(q).getAttribute('class')).toContain('focused');
+      const visible = layer0head0[q].map((_, k) => !(ref.mask === 'causal' && k > q));
+      await expect.poll(() => panel.locator('.text-view [data-weight]').count()).toBe(visible.filter(Boolean).length);
+      const shown = await tokens.evaluateAll((els) =>
+        els.map((e) => ({ weight: (e as HTMLElement).dataset.weight ?? null, bg: (e as HTMLElement).style.backgroundColor })),
+      );
+      let highlighted = 0;
+      shown.forEach((s, k) => {
+        if (!visible[k]) {
+          expect(s.weight, `token ${k} is masked for query ${q}`).toBeNull();
+          return;
+        }
+        expect(s.weight, `token ${k} carries data-weight`).not.toBeNull();
+        expect(Math.abs(Number(s.weight) - layer0head0[q][k]), `weight of token ${k} for query ${q}`).toBeLessThanOrEqual(WEIGHT_TOLERANCE);
+        if (s.bg) highlighted++;
+      });
+      // The biggest weight is painted.
+      const top = layer0head0[q].indexOf(Math.max(...layer0head0[q]));
+      expect(shown[top].bg, `the most attended token (${top}) is highlighted`).not.toBe('');
+      expect(highlighted).toBeGreaterThan(0);
+      return shown.map((s) => s.weight);
+    };
+    const q1 = Math.floor(n / 2);
+    const first = await checkHover(q1);
+    const second = await checkHover(n - 1);
+    expect(second).not.toEqual(first);
+
+    // ── nothing went wrong along the way ──
+    const extLog = vs.readExtensionLog();
+    expect(CodeServer.errorLines(extLog), 'errors in the Attention Lens output channel').toEqual([]);
+    const extHostErrors = CodeServer.errorLines(vs.readExtHostLog());
+    expect(extHostErrors, 'errors in the extension host log').toEqual([]);
+    expect(vs.pageErrors, 'uncaught errors in the page').toEqual([]);
+    expect(vs.consoleErrors().map((e) => e.text), 'console errors in the page').toEqual([]);
+    expect(await vs.dialogText(), 'an error dialog').toBeNull();
+  });
+});
