@@ -50,7 +50,7 @@ class Extension implements vscode.Disposable {
   private deps(): PanelDeps {
     return {
       extensionUri: this.context.extensionUri,
-      registry: this.registry,
+      registry: () => this.registry,
       log: this.log,
       settings: () => this.settings,
       onDispose: (p) => {
@@ -117,7 +117,7 @@ class Extension implements vscode.Disposable {
 
   private rebuildRegistry(): void {
     this.registry = this.makeRegistry();
-    // Open panels keep their registry until their next analysis; new panels use the new one.
+    // Panels read the registry through a getter, so their next analysis uses the new one.
   }
 
   private requirePanel(): AttentionPanel {

@@ -1,0 +1,227 @@
+/**
+ * The VS Code-free core of a panel: what each slot analyses, with which model and mask, and the latest-wins
+ * path from a text to streamed messages. The panel adds only VS Code glue (progress, overlay, dialogs); the
+ * storm and soak tests drive this same class.
+ */
+import type { MaskKind, Slot, WebviewToHost } from '../protocol/messages';
+import { AnalysisStreamer, type PostFn } from './analysisStreamer';
+import { analyzeWindow, InputError, type AnalysisResult } from '../pipeline/analyze';
+import { CancelledError, tokenizeInSlices, TooManyTokensError } from '../pipeline/windows';
+import { LatestOnlyRunner } from '../pipeline/latestOnly';
+import type { ModelManifest } from '../model/modelManifest';
+import type { ModelRegistry } from '../model/modelRegistry';
+import type { Token } from '../tokenizer/byteLevelBpe';
+
+/** What a slot analyses: a piece of a document. */
+export interface TextSource {
+  uri: string;
+  version: number;
+  text: string;
+  /** UTF-16 offset of `text` in the document. */
+  startOffset: number;
+  label: string;
+}
+
+export interface SlotChoice {
+  modelId: string;
+  mask: MaskKind | 'default';
+}
+
+export interface SessionDeps {
+  registry: () => ModelRegistry;
+  post: PostFn;
+  maxTokens: () => number;
+  defaultModel: () => string;
+  /** Localises a message (vscode.l10n.t in the extension); `{0}` placeholders. */
+  t?: (message: string, ...args: (string | number)[]) => string;
+  /** Unexpected failures (not input errors) go here. */
+  logError?: (message: string) => void;
+  /** Wraps the work of one analysis, e.g. in a progress indicator. */
+  withProgress?: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
+/** Called when an analysis is about to be shown (slot 0 drives the editor overlay). */
+export type ShownHandler = (slot: Slot, source: TextSource, documentOffset: number, result: AnalysisResult) => void;
+
+const format = (message: string, ...args: (string | number)[]): string => message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]));
+
+export class AnalysisSession {
+  readonly streamer: AnalysisStreamer;
+  private readonly runners = new Map<Slot, LatestOnlyRunner>();
+  private readonly sources = new Map<Slot, TextSource>();
+  private readonly choices = new Map<Slot, SlotChoice>();
+  private readonly tokenCache = new Map<Slot, { source: TextSource; tokenizerPath: string; limit: number; tokens: Token[] }>();
+  private compareMode = false;
+  private disposed = false;
+  /** The head the person looks at, sent first in the next analysis. */
+  view = { layer: 0, head: 0 };
+  /** Inferences started (tests and the storm check read it). */
+  inferences = 0;
+
+  constructor(
+    private readonly deps: SessionDeps,
+    private readonly onShown: ShownHandler = () => undefined,
+  ) {
+    this.streamer = new AnalysisStreamer(deps.post);
+  }
+
+  private t(message: string, ...args: (string | number)[]): string {
+    return (this.deps.t ?? format)(message, ...args);
+  }
+
+  sourceOf(slot: Slot): TextSource | undefined {
+    return this.sources.get(slot);
+  }
+
+  get isCompare(): boolean {
+    return this.compareMode;
+  }
+
+  get hasAnalysis(): boolean {
+    return this.sources.size > 0;
+  }
+
+  choose(slot: Slot, choice: SlotChoice): void {
+    this.choices.set(slot, choice);
+  }
+
+  setCompareMode(on: boolean): void {
+    this.compareMode = on;
+    if (!on) {
+      this.streamer.clear(1);
+      this.sources.delete(1);
+      this.tokenCache.delete(1);
+    }
+  }
+
+  /**
+   * Sets what slot 0 (and slot 1 in compare mode) analyse and runs them. `mode` switches between a single view
+   * and compare mode; left out, the session keeps its mode (e.g. a followed selection in compare mode).
+   */
+  async analyzeSource(source: TextSource, mode?: 'single' | { left: SlotChoice; right: SlotChoice }): Promise<void> {
+    if (mode === 'single') this.setCompareMode(false);
+    else if (mode) {
+      this.setCompareMode(true);
+      this.choices.set(0, mode.left);
+      this.choices.set(1, mode.right);
+    }
+    if (this.compareMode) await Promise.all([this.analyze(0, source), this.analyze(1, source)]);
+    else await this.analyze(0, source);
+  }
+
+  /** Re-runs a slot's current text (after a model or mask change). */
+  async rerun(slot: Slot): Promise<void> {
+    const source = this.sources.get(slot);
+    if (source) await this.analyze(slot, source);
+  }
+
+  /** Shows another window of the current long selection (both slots in compare mode). */
+  async changeWindow(windowIndex: number): Promise<void> {
+    const slots: Slot[] = this.compareMode ? [0, 1] : [0];
+    await Promise.all(slots.map((slot) => (this.sources.has(slot) ? this.analyze(slot, this.sources.get(slot) as TextSource, windowIndex) : undefined)));
+  }
+
+  private choiceFor(slot: Slot): SlotChoice {
+    let c = this.choices.get(slot);
+    if (!c) {
+      c = { modelId: this.deps.defaultModel(), mask: 'default' };
+      this.choices.set(slot, c);
+    }
+    return c;
+  }
+
+  /**
+   * Latest wins: a new call on a slot makes any earlier one on that slot stale before it can be shown, and the
+   * slot's runner keeps at most one inference in flight. Long selections are tokenized in slices (the host never
+   * blocks long) and analysed one window at a time.
+   */
+  async analyze(slot: Slot, source: TextSource, windowIndex = 0): Promise<void> {
+    if (this.disposed) return;
+    this.sources.set(slot, source);
+    const generation = this.streamer.begin(slot);
+    let runner = this.runners.get(slot);
+    if (!runner) {
+      runner = new LatestOnlyRunner();
+      this.runners.set(slot, runner);
+    }
+    const choice = this.choiceFor(slot);
+    const isStale = (): boolean => !this.streamer.isCurrent(slot, generation) || this.disposed;
+    const work = (): Promise<unknown> =>
+      (runner as LatestOnlyRunner).run(async () => {
+        if (isStale()) return;
+        const registry = this.deps.registry();
+        const manifest = await registry.get(choice.modelId);
+        const tokens = await this.tokensFor(registry, slot, source, manifest, isStale);
+        if (isStale()) return;
+        this.inferences++;
+        const { result, offset, window } = await analyzeWindow(manifest, source.text, tokens, windowIndex, choice.mask);
+        if (isStale()) return;
+        const documentOffset = source.startOffset + offset;
+        this.onShown(slot, source, documentOffset, result);
+        await this.streamer.show(slot, generation, result, {
+          documentOffset,
+          sourceLabel: source.label,
+          sourceUri: source.uri,
+          window,
+          firstHead: this.view,
+        });
+      });
+    try {
+      await (this.deps.withProgress ? this.deps.withProgress(work) : work());
+    } catch (e) {
+      const err = e as Error;
+      if (err instanceof CancelledError) return;
+      const expected = err instanceof InputError || err instanceof TooManyTokensError;
+      if (!expected) this.deps.logError?.(`Analysis failed (${choice.modelId}): ${err.stack ?? err.message}`);
+      this.streamer.fail(slot, generation, err, expected ? undefined : err.stack);
+    }
+  }
+
+  /** Tokens of the whole source for this model's tokenizer, cached so moving between windows is instant. */
+  private async tokensFor(
+    registry: ModelRegistry,
+    slot: Slot,
+    source: TextSource,
+    manifest: ModelManifest,
+    isStale: () => boolean,
+  ): Promise<Token[]> {
+    const limit = this.deps.maxTokens();
+    const cached = this.tokenCache.get(slot);
+    if (cached && cached.source === source && cached.tokenizerPath === manifest.tokenizerPath && cached.limit === limit) {
+      return cached.tokens;
+    }
+    if (source.text.length === 0) throw new InputError(this.t('The selection is empty: select some text first.'));
+    const tokenizer = await registry.tokenizer(manifest);
+    const tokens = await tokenizeInSlices(tokenizer, source.text, limit, isStale);
+    if (tokens.length === 0) throw new InputError(this.t('The selection has no tokens to analyse.'));
+    this.tokenCache.set(slot, { source, tokenizerPath: manifest.tokenizerPath, limit, tokens });
+    return tokens;
+  }
+
+  /** Handles the webview messages that belong to the session. Returns true when handled. */
+  async handle(message: WebviewToHost): Promise<boolean> {
+    if (this.streamer.handle(message)) return true;
+    switch (message.type) {
+      case 'changeModel':
+        this.choices.set(message.slot, { modelId: message.modelId, mask: message.mask });
+        await this.rerun(message.slot);
+        return true;
+      case 'changeWindow':
+        await this.changeWindow(message.windowIndex);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  currentResults(): AnalysisResult[] {
+    return ([0, 1] as Slot[]).map((s) => this.streamer.currentResult(s)).filter((r): r is AnalysisResult => r !== undefined);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.streamer.clear(0);
+    this.streamer.clear(1);
+    this.tokenCache.clear();
+  }
+}
