@@ -78,15 +78,20 @@ describe('Attention Lens: Show Attention for Selection (code-server)', () => {
     await vs.runCommand(COMMAND_TITLE);
     const panel = vs.webviewFrame();
     const tokens = panel.locator('.text-view [data-token-index]');
-    try {
-      await tokens.first().waitFor({ timeout: 60_000 });
-    } catch (e) {
-      const why = [
-        `notifications: ${JSON.stringify(await vs.notificationTexts())}`,
-        `dialog: ${await vs.dialogText()}`,
-        `extension log:\n${vs.readExtensionLog().slice(-3000)}`,
-      ].join('\n');
-      throw new Error(`the panel showed no tokens within 60 s\n${why}\n${(e as Error).message}`);
+    // Wait for the first token, but stop at once if the extension logs an error (e.g. no model).
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if ((await tokens.count()) > 0) break;
+      const errors = CodeServer.errorLines(vs.readExtensionLog());
+      const dialog = await vs.dialogText();
+      if (errors.length || dialog || Date.now() > deadline) {
+        throw new Error(
+          `the panel showed no tokens (${errors.length ? 'the extension logged an error' : dialog ? 'an error dialog' : 'timeout 60 s'})\n` +
+            `notifications: ${JSON.stringify(await vs.notificationTexts())}\ndialog: ${dialog}\n` +
+            `extension log:\n${vs.readExtensionLog().slice(-3000)}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
     process.stderr.write(`[e2e] command → first token painted: ${Date.now() - t0} ms\n`);
 
