@@ -57,7 +57,7 @@ export const DEFAULT_STRINGS = {
   'text.legendScaled': 'Hover or focus a token (arrow keys move, Enter opens its computation). Intensity = weight ÷ largest weight ({0}).',
   'token.label': 'Token {0}: “{1}”. Attends most to: {2}.',
   'token.labelFrom': 'Token {0}: “{1}”. Attended most by: {2}.',
-  'head.legend': 'Lines from each query (left) to the keys (right); opacity = weight. Ctrl/Cmd-click heads in the strip to overlay several.',
+  'head.legend': 'Lines from each query (left) to the keys (right); opacity = weight. Tick more heads above to overlay them in their own colours.',
   'head.heads': 'Heads shown',
   'matrix.legend': 'Rows = queries, columns = keys. Hatched cells are masked (not visible to the query), not zero.',
   'matrix.cell': 'query {0} “{1}” → key {2} “{3}”: {4}',

@@ -1,0 +1,113 @@
+/**
+ * Compare mode (encoder and causal model on the same text, side by side, in sync, plus the difference view),
+ * hostile selection text shown as text, exports, and the standalone page's honesty about changing models.
+ */
+import { readFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildStandaloneHtml } from '../../src/export/standalonePage';
+import { analyzeText } from '../../src/pipeline/analyze';
+import { ModelRegistry } from '../../src/model/modelRegistry';
+import { CACHE, DIST, REPO_ROOT, SAMPLE_TEXT, analyzeWithCli, ensureBuilt, launchBrowser, openPage, pickView, screenshot, setDropdown } from './harness';
+
+let browser: Browser;
+
+beforeAll(async () => {
+  ensureBuilt();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('compare mode', () => {
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    const registry = new ModelRegistry([path.join(REPO_ROOT, 'models')]);
+    const encoder = await analyzeText(registry, SAMPLE_TEXT, { modelId: 'encoder' });
+    const causal = await analyzeText(registry, SAMPLE_TEXT, { modelId: 'causal' });
+    const html = await buildStandaloneHtml([encoder, causal], { distDir: DIST, sourceLabel: 'compare.txt' });
+    mkdirSync(CACHE, { recursive: true });
+    const file = path.join(CACHE, 'compare.html');
+    writeFileSync(file, html);
+    ({ page, errors } = await openPage(browser, file, { width: 1500 }));
+  });
+
+  it('shows both analyses side by side, focus kept in sync', async () => {
+    expect(await page.$$eval('.pane', (ps) => ps.map((p) => (p as HTMLElement).dataset.slot))).toEqual(['0', '1']);
+    await page.hover('.pane[data-slot="0"] .text-view [data-token-index="9"]');
+    const focused = await page.$$eval('.text-view .token.focused', (els) => els.map((e) => (e as HTMLElement).dataset.tokenIndex));
+    expect(focused).toEqual(['9', '9']);
+    // The causal side masks later tokens; the encoder side sees them all.
+    const maskedLeft = await page.$$eval('.pane[data-slot="0"] .token[data-masked]', (e) => e.length);
+    const maskedRight = await page.$$eval('.pane[data-slot="1"] .token[data-masked]', (e) => e.length);
+    expect(maskedLeft).toBe(0);
+    expect(maskedRight).toBeGreaterThan(0);
+    const status = await page.textContent('.status');
+    expect(status).toContain('Slot 1');
+    expect(status).toContain('Slot 2');
+    await screenshot(page, 'compare-text');
+  });
+
+  it('difference view draws left minus right', async () => {
+    await pickView(page, 'diff');
+    const legend = await page.textContent('.pane[data-view="diff"] .legend');
+    expect(legend).toMatch(/max \|Δ\| = 0\.\d{3}/);
+    expect(await page.$$eval('.matrix-canvas', (c) => c.length)).toBe(1);
+    await screenshot(page, 'compare-diff');
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('hostile text and the standalone page', () => {
+  const HOSTILE = 'Look: <img src=x onerror=alert(1)> and </script><script>alert(2)</script> & "quotes" \'too\'\n<b>bold?</b>';
+  let page: Page;
+  let requests: string[];
+  let errors: string[];
+
+  beforeAll(async () => {
+    const { html } = analyzeWithCli('hostile', HOSTILE, ['--model', 'encoder']);
+    ({ page, requests, errors } = await openPage(browser, html));
+  });
+
+  it('shows markup in the selection as text, never as elements', async () => {
+    expect(await page.$eval('.text-view', (e) => e.textContent)).toBe(HOSTILE);
+    expect(await page.$$eval('#app img, #app b, #app script', (e) => e.length)).toBe(0);
+    await page.hover('.text-view [data-token-index="3"]');
+    await pickView(page, 'matrix');
+    await pickView(page, 'computation');
+    await pickView(page, 'text');
+    expect(errors).toEqual([]);
+  });
+
+  it('says that changing the model is unavailable in a standalone page', async () => {
+    await setDropdown(page, 'ctl-model', 'causal');
+    await page.waitForSelector('.banner-info');
+    expect(await page.textContent('.banner')).toContain('unavailable in a standalone page');
+  });
+
+  it('exports SVG and PNG of the current view', async () => {
+    const [svgDownload] = await Promise.all([page.waitForEvent('download'), page.click('#ctl-export-svg')]);
+    const svg = await readFile((await svgDownload.path()) as string, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('&#60;img src=x');
+    await pickView(page, 'matrix');
+    const [pngDownload] = await Promise.all([page.waitForEvent('download'), page.click('#ctl-export-png')]);
+    const png = await readFile((await pngDownload.path()) as string);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('#ctl-export-json')]);
+    const data = JSON.parse(await readFile((await jsonDownload.path()) as string, 'utf8')) as { tokens: unknown[]; attention: number[][][][] };
+    expect(data.tokens.length).toBe(data.attention[0][0].length);
+  });
+
+  it('requested nothing outside the page', () => {
+    const outside = requests.filter((u) => !u.startsWith('file://') && !u.startsWith('data:') && !u.startsWith('blob:'));
+    expect(outside).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
