@@ -188,6 +188,8 @@ export class App implements ViewContext {
       const s = this.slots[0];
       if (m.generation !== s.generation || !s.start || m.tokenIndex < 0 || m.tokenIndex >= s.start.tokens.length) return;
       this.applyFocusToken(m.tokenIndex);
+      // The overlay draws what this panel shows (aggregate, direction, word level), so answer with the weights.
+      this.sendFocus();
       return;
     }
     const slot = this.slots[m.slot];
@@ -552,9 +554,9 @@ export class App implements ViewContext {
       this.persistTimer = null;
       const start = this.slots[0].start;
       const s = this.state;
-      const uri = start ? (start as { sourceUri?: unknown }).sourceUri : undefined;
+      const uri = start?.sourceUri;
       const source =
-        start && typeof uri === 'string'
+        start && uri
           ? { uri, startOffset: start.documentOffset, text: start.text, label: start.sourceLabel }
           : this.savedSource;
       const state: PanelState = {
@@ -637,7 +639,8 @@ export class App implements ViewContext {
         }
       },
       onLayer: (l) => this.setUi({ layer: l }),
-      onHead: (h) => this.setUi({ head: h, aggregate: this.state.aggregate === 'rollout' ? 'rollout' : this.state.aggregate }),
+      // Picking a head means looking at that head: leave an aggregate for the single-head view.
+      onHead: (h) => this.setUi({ head: h, aggregate: 'head' }),
       onAggregate: (a: Aggregate) => this.setUi({ aggregate: a }),
       onWordLevel: (on) => this.setUi({ wordLevel: on }),
       onDirection: (d: Direction) => this.setUi({ direction: d }),

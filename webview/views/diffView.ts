@@ -46,7 +46,7 @@ export const renderDiffView: ViewRenderer = (host, ctx, _slot: Slot) => {
     labels: left.labels,
     masked: (q, k) => left.masked(q, k) && right.masked(q, k),
   };
-  legend.textContent = `${t('diff.legend')} max |Δ| = ${maxAbs.toFixed(3)}`;
+  legend.textContent = `${a.model.displayName} (${a.mask}) − ${b.model.displayName} (${b.mask}). ${t('diff.legend')} max |Δ| = ${maxAbs.toFixed(3)}`;
   return createMatrixCanvas(host, ctx, diff, {
     colorFor: (v, theme) => withAlpha(v >= 0 ? theme.accent : theme.negative, ctx.state.scale && maxAbs > 0 ? Math.abs(v) / maxAbs : Math.abs(v)),
     formatValue: (v) => (v >= 0 ? '+' : '') + v.toFixed(3),
