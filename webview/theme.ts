@@ -87,3 +87,11 @@ export function cssWeightBackground(intensity: number, variable = '--al-accent')
   const pct = Math.max(0, Math.min(1, intensity)) * 100;
   return `color-mix(in srgb, var(${variable}) ${pct.toFixed(1)}%, transparent)`;
 }
+
+/** `rgb(r, g, b)` / `rgba(r, g, b, a)` → [r, g, b] (what getComputedStyle returns for resolved colours). */
+export function rgbOf(color: string): [number, number, number] {
+  const m = /rgba?\(([^)]+)\)/.exec(color);
+  if (!m) return [128, 128, 128];
+  const [r, g, b] = m[1].split(/[\s,/]+/).filter(Boolean).map((x) => Number.parseFloat(x));
+  return [r, g, b];
+}

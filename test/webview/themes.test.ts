@@ -56,7 +56,7 @@ describe('themes', () => {
       await screenshot(page, `${scheme}-text`);
       for (const view of ['head', 'matrix', 'grid', 'computation', 'stats'] as const) {
         await pickView(page, view);
-        if (view === 'grid') await page.waitForFunction(() => !document.body.textContent?.includes('…'));
+        if (view === 'grid') await page.waitForFunction(() => [...document.querySelectorAll('.card-label')].every((e) => e.textContent !== '…'));
         if (view === 'computation') await page.waitForSelector('.computation .check');
         if (view === 'matrix') {
           const box = await page.$eval('.matrix-canvas', (e) => e.getBoundingClientRect().toJSON() as DOMRect);

@@ -7,7 +7,7 @@ import type { Slot } from '../../src/protocol/messages';
 import type { AttentionMatrix } from '../attentionMath';
 import { svgDocument } from '../exportView';
 import { t } from '../strings';
-import { withAlpha } from '../theme';
+import { canvasTheme, rgbOf } from '../theme';
 import { createMatrixCanvas } from './matrixView';
 import type { ViewRenderer } from './viewContext';
 
@@ -47,8 +47,14 @@ export const renderDiffView: ViewRenderer = (host, ctx, _slot: Slot) => {
     masked: (q, k) => left.masked(q, k) && right.masked(q, k),
   };
   legend.textContent = `${a.model.displayName} (${a.mask}) − ${b.model.displayName} (${b.mask}). ${t('diff.legend')} max |Δ| = ${maxAbs.toFixed(3)}`;
+  const theme = canvasTheme();
+  const positive = rgbOf(theme.accent);
+  const negative = rgbOf(theme.negative);
   return createMatrixCanvas(host, ctx, diff, {
-    colorFor: (v, theme) => withAlpha(v >= 0 ? theme.accent : theme.negative, ctx.state.scale && maxAbs > 0 ? Math.abs(v) / maxAbs : Math.abs(v)),
+    colorFor: (v) => ({
+      rgb: v >= 0 ? positive : negative,
+      alpha: ctx.state.scale && maxAbs > 0 ? Math.abs(v) / maxAbs : Math.abs(v),
+    }),
     formatValue: (v) => (v >= 0 ? '+' : '') + v.toFixed(3),
     focusOnHover: true,
   });

@@ -8,7 +8,7 @@ import { createDropdown } from '../controls';
 import { svgDocument, svgEscape } from '../exportView';
 import { STAT_KEYS, type HeadStats, type StatKey } from '../headStats';
 import { t, type StringKey } from '../strings';
-import { canvasTheme, type CanvasTheme } from '../theme';
+import { canvasTheme, rgbOf, type CanvasTheme } from '../theme';
 import type { ViewContext, ViewHandle, ViewRenderer } from './viewContext';
 
 const THUMB = 72;
@@ -31,13 +31,6 @@ export const PATTERN_LABEL: Record<HeadStats['label'], StringKey> = {
   local: 'label.local',
   none: 'label.none',
 };
-
-function rgbOf(color: string): [number, number, number] {
-  const m = /rgba?\(([^)]+)\)/.exec(color);
-  if (!m) return [128, 128, 128];
-  const [r, g, b] = m[1].split(',').map((x) => Number.parseFloat(x));
-  return [r, g, b];
-}
 
 function paintThumb(canvas: HTMLCanvasElement, data: Float32Array, n: number, masked: (q: number, k: number) => boolean, theme: CanvasTheme): void {
   const g = canvas.getContext('2d');
