@@ -28,6 +28,18 @@ await Promise.all([
     outfile: path.join(dist, 'cli.js'),
     banner: { js: '#!/usr/bin/env node' },
   }),
+  // The benchmark (`npm run bench`, bench/README.md). It reuses the e2e harness test/e2e/codeServer.ts, which
+  // finds the repository from import.meta.url: in this CommonJS bundle that URL is pointed at the harness's
+  // own source path so its repoRoot resolves as it does under vitest.
+  build({
+    ...nodeTarget,
+    entryPoints: [path.join(root, 'bench/bench.ts')],
+    outfile: path.join(dist, 'bench.js'),
+    define: { 'import.meta.url': '__benchHarnessUrl' },
+    banner: {
+      js: "const __benchHarnessUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', 'test', 'e2e', 'codeServer.ts')).href;",
+    },
+  }),
   build({
     bundle: true,
     platform: 'browser',

@@ -1,0 +1,91 @@
+/**
+ * Activation cost of dist/extension.js measured outside VS Code: a fresh node process loads the bundle with a
+ * stand-in `vscode` module (every API a no-op) and calls activate(). This is what VS Code's "activation time"
+ * counts for our code (module load + activate()); the extension host's own bookkeeping is not included.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { repoRoot, summarize, type Summary } from './common';
+
+const CHILD = `
+const Module = require('module');
+const { performance } = require('perf_hooks');
+const handler = {
+  get(target, prop) {
+    if (prop === 'then') return undefined;
+    if (prop === Symbol.toPrimitive) return () => '';
+    if (prop in target) return target[prop];
+    return stub();
+  },
+  apply() { return stub(); },
+  construct() { return stub(); },
+};
+function stub(extra) { return new Proxy(Object.assign(function () {}, extra || {}), handler); }
+const config = { get: () => undefined, inspect: () => undefined, update: async () => undefined, has: () => false };
+const vscode = stub({
+  workspace: stub({ getConfiguration: () => config, workspaceFolders: undefined, isTrusted: true }),
+  l10n: stub({ t: (s) => s }),
+});
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  if (request === 'vscode') return vscode;
+  return load.apply(this, arguments);
+};
+const file = process.argv[2];
+const t0 = performance.now();
+const ext = require(file);
+const t1 = performance.now();
+const context = { subscriptions: [], extensionPath: process.argv[3], extensionUri: stub(), globalState: stub(), workspaceState: stub() };
+ext.activate(context);
+const t2 = performance.now();
+const ortLoaded = Object.keys(require.cache).some((k) => k.includes('onnxruntime'));
+process.stdout.write(JSON.stringify({ loadMs: t1 - t0, activateMs: t2 - t1, totalMs: t2 - t0, ortLoaded, subscriptions: context.subscriptions.length }));
+`;
+
+export interface ActivationResult {
+  method: string;
+  totalMs: Summary;
+  moduleLoadMs: Summary;
+  activateCallMs: Summary;
+  onnxruntimeLoadedAtActivation: boolean;
+  runs: number;
+  error?: string;
+}
+
+export function benchActivation(runs = 7): ActivationResult {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'attention-lens-activation-'));
+  const script = path.join(dir, 'activate.cjs');
+  writeFileSync(script, CHILD);
+  const load: number[] = [];
+  const act: number[] = [];
+  const total: number[] = [];
+  let ort = false;
+  let error: string | undefined;
+  try {
+    for (let i = 0; i < runs; i++) {
+      const r = spawnSync(process.execPath, [script, path.join(repoRoot, 'dist', 'extension.js'), repoRoot], { encoding: 'utf8', timeout: 30_000 });
+      if (r.status !== 0) {
+        error = (r.stderr || r.stdout || `exit ${r.status}`).split('\n').slice(0, 3).join(' ');
+        break;
+      }
+      const j = JSON.parse(r.stdout) as { loadMs: number; activateMs: number; totalMs: number; ortLoaded: boolean };
+      load.push(j.loadMs);
+      act.push(j.activateMs);
+      total.push(j.totalMs);
+      ort ||= j.ortLoaded;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    method: 'fresh node process per run: require(dist/extension.js) + activate(context) with a no-op vscode stand-in',
+    totalMs: summarize(total, 2),
+    moduleLoadMs: summarize(load, 2),
+    activateCallMs: summarize(act, 2),
+    onnxruntimeLoadedAtActivation: ort,
+    runs: total.length,
+    ...(error ? { error } : {}),
+  };
+}

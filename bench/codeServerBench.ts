@@ -1,0 +1,229 @@
+/**
+ * Section 5 (and the code-server half of section 6): the extension in a real VS Code (code-server), through the
+ * UI, with the e2e harness (test/e2e/codeServer.ts).
+ *
+ * command → first paint: the selection is made, a watcher is put into the panel's webview document, the key
+ * binding (Ctrl+Alt+A) is pressed; the watcher notes Date.now() in the first frame rendered after the text view
+ * shows the new analysis (n token elements carrying their attention labels, i.e. the visible head has arrived)
+ * — the same machine's clock on both sides. The model is loaded beforehand by warm-up runs, and every measured
+ * run analyses a text the extension has not seen before.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Frame } from 'playwright-core';
+import type { ByteLevelBpeTokenizer, Token } from '../src/tokenizer/byteLevelBpe';
+import { startCodeServer, type CodeServer } from '../test/e2e/codeServer';
+import { log, round, summarize, type Summary } from './common';
+
+const SHOW = 'Attention Lens: Show Attention for Selection';
+const COMPARE = 'Attention Lens: Compare Encoder and Causal Attention';
+
+export interface CodeServerSection {
+  commandToFirstPaintMs: Record<string, Summary & { tokens: number }>;
+  longText4096: { commandToFirstWindowPaintMs: number; windowTokens: number; windows: string } | { notMeasured: string };
+  activation: { fromRunningExtensionsView: string | null; note: string };
+  extensionHostRss: { bytes: number; pid: number; modelsLoaded: string[] } | { notMeasured: string };
+  harness: { serverHealthyMs: number; workbenchReadyMs: number };
+  method: string;
+}
+
+/** A piece of the corpus of exactly n tokens (by our tokenizer), starting `skip` tokens in. */
+function piece(corpus: string, tokens: readonly Token[], tokenizer: ByteLevelBpeTokenizer, skip: number, n: number): { text: string; n: number } {
+  let text = corpus.slice(tokens[skip].start, tokens[skip + n - 1].end);
+  // Re-tokenized alone the piece may differ by a token at its edges; trim until it is n tokens or fewer.
+  let count = tokenizer.encode(text).length;
+  while (count > n) {
+    const t = tokenizer.encode(text);
+    text = text.slice(0, t[n - 1].end);
+    count = tokenizer.encode(text).length;
+  }
+  return { text, n: count };
+}
+
+async function webviewDocument(vs: CodeServer): Promise<Frame> {
+  const outer = await vs.page.locator('iframe.webview.ready').last().elementHandle({ timeout: 60_000 });
+  const outerFrame = await outer?.contentFrame();
+  if (!outerFrame) throw new Error('no webview frame');
+  const inner = await outerFrame.locator('#active-frame').elementHandle({ timeout: 60_000 });
+  const frame = await inner?.contentFrame();
+  if (!frame) throw new Error('no webview content frame');
+  return frame;
+}
+
+/** Arms a watcher in the webview: resolves window.__benchPaintAt (Date.now()) when `n` tokens are shown with data. */
+async function armWatcher(frame: Frame, n: number, text: string): Promise<void> {
+  await frame.evaluate(([expected, start]) => {
+    const w = window as unknown as { __benchPaintAt?: number; __benchObserver?: MutationObserver };
+    w.__benchPaintAt = undefined;
+    w.__benchObserver?.disconnect();
+    const ready = (): boolean => {
+      const tokens = document.querySelectorAll('.text-view .token');
+      if (tokens.length !== expected || !tokens[expected - 1].hasAttribute('aria-label')) return false;
+      return (document.querySelector('.text-view')?.textContent ?? '').startsWith(start);
+    };
+    const done = (): void => {
+      w.__benchObserver?.disconnect();
+      requestAnimationFrame(() => {
+        const ch = new MessageChannel();
+        ch.port1.onmessage = () => (w.__benchPaintAt = Date.now());
+        ch.port2.postMessage(0);
+      });
+    };
+    const mo = new MutationObserver(() => {
+      if (ready()) done();
+    });
+    w.__benchObserver = mo;
+    mo.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label'] });
+  }, [n, text.slice(0, 40)] as const);
+}
+
+async function waitPaint(frame: Frame, timeoutMs = 60_000): Promise<number> {
+  const handle = await frame.waitForFunction(() => (window as unknown as { __benchPaintAt?: number }).__benchPaintAt, undefined, {
+    timeout: timeoutMs,
+    polling: 20,
+  });
+  return (await handle.jsonValue()) as number;
+}
+
+async function selectFile(vs: CodeServer, name: string): Promise<void> {
+  await vs.openFile(name);
+  await vs.selectAll();
+}
+
+function extensionHostPid(serverPid: number): number | undefined {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      if (!cmd.includes('--type=extensionHost')) continue;
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (pgrp === serverPid) return Number(d);
+    } catch {
+      /* gone */
+    }
+  }
+  return undefined;
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+export async function benchCodeServer(corpus: string, tokens: readonly Token[], tokenizer: ByteLevelBpeTokenizer, reps: number): Promise<CodeServerSection> {
+  const ws = mkdtempSync(path.join(os.tmpdir(), 'attention-lens-bench-ws-'));
+  const files: Record<string, { n: number; text: string }> = {};
+  let skip = 4200; // after the 4,096-token document, so every measured text is new to the extension
+  const add = (name: string, n: number): void => {
+    const p = piece(corpus, tokens, tokenizer, skip, n);
+    skip += n + 7;
+    writeFileSync(path.join(ws, name), p.text);
+    files[name] = { n: p.n, text: p.text };
+  };
+  add('warm-a.txt', 100);
+  add('warm-b.txt', 300);
+  for (const n of [128, 512]) for (let i = 0; i < reps; i++) add(`t${n}-${i + 1}.txt`, n);
+  // 4,096-token document, from the start of the corpus (reused text is fine: it is the first long analysis)
+  const longText = piece(corpus, tokens, tokenizer, 0, 4096).text;
+  writeFileSync(path.join(ws, 'long-4096.txt'), longText);
+  mkdirSync(path.join(ws, '.vscode'), { recursive: true });
+
+  let vs: CodeServer | undefined;
+  try {
+    vs = await startCodeServer({ workspace: ws, settings: { 'attentionLens.followSelection': false } });
+    log(`code-server up (healthy ${vs.timings.serverHealthyMs} ms, workbench ${vs.timings.workbenchReadyMs} ms)`);
+    const cs = vs;
+    const press = async (): Promise<number> => {
+      const t0 = Date.now();
+      await cs.page.keyboard.press('Control+Alt+A');
+      return t0;
+    };
+    // Warm-up: opens the panel and loads the encoder (first run: session creation).
+    await selectFile(cs, 'warm-a.txt');
+    await cs.runCommand(SHOW);
+    let frame = await webviewDocument(cs);
+    await armWatcher(frame, files['warm-a.txt'].n, files['warm-a.txt'].text);
+    await waitPaint(frame, 120_000);
+    await selectFile(cs, 'warm-b.txt');
+    frame = await webviewDocument(cs);
+    await armWatcher(frame, files['warm-b.txt'].n, files['warm-b.txt'].text);
+    await press();
+    await waitPaint(frame);
+    log('code-server: panel open, encoder loaded');
+
+    const commandToFirstPaintMs: CodeServerSection['commandToFirstPaintMs'] = {};
+    for (const n of [128, 512]) {
+      const samples: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const name = `t${n}-${i + 1}.txt`;
+        await selectFile(cs, name);
+        frame = await webviewDocument(cs);
+        await armWatcher(frame, files[name].n, files[name].text);
+        const t0 = await press();
+        const t1 = await waitPaint(frame);
+        samples.push(t1 - t0);
+        log(`code-server: ${files[name].n} tokens: command → first paint ${t1 - t0} ms`);
+      }
+      commandToFirstPaintMs[String(n)] = { ...summarize(samples, 0), tokens: files[`t${n}-1.txt`].n };
+    }
+
+    let long: CodeServerSection['longText4096'];
+    try {
+      await selectFile(cs, 'long-4096.txt');
+      frame = await webviewDocument(cs);
+      await armWatcher(frame, 512, longText);
+      const t0 = await press();
+      const t1 = await waitPaint(frame, 60_000);
+      const status = (await frame.locator('.status-line').first().textContent().catch(() => '')) ?? '';
+      long = { commandToFirstWindowPaintMs: t1 - t0, windowTokens: 512, windows: status.trim() };
+      log(`code-server: 4,096 tokens: command → first window painted ${t1 - t0} ms`);
+    } catch (e) {
+      long = { notMeasured: `the first window was not painted: ${(e as Error).message.split('\n')[0]}` };
+    }
+
+    // Both models loaded: the compare command runs the encoder and the causal model.
+    let rss: CodeServerSection['extensionHostRss'];
+    try {
+      await selectFile(cs, 'warm-a.txt');
+      await cs.runCommand(COMPARE);
+      frame = await webviewDocument(cs);
+      await frame.locator('.pane[data-slot="1"] .text-view .token[aria-label]').first().waitFor({ timeout: 120_000 });
+      const pid = cs.pid !== undefined ? extensionHostPid(cs.pid) : undefined;
+      rss = pid ? { bytes: rssBytes(pid), pid, modelsLoaded: ['encoder', 'causal'] } : { notMeasured: 'extension host process not found' };
+    } catch (e) {
+      rss = { notMeasured: `compare mode did not show both models: ${(e as Error).message.split('\n')[0]}` };
+    }
+
+    // VS Code's own activation figure, from Developer: Show Running Extensions (when the web workbench has it).
+    let activation: string | null = null;
+    try {
+      await cs.runCommand('Developer: Show Running Extensions');
+      const row = cs.page.locator('.runtime-extensions-editor .monaco-list-row', { hasText: 'Attention Lens' }).first();
+      await row.waitFor({ timeout: 15_000 });
+      activation = ((await row.locator('.activation-time').first().textContent({ timeout: 5_000 })) ?? '').trim() || null;
+    } catch {
+      activation = null;
+    }
+    return {
+      commandToFirstPaintMs,
+      longText4096: long,
+      activation: {
+        fromRunningExtensionsView: activation,
+        note: activation ? "VS Code's Running Extensions view" : 'the Running Extensions view was not available or had no activation time for Attention Lens',
+      },
+      extensionHostRss: rss,
+      harness: { serverHealthyMs: cs.timings.serverHealthyMs, workbenchReadyMs: cs.timings.workbenchReadyMs },
+      method:
+        'code-server 4.100.3 + Chromium via test/e2e/codeServer.ts; key binding Ctrl+Alt+A on a select-all of a fresh file; Date.now() at the key press → Date.now() in the first frame after the text view shows all n tokens with the visible head (MutationObserver + rAF + MessageChannel in the webview)',
+    };
+  } finally {
+    await vs?.stop();
+    rmSync(ws, { recursive: true, force: true });
+  }
+}
+
+export function roundMs(x: number): number {
+  return round(x, 0);
+}

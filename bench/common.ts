@@ -1,0 +1,140 @@
+/** Small helpers shared by the benchmark sections: statistics, progress on stderr, the real text corpus. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+export const repoRoot = path.resolve(__dirname, '..');
+
+export function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+export function round(x: number, digits = 2): number {
+  if (!Number.isFinite(x)) return x;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  // Nearest-rank: p95 of 10 samples is the 10th (the worst), never an interpolation below it.
+  const rank = Math.min(s.length, Math.max(1, Math.ceil(q * s.length)));
+  return s[rank - 1];
+}
+
+export const median = (v: readonly number[]): number => quantile(v, 0.5);
+export const p95 = (v: readonly number[]): number => quantile(v, 0.95);
+
+export interface Summary {
+  median: number;
+  p95: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+export function summarize(values: readonly number[], digits = 2): Summary {
+  return {
+    median: round(median(values), digits),
+    p95: round(p95(values), digits),
+    min: round(Math.min(...values), digits),
+    max: round(Math.max(...values), digits),
+    runs: values.length,
+  };
+}
+
+/** Times `fn` `runs` times after `warmup` runs; milliseconds. */
+export async function timeRuns(fn: () => unknown, runs: number, warmup = 2): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+function listFiles(dir: string, ext: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...listFiles(p, ext));
+    else if (e.name.endsWith(ext)) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * The real English + code text every figure is measured on: the repository's own README, ARCHITECTURE,
+ * the model contract and every source file of src/ and webview/, concatenated in a fixed order.
+ */
+export function corpusText(): { text: string; files: string[] } {
+  const files = [
+    'README.md',
+    'ARCHITECTURE.md',
+    'models/README.md',
+    'test/fixtures/sample-workspace/prose.md',
+    ...listFiles(path.join(repoRoot, 'src'), '.ts').map((f) => path.relative(repoRoot, f)),
+    ...listFiles(path.join(repoRoot, 'webview'), '.ts').map((f) => path.relative(repoRoot, f)),
+  ].filter((f) => {
+    try {
+      return statSync(path.join(repoRoot, f)).isFile();
+    } catch {
+      return false;
+    }
+  });
+  const text = files.map((f) => readFileSync(path.join(repoRoot, f), 'utf8')).join('\n\n');
+  return { text, files };
+}
+
+/**
+ * Measures how long the event loop is blocked while `work` runs: a 1 ms timer chain records every gap between
+ * two of its turns (a gap of g ms means the loop was busy for about g − 1 ms), labelled with the phase the
+ * work reported last; plus perf_hooks.monitorEventLoopDelay (resolution 1 ms) as a second opinion.
+ */
+export class LagProbe {
+  private phase = 'idle';
+  private timer: NodeJS.Timeout | undefined;
+  private last = 0;
+  private readonly histogram = monitorEventLoopDelay({ resolution: 1 });
+  readonly worst = new Map<string, number>();
+
+  /** Phases active since the last tick: a gap is charged to every one of them. */
+  private active = new Set<string>(['idle']);
+
+  setPhase(phase: string): void {
+    this.phase = phase;
+    this.active.add(phase);
+  }
+
+  start(): void {
+    this.histogram.enable();
+    this.last = performance.now();
+    const tick = (): void => {
+      const now = performance.now();
+      const gap = now - this.last;
+      this.last = now;
+      for (const phase of this.active) {
+        if (gap > (this.worst.get(phase) ?? 0)) this.worst.set(phase, gap);
+      }
+      this.active = new Set([this.phase]);
+      this.timer = setTimeout(tick, 1);
+    };
+    this.timer = setTimeout(tick, 1);
+  }
+
+  stop(): { longestGapMs: number; byPhase: Record<string, number>; eventLoopDelayMaxMs: number; eventLoopDelayP99Ms: number } {
+    clearTimeout(this.timer);
+    this.histogram.disable();
+    const byPhase: Record<string, number> = {};
+    for (const [k, v] of this.worst) byPhase[k] = round(v, 1);
+    return {
+      longestGapMs: round(Math.max(0, ...this.worst.values()), 1),
+      byPhase,
+      eventLoopDelayMaxMs: round(this.histogram.max / 1e6, 1),
+      eventLoopDelayP99Ms: round(this.histogram.percentile(99) / 1e6, 1),
+    };
+  }
+}
