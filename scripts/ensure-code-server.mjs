@@ -185,7 +185,18 @@ export async function ensureCodeServer({ force = false, verbose = !!process.env.
     // Its own package.json makes this folder npm's prefix, so the repo's package.json / lockfile / .npmrc stay out of it.
     writeFileSync(
       path.join(installDir, 'package.json'),
-      JSON.stringify({ name: 'attention-lens-code-server-cache', private: true, description: 'test cache, not a project dependency' }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          name: 'attention-lens-code-server-cache',
+          private: true,
+          description: 'test cache, not a project dependency',
+          // npm 11's install-script policy: these two must run (code-server's postinstall installs its bundled
+          // VS Code's modules; argon2 builds its binding). Approved explicitly so a stricter npm still runs them.
+          allowScripts: { 'code-server': true, argon2: true },
+        },
+        null,
+        2,
+      ) + '\n',
     );
     const tmpDir = path.join(root, '.cache', 'code-server-tmp');
     mkdirSync(tmpDir, { recursive: true });
