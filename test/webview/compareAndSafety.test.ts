@@ -86,7 +86,8 @@ describe('hostile text and the standalone page', () => {
   });
 
   it('says that changing the model is unavailable in a standalone page', async () => {
-    await setDropdown(page, 'ctl-model', 'causal');
+    // This page embeds one analysis only: the what-if mask cannot be computed here, and the page says so.
+    await setDropdown(page, 'ctl-mask', 'whatIf');
     await page.waitForSelector('.banner-info');
     expect(await page.textContent('.banner')).toContain('unavailable in a standalone page');
   });

@@ -10,57 +10,8 @@ import { createDropdown } from '../controls';
 import { svgDocument, svgEscape } from '../exportView';
 import { t } from '../strings';
 import { canvasTheme } from '../theme';
-import type { HeadVectors, ViewContext, ViewHandle, ViewRenderer } from './viewContext';
-
-/** Masked when the additive bias is −∞ or at most −1e9 (the model contract). */
-const MASKED_BIAS = -1e9;
-const TOLERANCE = 1e-4;
-
-export interface HeadComputation {
-  dot: Float64Array;
-  scaled: Float64Array;
-  bias: Float64Array;
-  masked: boolean[];
-  softmax: Float64Array;
-  model: Float64Array;
-  output: Float64Array;
-  maxDiff: number;
-}
-
-/** softmax(q·kᵀ/√d + bias) for one query row, and Σ weight·v. Float64 so the check measures the model, not us. */
-export function computeRow(v: HeadVectors, n: number, d: number, i: number): HeadComputation {
-  const dot = new Float64Array(n);
-  const scaled = new Float64Array(n);
-  const bias = new Float64Array(n);
-  const masked: boolean[] = [];
-  const softmax = new Float64Array(n);
-  const model = new Float64Array(n);
-  const output = new Float64Array(d);
-  const sqrtD = Math.sqrt(d);
-  let max = -Infinity;
-  for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let c = 0; c < d; c++) s += v.queries[i * d + c] * v.keys[j * d + c];
-    dot[j] = s;
-    scaled[j] = s / sqrtD;
-    bias[j] = v.bias[i * n + j];
-    masked.push(!(bias[j] > MASKED_BIAS));
-    model[j] = v.attention[i * n + j];
-    if (!masked[j]) max = Math.max(max, scaled[j] + bias[j]);
-  }
-  let sum = 0;
-  for (let j = 0; j < n; j++) {
-    softmax[j] = masked[j] ? 0 : Math.exp(scaled[j] + bias[j] - max);
-    sum += softmax[j];
-  }
-  let maxDiff = 0;
-  for (let j = 0; j < n; j++) {
-    softmax[j] = sum > 0 ? softmax[j] / sum : 0;
-    maxDiff = Math.max(maxDiff, Math.abs(softmax[j] - model[j]));
-    for (let c = 0; c < d; c++) output[c] += softmax[j] * v.values[j * d + c];
-  }
-  return { dot, scaled, bias, masked, softmax, model, output, maxDiff };
-}
+import { computeRow, TOLERANCE } from '../computation';
+import type { ViewContext, ViewHandle, ViewRenderer } from './viewContext';
 
 function vectorText(values: ArrayLike<number>, digits = 3): string {
   return `[${Array.from(values, (x) => x.toFixed(digits)).join(', ')}]`;
