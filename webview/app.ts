@@ -205,6 +205,10 @@ export class App implements ViewContext {
         if (m.slot === 0) {
           this.localProgress = null;
           this.notice = null;
+          // Compare mode is one text under two models. The protocol has no "slot closed" message, so a right-hand
+          // analysis of other text is stale by definition (compare mode was left, or its new run is on its way).
+          const right = this.slots[1].start;
+          if (right && right.text !== m.text) this.slots[1] = emptySlot(this.slots[1].generation);
         }
         this.clampState();
         this.persist();
