@@ -27,6 +27,12 @@ export const codeServerEntry = path.join(repoRoot, '.cache', 'code-server', 'nod
 export const chromiumPath = process.env.ATTENTION_LENS_CHROMIUM ?? '/usr/bin/chromium';
 export const sampleWorkspace = path.join(repoRoot, 'test', 'fixtures', 'sample-workspace');
 export const resultsDir = path.join(repoRoot, 'test-results', 'e2e');
+/**
+ * ATTENTION_LENS_E2E_MODELS_DIR: an extra models folder for the run (user setting `attentionLens.modelsPath`;
+ * tests pass it to the CLI as `--models-dir`). For checking the harness or a candidate model; unset, only the
+ * bundled models/ are used.
+ */
+export const extraModelsDir = process.env.ATTENTION_LENS_E2E_MODELS_DIR ? path.resolve(process.env.ATTENTION_LENS_E2E_MODELS_DIR) : undefined;
 
 /** Settings that keep the workbench quiet and deterministic. */
 export const QUIET_SETTINGS: Record<string, unknown> = {
@@ -465,6 +471,7 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
       'security.workspace.trust.emptyWindow': false,
     });
   }
+  if (extraModelsDir) settings['attentionLens.modelsPath'] = extraModelsDir;
   Object.assign(settings, opts.settings ?? {});
   mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
   writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));

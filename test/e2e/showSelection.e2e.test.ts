@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { CodeServer, repoRoot, sampleWorkspace, startCodeServer } from './codeServer';
+import { CodeServer, extraModelsDir, repoRoot, sampleWorkspace, startCodeServer } from './codeServer';
 
 const COMMAND_TITLE = 'Attention Lens: Show Attention for Selection';
 const FILE = 'prose.md';
@@ -38,7 +38,8 @@ function analyzeWithCli(text: string): CliResult {
   try {
     const file = path.join(dir, 'selection.txt');
     writeFileSync(file, text);
-    const out = execFileSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'analyze', file, '--json'], {
+    const args = [path.join(repoRoot, 'dist', 'cli.js'), 'analyze', file, '--json', ...(extraModelsDir ? ['--models-dir', extraModelsDir] : [])];
+    const out = execFileSync(process.execPath, args, {
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
     });
@@ -138,6 +139,7 @@ describe('Attention Lens: Show Attention for Selection (code-server)', () => {
     const first = await checkHover(q1);
     const second = await checkHover(n - 1);
     expect(second).not.toEqual(first);
+    await vs.screenshot('showSelection-hover');
 
     // ── nothing went wrong along the way ──
     const extLog = vs.readExtensionLog();
