@@ -192,6 +192,14 @@ export class App implements ViewContext {
       this.sendFocus();
       return;
     }
+    if (isSlotClosed(m)) {
+      // The host stopped showing this slot (compare mode left): forget it, so no stale pane stays.
+      const closed = (m as { slot: Slot }).slot;
+      if (closed === 0 || closed === 1) this.slots[closed] = emptySlot(this.slots[closed].generation);
+      if (this.state.view === 'diff') this.state.view = 'text';
+      this.render();
+      return;
+    }
     const slot = this.slots[m.slot];
     if (!slot) return;
     switch (m.type) {
@@ -801,6 +809,11 @@ export class App implements ViewContext {
       target?.focus({ preventScroll: true });
     }
   }
+}
+
+/** `slotClosed` (additive protocol message); written as a guard so this file compiles with or without it. */
+function isSlotClosed(m: unknown): m is { type: 'slotClosed'; slot: Slot } {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'slotClosed';
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string): HTMLElementTagNameMap[K] {
