@@ -24,7 +24,11 @@ const handler = {
 };
 function stub(extra) { return new Proxy(Object.assign(function () {}, extra || {}), handler); }
 const config = { get: () => undefined, inspect: () => undefined, update: async () => undefined, has: () => false };
-const vscode = stub({
+// A plain object with every name the bundle reads from 'vscode' (esbuild's ESM interop copies own keys).
+const vscode = {};
+const source = require('fs').readFileSync(process.argv[2], 'utf8');
+for (const m of source.matchAll(/vscode\\d*\\.([A-Za-z_$][\\w$]*)/g)) vscode[m[1]] = stub();
+Object.assign(vscode, {
   workspace: stub({ getConfiguration: () => config, workspaceFolders: undefined, isTrusted: true }),
   l10n: stub({ t: (s) => s }),
 });

@@ -3,8 +3,10 @@
  *
  * Environment knobs (defaults in brackets): BENCH_RUNS [12] inference runs per point, BENCH_HOVERS [200],
  * BENCH_SKIP comma list of sections to leave out (inference,host,wire,webview,codeServer,longText,activation),
- * BENCH_SVG_BUDGET_MS [25000] time allowed to build the SVG-lines baseline page, BENCH_CS_REPS [3].
+ * BENCH_SVG_BUDGET_MS [25000] time allowed to build the SVG-lines baseline page, BENCH_CS_REPS [3],
+ * BENCH_MODELS_DIR [models/] another folder of models following models/README.md.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -12,11 +14,13 @@ import type { ModelManifest } from '../src/model/modelManifest';
 import { ModelRegistry } from '../src/model/modelRegistry';
 import { releaseSessions } from '../src/model/modelRunner';
 import { analyzeTokens, type AnalysisResult } from '../src/pipeline/analyze';
+import type { Token } from '../src/tokenizer/byteLevelBpe';
 import { benchActivation, type ActivationResult } from './activation';
 import { benchCodeServer, type CodeServerSection } from './codeServerBench';
 import { corpusText, log, repoRoot, round } from './common';
 import { analyzePrefix, benchHostPipeline, benchLongText, benchWire, prefix, readTokenizerJson } from './host';
 import { benchInference, SIZES, type InferenceSection } from './inference';
+import { extendRotaryTables } from './onnxInspect';
 import { benchWebviewSize, CHROMIUM_ARGS, type WebviewRow } from './webview';
 
 const env = (k: string, d: number): number => (process.env[k] ? Number(process.env[k]) : d);
@@ -55,9 +59,37 @@ async function section<T>(name: string, fn: () => Promise<T>): Promise<T | { not
 
 const measured = <T extends object>(x: T | { notMeasured: string }): x is T => !('notMeasured' in x);
 
+/**
+ * 2,048 tokens exceed max_positions (512). The models use rotary positions, so the real model can run at
+ * n = 2,048 through runModel with a copy of its manifest whose maxPositions is raised. If the exported graph
+ * holds its rotary cos/sin tables as 512-row constants, a copy of the graph with those tables recomputed for
+ * 2,048 rows (checked equal to the formula on the stored 512 rows) is used instead. Labelled in the JSON.
+ */
+async function analyze2048(primary: ModelManifest, corpus: string, tokens: readonly Token[]): Promise<{ result?: AnalysisResult; label: string }> {
+  const p = prefix(corpus, tokens, 2048);
+  const base = `${primary.id} run directly at n = 2,048 > max_positions ${primary.maxPositions} (manifest copy with maxPositions raised; positional: ${primary.positional ?? 'unknown'})`;
+  try {
+    return { result: await analyzeTokens({ ...primary, maxPositions: 2048 }, p.text, p.tokens, 'default'), label: base };
+  } catch (e) {
+    const first = (e as Error).message.split('\n')[0];
+    try {
+      const ext = extendRotaryTables(primary.modelPath, primary.maxPositions, primary.headDim, 2048);
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'attention-lens-bench-2048-'));
+      const modelPath = path.join(dir, 'model.onnx');
+      writeFileSync(modelPath, ext.bytes);
+      const result = await analyzeTokens({ ...primary, maxPositions: 2048, modelPath }, p.text, p.tokens, 'default');
+      rmSync(dir, { recursive: true, force: true });
+      const tables = ext.replaced.map((r) => `${r.name} [${r.dims.join('×')}] (${r.kind}, stored rows match the formula to ${r.maxAbsDiffFromFormula.toExponential(1)})`).join(', ');
+      return { result, label: `${base}; the exported graph holds its rotary tables for ${primary.maxPositions} rows, so a copy with ${tables} recomputed for 2,048 rows was run` };
+    } catch (e2) {
+      return { label: `not measured: the model did not run at n = 2,048 (${first}; extending its rotary tables: ${(e2 as Error).message.split('\n')[0]})` };
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
-  const registry = new ModelRegistry([path.join(repoRoot, 'models')]);
+  const registry = new ModelRegistry([process.env.BENCH_MODELS_DIR ?? path.join(repoRoot, 'models')]);
   const { models, problems } = await registry.list();
   for (const p of problems) log(`model folder problem: ${p.folder}: ${p.error.message}`);
   if (models.length === 0) throw new Error('no models under models/ (see models/README.md)');
@@ -97,15 +129,9 @@ async function main(): Promise<void> {
     const r512 = results512.get(primary.id) ?? (await analyzePrefix(primary, corpus, tokens, 512));
     // 2,048 tokens exceed max_positions (512); the models use rotary positions, so the real model is run at
     // n = 2,048 through runModel with a copy of its manifest whose maxPositions is raised.
-    let r2048: AnalysisResult | undefined;
-    let label2048 = `${primary.id} run directly at n = 2,048 (manifest copy with maxPositions raised from ${primary.maxPositions}; positional: ${primary.positional ?? 'unknown'})`;
-    try {
-      const raised: ModelManifest = { ...primary, maxPositions: 2048 };
-      const p = prefix(corpus, tokens, 2048);
-      r2048 = await analyzeTokens(raised, p.text, p.tokens, 'default');
-    } catch (e) {
-      label2048 = `not measured: the model did not run at n = 2,048 (${(e as Error).message.split('\n')[0]})`;
-    }
+    const long = await analyze2048(primary, corpus, tokens);
+    const r2048 = long.result;
+    const label2048 = long.label;
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     try {
       const rows: Record<string, WebviewRow | { notMeasured: string }> = {};

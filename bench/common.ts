@@ -90,36 +90,46 @@ export function corpusText(): { text: string; files: string[] } {
 }
 
 /**
- * Measures how long the event loop is blocked while `work` runs: a 1 ms timer chain records every gap between
- * two of its turns (a gap of g ms means the loop was busy for about g − 1 ms), labelled with the phase the
- * work reported last; plus perf_hooks.monitorEventLoopDelay (resolution 1 ms) as a second opinion.
+ * Measures how long the event loop is blocked while work runs: a 1 ms timer chain records every gap between
+ * two of its turns (a gap of g ms means the loop was busy for about g − 1 ms). Each gap is charged to the phase
+ * that occupied most of it (the work calls setPhase() as it goes; transitions are time-stamped). Also
+ * perf_hooks.monitorEventLoopDelay (resolution 1 ms) as a second opinion.
  */
 export class LagProbe {
-  private phase = 'idle';
   private timer: NodeJS.Timeout | undefined;
   private last = 0;
   private readonly histogram = monitorEventLoopDelay({ resolution: 1 });
+  /** Phase transitions since the last tick (time, phase), starting with the phase current at the last tick. */
+  private transitions: Array<[number, string]> = [[0, 'idle']];
   readonly worst = new Map<string, number>();
 
-  /** Phases active since the last tick: a gap is charged to every one of them. */
-  private active = new Set<string>(['idle']);
-
   setPhase(phase: string): void {
-    this.phase = phase;
-    this.active.add(phase);
+    this.transitions.push([performance.now(), phase]);
+  }
+
+  private charge(from: number, to: number): void {
+    const share = new Map<string, number>();
+    for (let i = 0; i < this.transitions.length; i++) {
+      const s = Math.max(from, this.transitions[i][0]);
+      const e = i + 1 < this.transitions.length ? Math.min(to, this.transitions[i + 1][0]) : to;
+      if (e > s) share.set(this.transitions[i][1], (share.get(this.transitions[i][1]) ?? 0) + (e - s));
+    }
+    let phase = this.transitions[this.transitions.length - 1][1];
+    let best = -1;
+    for (const [k, v] of share) if (v > best) [phase, best] = [k, v];
+    const gap = to - from;
+    if (gap > (this.worst.get(phase) ?? 0)) this.worst.set(phase, gap);
+    this.transitions = [[to, this.transitions[this.transitions.length - 1][1]]];
   }
 
   start(): void {
     this.histogram.enable();
     this.last = performance.now();
+    this.transitions = [[this.last, this.transitions[this.transitions.length - 1][1]]];
     const tick = (): void => {
       const now = performance.now();
-      const gap = now - this.last;
+      this.charge(this.last, now);
       this.last = now;
-      for (const phase of this.active) {
-        if (gap > (this.worst.get(phase) ?? 0)) this.worst.set(phase, gap);
-      }
-      this.active = new Set([this.phase]);
       this.timer = setTimeout(tick, 1);
     };
     this.timer = setTimeout(tick, 1);

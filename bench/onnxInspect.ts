@@ -131,3 +131,187 @@ export function feedForwardWidth(s: OnnxSummary, dModel: number, vocab: number |
   for (const [w, c] of counts) if (c > bestCount) [best, bestCount] = [w, c];
   return best;
 }
+
+// ───────────────────────────── rotary tables beyond max_positions ─────────────────────────────
+
+interface RawField {
+  field: number;
+  wire: number;
+  /** the whole field, tag included */
+  from: number;
+  to: number;
+  /** payload of a length-delimited field */
+  start?: number;
+  end?: number;
+}
+
+function rawFields(buf: Uint8Array, start: number, end: number): RawField[] {
+  const out: RawField[] = [];
+  let at = start;
+  const varint = (): number => {
+    let result = 0;
+    let mul = 1;
+    for (;;) {
+      const b = buf[at++];
+      result += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) return result;
+      mul *= 128;
+    }
+  };
+  while (at < end) {
+    const from = at;
+    const key = varint();
+    const field = Math.floor(key / 8);
+    const wire = key & 7;
+    if (wire === 0) {
+      varint();
+      out.push({ field, wire, from, to: at });
+    } else if (wire === 2) {
+      const len = varint();
+      out.push({ field, wire, from, to: at + len, start: at, end: at + len });
+      at += len;
+    } else if (wire === 1) {
+      at += 8;
+      out.push({ field, wire, from, to: at });
+    } else if (wire === 5) {
+      at += 4;
+      out.push({ field, wire, from, to: at });
+    } else throw new Error(`unsupported protobuf wire type ${wire}`);
+  }
+  return out;
+}
+
+function varintBytes(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  do {
+    let b = v % 128;
+    v = Math.floor(v / 128);
+    if (v > 0) b |= 0x80;
+    out.push(b);
+  } while (v > 0);
+  return out;
+}
+
+function lengthDelimited(field: number, payload: Uint8Array[]): Uint8Array[] {
+  const len = payload.reduce((s, p) => s + p.length, 0);
+  return [Uint8Array.from([...varintBytes(field * 8 + 2), ...varintBytes(len)]), ...payload];
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** cos/sin tables of rotary embeddings as model.py builds them: emb = cat(t·inv, t·inv), inv = base^(-2i/hd). */
+function rotaryTable(kind: 'cos' | 'sin', positions: number, headDim: number, base: number): Float32Array {
+  const half = headDim / 2;
+  const out = new Float32Array(positions * headDim);
+  for (let t = 0; t < positions; t++) {
+    for (let i = 0; i < half; i++) {
+      const inv = 1 / Math.pow(base, (2 * i) / headDim);
+      const v = kind === 'cos' ? Math.cos(t * inv) : Math.sin(t * inv);
+      out[t * headDim + i] = v;
+      out[t * headDim + half + i] = v;
+    }
+  }
+  return out;
+}
+
+export interface RotaryExtension {
+  bytes: Uint8Array;
+  replaced: Array<{ name: string; kind: 'cos' | 'sin'; dims: number[]; maxAbsDiffFromFormula: number }>;
+}
+
+/**
+ * Returns a copy of the ONNX model whose rotary cos/sin tables (initializers holding maxPositions × headDim
+ * floats equal to the rotary formula) are recomputed for `positions` rows. Throws when no such table is found or
+ * the stored values differ from the formula (then the model is not the rotary model this assumes).
+ */
+export function extendRotaryTables(file: string, maxPositions: number, headDim: number, positions: number, base = 10000): RotaryExtension {
+  const buf = new Uint8Array(readFileSync(file));
+  const top = rawFields(buf, 0, buf.length);
+  const graph = top.find((f) => f.field === 7 && f.wire === 2);
+  if (!graph) throw new Error('no graph in the ONNX file');
+  const expected = { cos: rotaryTable('cos', maxPositions, headDim, base), sin: rotaryTable('sin', maxPositions, headDim, base) };
+  const replaced: RotaryExtension['replaced'] = [];
+  const graphParts: Uint8Array[] = [];
+  for (const g of rawFields(buf, graph.start!, graph.end!)) {
+    let replacement: Uint8Array[] | undefined;
+    if (g.field === 5 && g.wire === 2) {
+      const tf = rawFields(buf, g.start!, g.end!);
+      const dims: number[] = [];
+      let name = '';
+      let dataType = 0;
+      let raw: Uint8Array | undefined;
+      for (const f of tf) {
+        if (f.field === 1 && f.wire === 0) dims.push(Number(rawVarint(buf, f)));
+        else if (f.field === 1 && f.wire === 2) {
+          const sub = new Uint8Array(buf.subarray(f.start, f.end));
+          let at = 0;
+          while (at < sub.length) {
+            let r = 0;
+            let mul = 1;
+            for (;;) {
+              const b = sub[at++];
+              r += (b & 0x7f) * mul;
+              if ((b & 0x80) === 0) break;
+              mul *= 128;
+            }
+            dims.push(r);
+          }
+        } else if (f.field === 2 && f.wire === 0) dataType = Number(rawVarint(buf, f));
+        else if (f.field === 8 && f.wire === 2) name = new TextDecoder().decode(buf.subarray(f.start, f.end));
+        else if (f.field === 9 && f.wire === 2) raw = buf.slice(f.start, f.end);
+      }
+      const count = dims.reduce((a, b) => a * b, 1);
+      if (dataType === 1 && raw && count === maxPositions * headDim && dims.includes(maxPositions) && raw.length === count * 4) {
+        const values = new Float32Array(raw.buffer, raw.byteOffset, count);
+        for (const kind of ['cos', 'sin'] as const) {
+          let diff = 0;
+          for (let i = 0; i < count; i++) diff = Math.max(diff, Math.abs(values[i] - expected[kind][i]));
+          if (diff < 1e-4) {
+            const newDims = dims.map((d) => (d === maxPositions ? positions : d));
+            const table = rotaryTable(kind, positions, headDim, base);
+            const tensor: Uint8Array[] = [];
+            for (const d of newDims) tensor.push(Uint8Array.from([...varintBytes(1 * 8 + 0), ...varintBytes(d)]));
+            tensor.push(Uint8Array.from([...varintBytes(2 * 8 + 0), ...varintBytes(1)]));
+            tensor.push(...lengthDelimited(8, [new TextEncoder().encode(name)]));
+            tensor.push(...lengthDelimited(9, [new Uint8Array(table.buffer)]));
+            replacement = lengthDelimited(5, tensor);
+            replaced.push({ name, kind, dims, maxAbsDiffFromFormula: diff });
+            break;
+          }
+        }
+      }
+    }
+    graphParts.push(...(replacement ?? [buf.subarray(g.from, g.to)]));
+  }
+  if (replaced.length === 0) throw new Error(`no rotary table initializer of ${maxPositions}×${headDim} floats matching the rotary formula`);
+  const parts: Uint8Array[] = [];
+  for (const f of top) {
+    if (f === graph) parts.push(...lengthDelimited(7, graphParts));
+    else parts.push(buf.subarray(f.from, f.to));
+  }
+  return { bytes: concat(parts), replaced };
+}
+
+function rawVarint(buf: Uint8Array, f: RawField): number {
+  // skip the tag, then read the value
+  let at = f.from;
+  while (buf[at] & 0x80) at++;
+  at++;
+  let r = 0;
+  let mul = 1;
+  for (;;) {
+    const b = buf[at++];
+    r += (b & 0x7f) * mul;
+    if ((b & 0x80) === 0) return r;
+    mul *= 128;
+  }
+}

@@ -66,6 +66,8 @@ const INIT_SCRIPT = `(() => {
         const r = ov.getBoundingClientRect();
         ov.dispatchEvent(new MouseEvent('mousemove', { bubbles: true, clientX: r.left + 20, clientY: r.top + 8 + i * rowH + rowH / 2 }));
       };
+    } else if (kind === 'noop') {
+      fire = () => undefined;
     } else {
       const labels = Array.from(document.querySelectorAll('text[data-index]'));
       n = Math.min(n, labels.length);
@@ -104,6 +106,8 @@ export interface WebviewRow {
   label: string;
   page: { htmlBytes: number; decodeMs: number; dataToFirstPaintMs: number; navigationToFirstPaintMs: number };
   heapAfterLoad: { jsHeapUsedBytes: number; domNodes: number };
+  /** the same measurement with a hover that does nothing: the cost of a frame of this page by itself */
+  hoverFloor: HoverResult;
   hover: { textView: HoverResult; headView: HoverResult; svgLines: HoverResult | { notMeasured: string } };
   svgLines: { builtRows: number; lines: number; buildMs: number; dataToFirstPaintMs: number; heapUsedBytes: number; complete: boolean };
   /** SVG-lines p95 / our head view p95 (same head, same hovers) */
@@ -117,7 +121,7 @@ async function heap(cdp: CDPSession): Promise<{ jsHeapUsedBytes: number; domNode
   return { jsHeapUsedBytes: get('JSHeapUsedSize'), domNodes: get('Nodes') };
 }
 
-async function hoverBench(page: Page, kind: 'text' | 'head' | 'svg', n: number, count: number): Promise<HoverResult> {
+async function hoverBench(page: Page, kind: 'text' | 'head' | 'svg' | 'noop', n: number, count: number): Promise<HoverResult> {
   const r = (await page.evaluate(
     ([k, nn, c]) => (window as unknown as { __alHoverBench: (k: string, n: number, c: number) => Promise<unknown> }).__alHoverBench(k, nn, c),
     [kind, n, count] as const,
@@ -153,6 +157,7 @@ export async function benchWebviewSize(
     });
     const heapAfterLoad = await heap(cdp);
     log(`webview n=${n}: data → first paint ${round(marks.paintAt - marks.dataAt, 1)} ms; hovering (text view)`);
+    const hoverFloor = await hoverBench(page, 'noop', n, Math.min(50, opts.hovers));
     const textView = await hoverBench(page, 'text', n, opts.hovers);
     await page.locator('#ctl-view-head').click({ timeout: 30_000 });
     await page.waitForSelector('canvas.overlay', { timeout: 60_000 });
@@ -214,6 +219,7 @@ export async function benchWebviewSize(
         navigationToFirstPaintMs: round(marks.paintAt - marks.navStart, 1),
       },
       heapAfterLoad,
+      hoverFloor,
       hover: { textView, headView, svgLines: svgHover },
       svgLines: {
         builtRows: built.builtRows,
