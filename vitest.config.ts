@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 //   webview — the panel page in real Chromium (playwright-core + /usr/bin/chromium); one browser at a time
 //   e2e     — the extension in a real VS Code (code-server) driven through the UI; sequential, slow
 // Pick one with `npx vitest run --project unit` (or webview / e2e).
+// The projects run one after another (sequence.groupOrder): unit, then webview, then e2e, so a slow machine never
+// runs onnxruntime-heavy unit tests, Chromium and code-server all at once.
 export default defineConfig({
   test: {
     reporters: process.env.CI ? ['verbose'] : ['default'],
@@ -16,6 +18,7 @@ export default defineConfig({
           exclude: ['test/e2e/**', 'test/webview/**', '**/node_modules/**', '.cache/**'],
           environment: 'node',
           testTimeout: 30_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -26,6 +29,7 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -38,7 +42,7 @@ export default defineConfig({
           hookTimeout: 180_000,
           fileParallelism: false,
           maxConcurrency: 1,
-          sequence: { concurrent: false },
+          sequence: { concurrent: false, groupOrder: 2 },
           retry: 0,
         },
       },

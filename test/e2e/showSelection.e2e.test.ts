@@ -9,7 +9,7 @@
  *  - the extension's log, the extension host log and the page console hold no errors.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -39,11 +39,16 @@ function analyzeWithCli(text: string): CliResult {
     const file = path.join(dir, 'selection.txt');
     writeFileSync(file, text);
     const args = [path.join(repoRoot, 'dist', 'cli.js'), 'analyze', file, '--json', ...(extraModelsDir ? ['--models-dir', extraModelsDir] : [])];
-    const out = execFileSync(process.execPath, args, {
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    return JSON.parse(out) as CliResult;
+    // stdout goes to a file, not a pipe: a pipe may be cut short if the CLI exits before Node flushes it
+    // (seen at 64 KiB boundaries); a file is written synchronously.
+    const outFile = path.join(dir, 'out.json');
+    const fd = openSync(outFile, 'w');
+    try {
+      execFileSync(process.execPath, args, { stdio: ['ignore', fd, 'pipe'] });
+    } finally {
+      closeSync(fd);
+    }
+    return JSON.parse(readFileSync(outFile, 'utf8')) as CliResult;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
