@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStandaloneHtml } from '../../src/export/standalonePage';
 import { analyzeText } from '../../src/pipeline/analyze';
 import { ModelRegistry } from '../../src/model/modelRegistry';
-import { CACHE, DIST, REPO_ROOT, SAMPLE_TEXT, analyzeWithCli, ensureBuilt, launchBrowser, openPage, pickView, screenshot, setDropdown } from './harness';
+import { CACHE, DIST, MODELS_DIR, SAMPLE_TEXT, analyzeWithCli, ensureBuilt, launchBrowser, openPage, pickView, screenshot, setDropdown } from './harness';
 
 let browser: Browser;
 
@@ -28,7 +28,7 @@ describe('compare mode', () => {
   let errors: string[];
 
   beforeAll(async () => {
-    const registry = new ModelRegistry([path.join(REPO_ROOT, 'models')]);
+    const registry = new ModelRegistry([MODELS_DIR]);
     const encoder = await analyzeText(registry, SAMPLE_TEXT, { modelId: 'encoder' });
     const causal = await analyzeText(registry, SAMPLE_TEXT, { modelId: 'causal' });
     const html = await buildStandaloneHtml([encoder, causal], { distDir: DIST, sourceLabel: 'compare.txt' });

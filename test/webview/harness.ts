@@ -14,6 +14,8 @@ export const DIST = path.join(REPO_ROOT, 'dist');
 export const CACHE = path.join(REPO_ROOT, '.cache', 'webview-tests');
 export const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
 const CHROMIUM = process.env.ATTENTION_LENS_CHROMIUM ?? '/usr/bin/chromium';
+/** The bundled models by default; ATTENTION_LENS_MODELS_DIR points the tests at another model folder. */
+export const MODELS_DIR = process.env.ATTENTION_LENS_MODELS_DIR ?? path.join(REPO_ROOT, 'models');
 
 /** What `attention-lens analyze FILE --json` prints. */
 export interface CliJson {
@@ -43,7 +45,8 @@ export function analyzeWithCli(name: string, text: string, args: string[] = []):
   const file = path.join(CACHE, `${name}.txt`);
   const html = path.join(CACHE, `${name}.html`);
   writeFileSync(file, text);
-  const out = execFileSync(process.execPath, [path.join(DIST, 'cli.js'), 'analyze', file, ...args, '--json', '--html', html], {
+  const cliArgs = [path.join(DIST, 'cli.js'), 'analyze', file, ...args, '--models-dir', MODELS_DIR, '--json', '--html', html];
+  const out = execFileSync(process.execPath, cliArgs, {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     maxBuffer: 512 * 1024 * 1024,
