@@ -210,6 +210,7 @@ export class App implements ViewContext {
         fresh.heads = new Array<Uint8Array | undefined>(m.model.layers * m.model.heads);
         fresh.stats = new Array<HeadStats | null>(m.model.layers * m.model.heads).fill(null);
         this.slots[m.slot] = fresh;
+        this.pendingHeads[m.slot].clear();
         if (m.slot === 0) {
           this.localProgress = null;
           this.notice = null;
@@ -300,20 +301,39 @@ export class App implements ViewContext {
     this.post({ type: 'log', level, message });
   }
 
+  private pendingHeads: [Set<number>, Set<number>] = [new Set(), new Set()];
+  private requestTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * Ask the host for heads a view needs. The host streams every head anyway (the visible one first), so requests
+   * wait a moment and only those still missing then go out: no duplicate traffic while the stream is flowing.
+   */
   private requestHeads(slotIndex: Slot, indices: number[]): void {
     const slot = this.slots[slotIndex];
-    const model = slot.start?.model;
-    if (!model) return;
-    const missing = indices.filter((i) => !slot.heads[i] && !slot.requestedHeads.has(i));
-    for (const i of indices) if (!slot.heads[i]) this.waitingFor[slotIndex].add(i);
-    if (missing.length === 0) return;
-    for (const i of missing) slot.requestedHeads.add(i);
-    this.post({
-      type: 'requestHeads',
-      generation: slot.generation,
-      slot: slotIndex,
-      heads: missing.map((i) => ({ layer: Math.floor(i / model.heads), head: i % model.heads })),
-    });
+    if (!slot.start) return;
+    for (const i of indices) {
+      if (slot.heads[i]) continue;
+      this.waitingFor[slotIndex].add(i);
+      if (!slot.requestedHeads.has(i)) this.pendingHeads[slotIndex].add(i);
+    }
+    if (this.requestTimer || (this.pendingHeads[0].size === 0 && this.pendingHeads[1].size === 0)) return;
+    this.requestTimer = setTimeout(() => {
+      this.requestTimer = null;
+      for (const index of [0, 1] as const) {
+        const s = this.slots[index];
+        const model = s.start?.model;
+        const missing = [...this.pendingHeads[index]].filter((i) => !s.heads[i] && !s.requestedHeads.has(i));
+        this.pendingHeads[index].clear();
+        if (!model || missing.length === 0) continue;
+        for (const i of missing) s.requestedHeads.add(i);
+        this.post({
+          type: 'requestHeads',
+          generation: s.generation,
+          slot: index,
+          heads: missing.map((i) => ({ layer: Math.floor(i / model.heads), head: i % model.heads })),
+        });
+      }
+    }, 120);
   }
 
   // ───────────────────────────── ViewContext ─────────────────────────────
@@ -444,14 +464,24 @@ export class App implements ViewContext {
     }
     if (token === this.state.focusedToken) return;
     this.applyFocusToken(token);
-    this.sendFocus();
+    this.sendFocusSoon();
+  }
+
+  private focusTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Hover sweeps across many tokens: tell the host (editor overlay) at most every 40 ms, always the last one. */
+  private sendFocusSoon(): void {
+    if (this.focusTimer) return;
+    this.focusTimer = setTimeout(() => {
+      this.focusTimer = null;
+      this.sendFocus();
+    }, 40);
   }
 
   focusToken(token: number): void {
     const n = this.slots[0].start?.tokens.length ?? 0;
     if (token < 0 || token >= n || token === this.state.focusedToken) return;
     this.applyFocusToken(token);
-    this.sendFocus();
+    this.sendFocusSoon();
   }
 
   private applyFocusToken(token: number | null): void {
