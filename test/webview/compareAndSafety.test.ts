@@ -65,18 +65,22 @@ describe('compare mode', () => {
 });
 
 describe('hostile text and the standalone page', () => {
-  const HOSTILE = 'Look: <img src=x onerror=alert(1)> and </script><script>alert(2)</script> & "quotes" \'too\'\n<b>bold?</b>';
+  const HOSTILE =
+    'Look: <img src=x onerror=alert(1)> and </script><script>alert(2)</script> & "quotes" \'too\'\n<b>bold?</b> 注意力 👩‍👩‍👧‍👦 café';
   let page: Page;
+  let tokenCount: number;
   let requests: string[];
   let errors: string[];
 
   beforeAll(async () => {
-    const { html } = analyzeWithCli('hostile', HOSTILE, ['--model', 'encoder']);
-    ({ page, requests, errors } = await openPage(browser, html));
+    const made = analyzeWithCli('hostile', HOSTILE, ['--model', 'encoder']);
+    tokenCount = made.json.tokens.length;
+    ({ page, requests, errors } = await openPage(browser, made.html));
   });
 
-  it('shows markup in the selection as text, never as elements', async () => {
+  it('shows markup in the selection as text, never as elements (CJK and emoji split tokens too)', async () => {
     expect(await page.$eval('.text-view', (e) => e.textContent)).toBe(HOSTILE);
+    expect(await page.$$eval('.text-view [data-token-index]', (e) => e.length)).toBe(tokenCount);
     expect(await page.$$eval('#app img, #app b, #app script', (e) => e.length)).toBe(0);
     await page.hover('.text-view [data-token-index="3"]');
     await pickView(page, 'matrix');

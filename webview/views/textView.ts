@@ -31,10 +31,10 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
     if (u.start > pos) container.append(document.createTextNode(text.slice(pos, u.start)));
     const span = document.createElement('span');
     span.className = 'token';
-    let shown = u.start >= pos ? text.slice(u.start, u.end) : '';
+    const shown = u.start >= pos ? text.slice(u.start, u.end) : '';
     if (shown === '') {
-      // A token that shares one character with the piece before it (byte-level BPE on CJK or emoji).
-      shown = '·';
+      // A token that shares one character with the piece before it (byte-level BPE on CJK or emoji). It stays
+      // hoverable through a CSS marker (::before), so the view's text is still exactly the analysed text.
       span.classList.add('token-split');
     }
     if (/^\s+$/.test(shown)) span.classList.add('token-ws');
@@ -149,7 +149,7 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
       const y = r.top - box.top;
       const bg = getComputedStyle(s).backgroundColor;
       if (s.style.backgroundColor) parts.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${r.width.toFixed(1)}" height="${r.height.toFixed(1)}" fill="${toSvgColor(bg)}"/>`);
-      const label = (s.textContent ?? '').replace(/\n/g, '↵');
+      const label = s.classList.contains('token-split') ? '·' : (s.textContent ?? '').replace(/\n/g, '↵');
       parts.push(`<text x="${x.toFixed(1)}" y="${(y + r.height * 0.75).toFixed(1)}" xml:space="preserve">${svgEscape(label)}</text>`);
     }
     const style = `font-family:${svgEscape(getComputedStyle(container).fontFamily)};font-size:${getComputedStyle(container).fontSize};fill:${fg}`;
