@@ -92,7 +92,7 @@ function renderOnce(host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle
   const table = document.createElement('table');
   table.className = 'comp-table';
   const head1 = table.createTHead().insertRow();
-  for (const h of ['#', t('comp.key'), 'k', t('comp.dot'), t('comp.scaled'), t('comp.bias'), t('comp.softmax'), t('comp.model'), '|Δ|']) {
+  for (const h of ['#', t('comp.key'), 'k', 'v', t('comp.dot'), t('comp.scaled'), t('comp.bias'), t('comp.softmax'), t('comp.model'), '|Δ|']) {
     const th = document.createElement('th');
     th.scope = 'col';
     th.textContent = h;
@@ -102,6 +102,7 @@ function renderOnce(host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle
   for (let j = 0; j < n; j++) {
     const row = body.insertRow();
     row.dataset.keyIndex = String(j);
+    if (j === i) row.classList.add('current');
     row.dataset.softmax = String(r.softmax[j]);
     row.dataset.modelWeight = String(r.model[j]);
     if (r.masked[j]) {
@@ -112,6 +113,7 @@ function renderOnce(host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle
       String(j + 1),
       tokenLabel(j),
       shortVector(v.keys.subarray(j * d, j * d + d)),
+      shortVector(v.values.subarray(j * d, j * d + d)),
       r.dot[j].toFixed(3),
       r.scaled[j].toFixed(3),
       r.masked[j] ? `${t('matrix.masked')} (−∞)` : r.bias[j].toFixed(1),
@@ -122,14 +124,16 @@ function renderOnce(host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle
     cells.forEach((c, k) => {
       const cell = row.insertCell();
       cell.textContent = c;
-      if (k >= 3) cell.className = 'num';
+      if (k >= 4) cell.className = 'num';
+      // The full vectors are one hover away; the table shows their first components.
       if (k === 2) cell.title = vectorText(v.keys.subarray(j * d, j * d + d));
+      if (k === 3) cell.title = vectorText(v.values.subarray(j * d, j * d + d));
     });
     if (!r.masked[j]) {
       const bar = document.createElement('span');
       bar.className = 'weight-bar';
       bar.style.width = `${Math.round(r.softmax[j] * 60)}px`;
-      row.cells[6].append(bar);
+      row.cells[7].append(bar);
     }
   }
   section.append(table);
