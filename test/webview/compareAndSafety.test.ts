@@ -3,14 +3,14 @@
  * hostile selection text shown as text, exports, and the standalone page's honesty about changing models.
  */
 import { readFile } from 'node:fs/promises';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStandaloneHtml } from '../../src/export/standalonePage';
 import { analyzeText } from '../../src/pipeline/analyze';
 import { ModelRegistry } from '../../src/model/modelRegistry';
-import { CACHE, DIST, MODELS_DIR, SAMPLE_TEXT, analyzeWithCli, ensureBuilt, launchBrowser, openPage, pickView, screenshot, setDropdown } from './harness';
+import { CACHE, DIST, MODELS_DIR, REPO_ROOT, SAMPLE_TEXT, analyzeWithCli, ensureBuilt, launchBrowser, openPage, pickView, screenshot, setDropdown } from './harness';
 
 let browser: Browser;
 
@@ -61,6 +61,23 @@ describe('compare mode', () => {
     expect(await page.$$eval('.matrix-canvas', (c) => c.length)).toBe(1);
     await screenshot(page, 'compare-diff');
     expect(errors).toEqual([]);
+  });
+});
+
+describe('localised UI (init.strings, 简体中文)', () => {
+  it('shows the host-sent strings', async () => {
+    const registry = new ModelRegistry([MODELS_DIR]);
+    const result = await analyzeText(registry, SAMPLE_TEXT, { modelId: 'encoder' });
+    const strings = JSON.parse(readFileSync(path.join(REPO_ROOT, 'webview', 'l10n', 'strings.zh-cn.json'), 'utf8')) as Record<string, string>;
+    const file = path.join(CACHE, 'zh.html');
+    writeFileSync(file, await buildStandaloneHtml([result], { distDir: DIST, sourceLabel: 'zh.txt', strings, lang: 'zh-cn' }));
+    const { page, errors } = await openPage(browser, file);
+    expect(await page.textContent('#ctl-view-text')).toContain('文本');
+    expect(await page.textContent('.status')).toContain('个词元');
+    await page.hover('.text-view [data-token-index="2"]');
+    expect(await page.getAttribute('.text-view [data-token-index="2"]', 'aria-label')).toContain('最关注');
+    expect(errors).toEqual([]);
+    await page.context().close();
   });
 });
 
