@@ -124,6 +124,14 @@ describe('text view (encoder, real model)', () => {
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('ArrowLeft');
     expect(await active()).toBe('1');
+    // Down goes to the next visual line (as a caret would), Up comes back to the first one.
+    const top = (): Promise<number> => page.evaluate(() => (document.activeElement as HTMLElement).getBoundingClientRect().top);
+    const lineOne = await top();
+    await page.keyboard.press('ArrowDown');
+    expect(await top()).toBeGreaterThan(lineOne);
+    expect(Number(await active())).toBeGreaterThan(json.tokens.findIndex((t) => t.text.includes('\n')));
+    await page.keyboard.press('ArrowUp');
+    expect(await top()).toBe(lineOne);
     await page.keyboard.press('End');
     expect(await active()).toBe(String(json.tokens.length - 1));
     await page.keyboard.press('Home');

@@ -79,12 +79,14 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
     let next = -1;
     switch (e.key) {
       case 'ArrowRight':
-      case 'ArrowDown':
         next = Math.min(i + 1, spans.length - 1);
         break;
       case 'ArrowLeft':
-      case 'ArrowUp':
         next = Math.max(i - 1, 0);
+        break;
+      case 'ArrowDown':
+      case 'ArrowUp':
+        next = verticalNeighbour(spans, i, e.key === 'ArrowDown' ? 1 : -1);
         break;
       case 'Home':
         next = 0;
@@ -158,6 +160,34 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
 
   return { updateFocus, toSvg };
 };
+
+/**
+ * Up/Down move to the token on the next/previous visual line that is horizontally closest, as a caret would;
+ * on the first/last line they fall back to the previous/next token.
+ */
+function verticalNeighbour(spans: readonly HTMLElement[], from: number, dir: 1 | -1): number {
+  const here = spans[from].getBoundingClientRect();
+  const x = here.left + here.width / 2;
+  let best = -1;
+  let bestLineTop = dir === 1 ? Infinity : -Infinity;
+  let bestDx = Infinity;
+  for (let j = from + dir; j >= 0 && j < spans.length; j += dir) {
+    const r = spans[j].getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    const onOtherLine = dir === 1 ? r.top >= here.bottom - 1 : r.bottom <= here.top + 1;
+    if (!onOtherLine) continue;
+    // Only the nearest line counts.
+    if (best >= 0 && (dir === 1 ? r.top > bestLineTop + 1 : r.top < bestLineTop - 1)) break;
+    const dx = Math.abs(r.left + r.width / 2 - x);
+    if (best < 0 || dx < bestDx) {
+      best = j;
+      bestDx = dx;
+      bestLineTop = r.top;
+    }
+  }
+  if (best >= 0) return best;
+  return Math.max(0, Math.min(spans.length - 1, from + dir));
+}
 
 function isMasked(m: AttentionMatrix, focus: number, other: number, dir: 'to' | 'from'): boolean {
   return dir === 'to' ? m.masked(focus, other) : m.masked(other, focus);
