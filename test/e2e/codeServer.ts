@@ -48,6 +48,11 @@ export const QUIET_SETTINGS: Record<string, unknown> = {
   'chat.commandCenter.enabled': false,
   'workbench.welcomePage.walkthroughs.openOnInstall': false,
   'editor.minimap.enabled': false,
+  // No soft wrap: Home/End/Shift+Down then act on logical lines, so selectLines() selects exactly those lines
+  // however narrow the editor gets when a panel opens beside it (Markdown wraps by default).
+  'editor.wordWrap': 'off',
+  '[markdown]': { 'editor.wordWrap': 'off' },
+  '[plaintext]': { 'editor.wordWrap': 'off' },
   'editor.quickSuggestions': { other: false, comments: false, strings: false },
   'editor.suggestOnTriggerCharacters': false,
   'editor.hover.enabled': false,
@@ -101,6 +106,8 @@ export class CodeServer {
   context!: BrowserContext;
   page!: Page;
   private stopped = false;
+  /** File name last opened with openFile(); the editor the selection helpers act on. */
+  currentFile: string | undefined;
 
   constructor(
     readonly sandbox: string,
@@ -126,6 +133,17 @@ export class CodeServer {
   async openFile(name: string): Promise<void> {
     const page = this.page;
     await this.dismissNotifications();
+    const base = path.basename(name);
+    const existing = page.locator(`.tabs-container .tab[data-resource-name="${base}"]`);
+    if ((await existing.count()) > 0) {
+      // Already open (maybe in a group beside a panel): bring that editor forward rather than opening a second one.
+      await existing.first().click();
+      this.currentFile = base;
+      await this.focusEditor();
+      return;
+    }
+    // Quick Open opens in the active group, which may be a panel's: start from the first group.
+    await this.runCommand('View: Focus First Editor Group');
     await page.keyboard.press('Control+P');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
@@ -136,18 +154,28 @@ export class CodeServer {
       .first()
       .waitFor({ state: 'visible', timeout: 20_000 });
     await page.keyboard.press('Enter');
-    await page.locator(`.tabs-container .tab.active[data-resource-name="${path.basename(name)}"]`).waitFor({ timeout: 20_000 });
+    await page.locator(`.tabs-container .tab.active[data-resource-name="${base}"]`).first().waitFor({ timeout: 20_000 });
+    this.currentFile = base;
     await this.focusEditor();
   }
 
-  /** Put keyboard focus into the active text editor. */
-  async focusEditor(): Promise<void> {
-    const editor = this.activeEditor();
+  /**
+   * Put keyboard focus into a text editor: the one showing `name` (default: the file last opened with openFile),
+   * wherever its group is — a panel beside it may hold the focus. Clicks in its text area, so the cursor
+   * moves; select after focusing.
+   */
+  async focusEditor(name: string | undefined = this.currentFile): Promise<void> {
+    const editor = this.textEditor(name);
     await editor.waitFor({ state: 'visible' });
-    await editor.locator('.view-lines').click({ position: { x: 5, y: 5 } });
+    // Click inside the editor's visible viewport (its text area may be scrolled), clear of the gutter.
+    const guard = editor.locator('.overflow-guard').first();
+    const box = await guard.boundingBox();
+    await guard.click({ position: { x: box ? Math.max(80, box.width / 2) : 80, y: 8 } });
   }
 
-  private activeEditor() {
+  /** The Monaco editor showing `name` (matched on the end of its model URI), or the active group's editor. */
+  textEditor(name: string | undefined = this.currentFile) {
+    if (name) return this.page.locator(`.monaco-editor[data-uri$="/${path.basename(name)}"]`).first();
     return this.page.locator('.editor-group-container.active .monaco-editor[data-uri]').first();
   }
 

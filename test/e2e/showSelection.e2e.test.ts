@@ -155,4 +155,26 @@ describe('Attention Lens: Show Attention for Selection (code-server)', () => {
     expect(vs.consoleErrors().map((e) => e.text), 'console errors in the page').toEqual([]);
     expect(await vs.dialogText(), 'an error dialog').toBeNull();
   });
+
+  it('updates the same panel for a new selection (keybinding Ctrl+Alt+A)', async () => {
+    onTestFailed(async () => {
+      await vs.screenshot('showSelection-update-failure');
+      vs.saveLogs('showSelection-update-failure');
+    });
+    const lines = readFileSync(path.join(sampleWorkspace, FILE), 'utf8').split('\n');
+    await vs.openFile(FILE);
+    await vs.selectLines(FROM_LINE, FROM_LINE);
+    await vs.runCommand(COMMAND_TITLE);
+    const panel = vs.webviewFrame();
+    await expect.poll(() => panel.locator('.text-view').textContent(), { timeout: 60_000 }).toBe(lines[FROM_LINE - 1]);
+    const panelsBefore = await vs.webviewCount();
+
+    const other = lines.slice(5, 7).join('\n'); // lines 6–7
+    await vs.selectLines(6, 7);
+    await vs.page.keyboard.press('Control+Alt+A');
+    await expect.poll(() => vs.webviewFrame().locator('.text-view').textContent(), { timeout: 60_000 }).toBe(other);
+    expect(await vs.webviewCount(), 'still one panel').toBe(panelsBefore);
+    expect(await vs.page.locator('.tabs-container .tab', { hasText: 'Attention Lens' }).count()).toBe(1);
+    expect(CodeServer.errorLines(vs.readExtensionLog())).toEqual([]);
+  });
 });
