@@ -3,7 +3,7 @@
  *
  * Environment knobs (defaults in brackets): BENCH_RUNS [12] inference runs per point, BENCH_HOVERS [200],
  * BENCH_SKIP comma list of sections to leave out (inference,host,wire,webview,codeServer,longText,activation),
- * BENCH_SVG_BUDGET_MS [25000] time allowed to build the SVG-lines baseline page, BENCH_CS_REPS [3],
+ * BENCH_SVG_BUDGET_MS [12000] time allowed to build the SVG-lines baseline page, BENCH_CS_REPS [3],
  * BENCH_MODELS_DIR [models/] another folder of models following models/README.md.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ import { benchWebviewSize, CHROMIUM_ARGS, type WebviewRow } from './webview';
 const env = (k: string, d: number): number => (process.env[k] ? Number(process.env[k]) : d);
 const RUNS = Math.max(10, env('BENCH_RUNS', 12));
 const HOVERS = env('BENCH_HOVERS', 200);
-const SVG_BUDGET_MS = env('BENCH_SVG_BUDGET_MS', 25_000);
+const SVG_BUDGET_MS = env('BENCH_SVG_BUDGET_MS', 12_000);
 const CS_REPS = env('BENCH_CS_REPS', 3);
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 
@@ -79,7 +79,7 @@ async function analyze2048(primary: ModelManifest, corpus: string, tokens: reado
       writeFileSync(modelPath, ext.bytes);
       const result = await analyzeTokens({ ...primary, maxPositions: 2048, modelPath }, p.text, p.tokens, 'default');
       rmSync(dir, { recursive: true, force: true });
-      const tables = ext.replaced.map((r) => `${r.name} [${r.dims.join('×')}] (${r.kind}, stored rows match the formula to ${r.maxAbsDiffFromFormula.toExponential(1)})`).join(', ');
+      const tables = ext.replaced.map((r) => `the ${r.kind} table ${r.name || '(a Constant node)'} [${r.dims.join('×')}] (stored rows equal the rotary formula to ${r.maxAbsDiffFromFormula.toExponential(1)})`).join(' and ');
       return { result, label: `${base}; the exported graph holds its rotary tables for ${primary.maxPositions} rows, so a copy with ${tables} recomputed for 2,048 rows was run` };
     } catch (e2) {
       return { label: `not measured: the model did not run at n = 2,048 (${first}; extending its rotary tables: ${(e2 as Error).message.split('\n')[0]})` };

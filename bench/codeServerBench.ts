@@ -20,9 +20,11 @@ const SHOW = 'Attention Lens: Show Attention for Selection';
 const COMPARE = 'Attention Lens: Compare Encoder and Causal Attention';
 
 export interface CodeServerSection {
-  commandToFirstPaintMs: Record<string, Summary & { tokens: number }>;
+  /** medianToAnalysisStartMs / medianToFirstHeadMs: when the webview received the analysisStart message (tokens,
+   * after the host tokenized and ran the model) and the first headData message, from the key press. */
+  commandToFirstPaintMs: Record<string, Summary & { tokens: number; medianToAnalysisStartMs: number | null; medianToFirstHeadMs: number | null }>;
   longText4096: { commandToFirstWindowPaintMs: number; windowTokens: number; windows: string } | { notMeasured: string };
-  activation: { fromRunningExtensionsView: string | null; note: string };
+  activation: { fromRunningExtensionsView: string | null; ms: number | null; note: string };
   extensionHostRss: { bytes: number; pid: number; modelsLoaded: string[] } | { notMeasured: string };
   harness: { serverHealthyMs: number; workbenchReadyMs: number };
   method: string;
@@ -54,8 +56,26 @@ async function webviewDocument(vs: CodeServer): Promise<Frame> {
 /** Arms a watcher in the webview: resolves window.__benchPaintAt (Date.now()) when `n` tokens are shown with data. */
 async function armWatcher(frame: Frame, n: number, text: string): Promise<void> {
   await frame.evaluate(([expected, start]) => {
-    const w = window as unknown as { __benchPaintAt?: number; __benchObserver?: MutationObserver };
+    const w = window as unknown as {
+      __benchPaintAt?: number;
+      __benchObserver?: MutationObserver;
+      __benchMsg?: Record<string, number>;
+      __benchListening?: boolean;
+    };
     w.__benchPaintAt = undefined;
+    // When the host's messages arrive (first of each type after arming): splits command → paint into parts.
+    w.__benchMsg = {};
+    if (!w.__benchListening) {
+      w.__benchListening = true;
+      window.addEventListener(
+        'message',
+        (e: MessageEvent) => {
+          const type = (e.data as { type?: unknown } | null)?.type;
+          if (typeof type === 'string' && w.__benchMsg && !(type in w.__benchMsg)) w.__benchMsg[type] = Date.now();
+        },
+        true,
+      );
+    }
     w.__benchObserver?.disconnect();
     const ready = (): boolean => {
       const tokens = document.querySelectorAll('.text-view .token');
@@ -75,6 +95,7 @@ async function armWatcher(frame: Frame, n: number, text: string): Promise<void> 
     });
     w.__benchObserver = mo;
     mo.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label'] });
+    if (ready()) done();
   }, [n, text.slice(0, 40)] as const);
 }
 
@@ -84,6 +105,10 @@ async function waitPaint(frame: Frame, timeoutMs = 60_000): Promise<number> {
     polling: 20,
   });
   return (await handle.jsonValue()) as number;
+}
+
+async function messageTimes(frame: Frame): Promise<Record<string, number>> {
+  return frame.evaluate(() => ({ ...((window as unknown as { __benchMsg?: Record<string, number> }).__benchMsg ?? {}) }));
 }
 
 async function selectFile(vs: CodeServer, name: string): Promise<void> {
@@ -132,7 +157,9 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
 
   let vs: CodeServer | undefined;
   try {
-    vs = await startCodeServer({ workspace: ws, settings: { 'attentionLens.followSelection': false } });
+    const settings: Record<string, unknown> = { 'attentionLens.followSelection': false };
+    if (process.env.BENCH_MODELS_DIR) settings['attentionLens.modelsPath'] = process.env.BENCH_MODELS_DIR;
+    vs = await startCodeServer({ workspace: ws, settings });
     log(`code-server up (healthy ${vs.timings.serverHealthyMs} ms, workbench ${vs.timings.workbenchReadyMs} ms)`);
     const cs = vs;
     const press = async (): Promise<number> => {
@@ -156,6 +183,8 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
     const commandToFirstPaintMs: CodeServerSection['commandToFirstPaintMs'] = {};
     for (const n of [128, 512]) {
       const samples: number[] = [];
+      const toStart: number[] = [];
+      const toHead: number[] = [];
       for (let i = 0; i < reps; i++) {
         const name = `t${n}-${i + 1}.txt`;
         await selectFile(cs, name);
@@ -163,10 +192,18 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
         await armWatcher(frame, files[name].n, files[name].text);
         const t0 = await press();
         const t1 = await waitPaint(frame);
+        const msg = await messageTimes(frame);
         samples.push(t1 - t0);
-        log(`code-server: ${files[name].n} tokens: command → first paint ${t1 - t0} ms`);
+        if (msg.analysisStart) toStart.push(msg.analysisStart - t0);
+        if (msg.headData) toHead.push(msg.headData - t0);
+        log(`code-server: ${files[name].n} tokens: command → first paint ${t1 - t0} ms (analysisStart at ${msg.analysisStart - t0}, first head at ${msg.headData - t0})`);
       }
-      commandToFirstPaintMs[String(n)] = { ...summarize(samples, 0), tokens: files[`t${n}-1.txt`].n };
+      commandToFirstPaintMs[String(n)] = {
+        ...summarize(samples, 0),
+        tokens: files[`t${n}-1.txt`].n,
+        medianToAnalysisStartMs: toStart.length ? summarize(toStart, 0).median : null,
+        medianToFirstHeadMs: toHead.length ? summarize(toHead, 0).median : null,
+      };
     }
 
     let long: CodeServerSection['longText4096'];
@@ -185,16 +222,18 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
 
     // Both models loaded: the compare command runs the encoder and the causal model.
     let rss: CodeServerSection['extensionHostRss'];
+    let loaded = ['encoder', 'causal'];
     try {
       await selectFile(cs, 'warm-a.txt');
       await cs.runCommand(COMPARE);
       frame = await webviewDocument(cs);
       await frame.locator('.pane[data-slot="1"] .text-view .token[aria-label]').first().waitFor({ timeout: 120_000 });
-      const pid = cs.pid !== undefined ? extensionHostPid(cs.pid) : undefined;
-      rss = pid ? { bytes: rssBytes(pid), pid, modelsLoaded: ['encoder', 'causal'] } : { notMeasured: 'extension host process not found' };
     } catch (e) {
-      rss = { notMeasured: `compare mode did not show both models: ${(e as Error).message.split('\n')[0]}` };
+      await cs.screenshot('bench-compare-failure');
+      loaded = [`encoder (compare mode did not show the causal model: ${(e as Error).message.split('\n')[0]})`];
     }
+    const pid = cs.pid !== undefined ? extensionHostPid(cs.pid) : undefined;
+    rss = pid ? { bytes: rssBytes(pid), pid, modelsLoaded: loaded } : { notMeasured: 'extension host process not found' };
 
     // VS Code's own activation figure, from Developer: Show Running Extensions (when the web workbench has it).
     let activation: string | null = null;
@@ -211,6 +250,7 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
       longText4096: long,
       activation: {
         fromRunningExtensionsView: activation,
+        ms: activation && /(\d+(?:\.\d+)?)\s*ms/.test(activation) ? Number(/(\d+(?:\.\d+)?)\s*ms/.exec(activation)![1]) : null,
         note: activation ? "VS Code's Running Extensions view" : 'the Running Extensions view was not available or had no activation time for Attention Lens',
       },
       extensionHostRss: rss,
@@ -218,6 +258,12 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
       method:
         'code-server 4.100.3 + Chromium via test/e2e/codeServer.ts; key binding Ctrl+Alt+A on a select-all of a fresh file; Date.now() at the key press → Date.now() in the first frame after the text view shows all n tokens with the visible head (MutationObserver + rAF + MessageChannel in the webview)',
     };
+  } catch (e) {
+    if (vs) {
+      const shot = await vs.screenshot('bench-code-server-failure');
+      log(`code-server section failed; screenshot ${shot}; extension log tail: ${vs.readExtensionLog().slice(-1500)}`);
+    }
+    throw e;
   } finally {
     await vs?.stop();
     rmSync(ws, { recursive: true, force: true });

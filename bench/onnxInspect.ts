@@ -240,59 +240,79 @@ export function extendRotaryTables(file: string, maxPositions: number, headDim: 
   if (!graph) throw new Error('no graph in the ONNX file');
   const expected = { cos: rotaryTable('cos', maxPositions, headDim, base), sin: rotaryTable('sin', maxPositions, headDim, base) };
   const replaced: RotaryExtension['replaced'] = [];
+  /** A TensorProto (payload range) holding a rotary table → its re-encoded payload for `positions` rows. */
+  const replaceTensor = (start: number, end: number): Uint8Array[] | undefined => {
+    const tf = rawFields(buf, start, end);
+    const dims: number[] = [];
+    let name = '';
+    let dataType = 0;
+    let raw: Uint8Array | undefined;
+    for (const f of tf) {
+      if (f.field === 1 && f.wire === 0) dims.push(rawVarint(buf, f));
+      else if (f.field === 1 && f.wire === 2) dims.push(...readPacked(buf, f.start!, f.end!));
+      else if (f.field === 2 && f.wire === 0) dataType = rawVarint(buf, f);
+      else if (f.field === 8 && f.wire === 2) name = new TextDecoder().decode(buf.subarray(f.start, f.end));
+      else if (f.field === 9 && f.wire === 2) raw = buf.slice(f.start, f.end);
+    }
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (dataType !== 1 || !raw || count !== maxPositions * headDim || !dims.includes(maxPositions) || raw.length !== count * 4) return undefined;
+    const values = new Float32Array(raw.buffer, raw.byteOffset, count);
+    for (const kind of ['cos', 'sin'] as const) {
+      let diff = 0;
+      for (let i = 0; i < count; i++) diff = Math.max(diff, Math.abs(values[i] - expected[kind][i]));
+      if (diff >= 1e-4) continue;
+      const newDims = dims.map((d) => (d === maxPositions ? positions : d));
+      const table = rotaryTable(kind, positions, headDim, base);
+      const tensor: Uint8Array[] = [];
+      for (const d of newDims) tensor.push(Uint8Array.from([...varintBytes(1 * 8 + 0), ...varintBytes(d)]));
+      tensor.push(Uint8Array.from([...varintBytes(2 * 8 + 0), ...varintBytes(1)]));
+      if (name) tensor.push(...lengthDelimited(8, [new TextEncoder().encode(name)]));
+      tensor.push(...lengthDelimited(9, [new Uint8Array(table.buffer)]));
+      replaced.push({ name, kind, dims, maxAbsDiffFromFormula: diff });
+      return tensor;
+    }
+    return undefined;
+  };
   const graphParts: Uint8Array[] = [];
   for (const g of rawFields(buf, graph.start!, graph.end!)) {
     let replacement: Uint8Array[] | undefined;
     if (g.field === 5 && g.wire === 2) {
-      const tf = rawFields(buf, g.start!, g.end!);
-      const dims: number[] = [];
-      let name = '';
-      let dataType = 0;
-      let raw: Uint8Array | undefined;
-      for (const f of tf) {
-        if (f.field === 1 && f.wire === 0) dims.push(Number(rawVarint(buf, f)));
-        else if (f.field === 1 && f.wire === 2) {
-          const sub = new Uint8Array(buf.subarray(f.start, f.end));
-          let at = 0;
-          while (at < sub.length) {
-            let r = 0;
-            let mul = 1;
-            for (;;) {
-              const b = sub[at++];
-              r += (b & 0x7f) * mul;
-              if ((b & 0x80) === 0) break;
-              mul *= 128;
+      // an initializer
+      const t = replaceTensor(g.start!, g.end!);
+      if (t) replacement = lengthDelimited(5, t);
+    } else if (g.field === 1 && g.wire === 2) {
+      // a node: Constant nodes hold their tensor in attribute (field 5) → t (field 5)
+      const nf = rawFields(buf, g.start!, g.end!);
+      const op = nf.find((f) => f.field === 4 && f.wire === 2);
+      if (op && new TextDecoder().decode(buf.subarray(op.start, op.end)) === 'Constant') {
+        let changed = false;
+        const nodeParts: Uint8Array[] = [];
+        for (const f of nf) {
+          if (f.field === 5 && f.wire === 2) {
+            const af = rawFields(buf, f.start!, f.end!);
+            const attrParts: Uint8Array[] = [];
+            let attrChanged = false;
+            for (const a of af) {
+              const t = a.field === 5 && a.wire === 2 ? replaceTensor(a.start!, a.end!) : undefined;
+              if (t) {
+                attrParts.push(...lengthDelimited(5, t));
+                attrChanged = true;
+              } else attrParts.push(buf.subarray(a.from, a.to));
             }
-            dims.push(r);
+            if (attrChanged) {
+              nodeParts.push(...lengthDelimited(5, attrParts));
+              changed = true;
+              continue;
+            }
           }
-        } else if (f.field === 2 && f.wire === 0) dataType = Number(rawVarint(buf, f));
-        else if (f.field === 8 && f.wire === 2) name = new TextDecoder().decode(buf.subarray(f.start, f.end));
-        else if (f.field === 9 && f.wire === 2) raw = buf.slice(f.start, f.end);
-      }
-      const count = dims.reduce((a, b) => a * b, 1);
-      if (dataType === 1 && raw && count === maxPositions * headDim && dims.includes(maxPositions) && raw.length === count * 4) {
-        const values = new Float32Array(raw.buffer, raw.byteOffset, count);
-        for (const kind of ['cos', 'sin'] as const) {
-          let diff = 0;
-          for (let i = 0; i < count; i++) diff = Math.max(diff, Math.abs(values[i] - expected[kind][i]));
-          if (diff < 1e-4) {
-            const newDims = dims.map((d) => (d === maxPositions ? positions : d));
-            const table = rotaryTable(kind, positions, headDim, base);
-            const tensor: Uint8Array[] = [];
-            for (const d of newDims) tensor.push(Uint8Array.from([...varintBytes(1 * 8 + 0), ...varintBytes(d)]));
-            tensor.push(Uint8Array.from([...varintBytes(2 * 8 + 0), ...varintBytes(1)]));
-            tensor.push(...lengthDelimited(8, [new TextEncoder().encode(name)]));
-            tensor.push(...lengthDelimited(9, [new Uint8Array(table.buffer)]));
-            replacement = lengthDelimited(5, tensor);
-            replaced.push({ name, kind, dims, maxAbsDiffFromFormula: diff });
-            break;
-          }
+          nodeParts.push(buf.subarray(f.from, f.to));
         }
+        if (changed) replacement = lengthDelimited(1, nodeParts);
       }
     }
     graphParts.push(...(replacement ?? [buf.subarray(g.from, g.to)]));
   }
-  if (replaced.length === 0) throw new Error(`no rotary table initializer of ${maxPositions}×${headDim} floats matching the rotary formula`);
+  if (replaced.length === 0) throw new Error(`no rotary table (initializer or Constant node) of ${maxPositions}×${headDim} floats matching the rotary formula`);
   const parts: Uint8Array[] = [];
   for (const f of top) {
     if (f === graph) parts.push(...lengthDelimited(7, graphParts));

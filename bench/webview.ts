@@ -105,20 +105,29 @@ export interface WebviewRow {
   n: number;
   label: string;
   page: { htmlBytes: number; decodeMs: number; dataToFirstPaintMs: number; navigationToFirstPaintMs: number };
-  heapAfterLoad: { jsHeapUsedBytes: number; domNodes: number };
+  heapAfterLoad: HeapFigures;
   /** the same measurement with a hover that does nothing: the cost of a frame of this page by itself */
   hoverFloor: HoverResult;
   hover: { textView: HoverResult; headView: HoverResult; svgLines: HoverResult | { notMeasured: string } };
-  svgLines: { builtRows: number; lines: number; buildMs: number; dataToFirstPaintMs: number; heapUsedBytes: number; complete: boolean };
+  svgLines: { builtRows: number; lines: number; buildMs: number; dataToFirstPaintMs: number; heap: HeapFigures; complete: boolean };
   /** SVG-lines p95 / our head view p95 (same head, same hovers) */
   ratioHeadViewVsSvg: number | null;
 }
 
-async function heap(cdp: CDPSession): Promise<{ jsHeapUsedBytes: number; domNodes: number }> {
+interface HeapFigures {
+  /** V8 heap in use after a forced GC (CDP Performance.getMetrics JSHeapUsedSize) */
+  jsHeapUsedBytes: number;
+  /** ArrayBuffer backing stores (the head buffers live here, outside the JS heap), from Runtime.getHeapUsage */
+  arrayBufferBytes: number | null;
+  domNodes: number;
+}
+
+async function heap(cdp: CDPSession): Promise<HeapFigures> {
   await cdp.send('HeapProfiler.collectGarbage').catch(() => undefined);
   const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
   const get = (k: string): number => metrics.find((m) => m.name === k)?.value ?? NaN;
-  return { jsHeapUsedBytes: get('JSHeapUsedSize'), domNodes: get('Nodes') };
+  const usage = (await cdp.send('Runtime.getHeapUsage').catch(() => ({}))) as { backingStorageSize?: number };
+  return { jsHeapUsedBytes: get('JSHeapUsedSize'), arrayBufferBytes: usage.backingStorageSize ?? null, domNodes: get('Nodes') };
 }
 
 async function hoverBench(page: Page, kind: 'text' | 'head' | 'svg' | 'noop', n: number, count: number): Promise<HoverResult> {
@@ -226,7 +235,7 @@ export async function benchWebviewSize(
         lines: built.lines,
         buildMs: round(built.buildMs, 1),
         dataToFirstPaintMs: round(built.paintMs, 1),
-        heapUsedBytes: svgHeap.jsHeapUsedBytes,
+        heap: svgHeap,
         complete,
       },
       ratioHeadViewVsSvg: svgP95 !== null ? round(svgP95 / headView.ms.p95, 1) : null,
