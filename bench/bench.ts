@@ -183,7 +183,10 @@ async function main(): Promise<void> {
       '×',
       worstInfer ? `worst point: ${worstInfer.model} at n=${worstInfer.n}; at n=512: ${at512}` : undefined,
     ),
-    activation: target(act?.totalMs.median ?? null, 20, '<=', 'ms', act?.method),
+    activation:
+      cs?.activation.ms !== undefined && cs?.activation.ms !== null
+        ? target(cs.activation.ms, 20, '<=', 'ms', `VS Code's Running Extensions view in code-server; stand-in (require + activate): ${act?.totalMs.median ?? 'n/a'} ms`)
+        : target(act?.totalMs.median ?? null, 20, '<=', 'ms', act?.method),
     longestBlockingSlice: target(lt?.blocking.longestSliceMs ?? null, 50, '<=', 'ms', lt ? `outside session.run: ${lt.blocking.longestOutsideInferenceMs} ms` : undefined),
     firstWindow4096: target(
       csLong ?? composedFirstWindow,
