@@ -5,12 +5,24 @@ import { MASKED_BIAS } from '../../src/attention/mask';
 import { bundledRegistry, OFFSET_TEXTS } from '../helpers/bundled';
 
 const registry = bundledRegistry();
+
+/** Tokens that split one character share its range: join each distinct range once. */
+function joinTokens(tokens: { text: string; start: number; end: number }[]): string {
+  let out = '';
+  let end = 0;
+  for (const t of tokens) {
+    if (t.start >= end) out += t.text;
+    else if (t.end > end) out += t.text.slice(end - t.start);
+    end = Math.max(end, t.end);
+  }
+  return out;
+}
 const TEXT = 'Attention lets every token look at the others.\nfunction f(x) { return x * 2; }\n注意力 😀';
 
 describe.each(['encoder', 'causal'])('model %s', (modelId) => {
   it('gives rows that sum to 1 within 1e-5 and tokens that tile the text', async () => {
     const r = await analyzeText(registry, TEXT, { modelId });
-    expect(r.tokens.map((t) => t.text).join('')).toBe(TEXT.replace(/😀/, '😀'));
+    expect(joinTokens(r.tokens)).toBe(TEXT);
     const { layers, heads } = r.model;
     for (let l = 0; l < layers; l++) {
       for (let h = 0; h < heads; h++) {
@@ -77,7 +89,7 @@ describe('pipeline input checks', () => {
   it('analyses a single character, whitespace only, and hostile text', async () => {
     for (const text of ['x', '   \n\t ', '<img src=x onerror=alert(1)></script>', OFFSET_TEXTS.loneSurrogate, OFFSET_TEXTS.control]) {
       const r = await analyzeText(registry, text, { modelId: 'encoder' });
-      expect(r.tokens.map((t) => t.text).join('')).toBe(text);
+      expect(joinTokens(r.tokens)).toBe(text);
     }
   });
 
