@@ -2,7 +2,7 @@
  * `npm run bench`: prints ONE JSON object on stdout (progress goes to stderr). See bench/README.md.
  *
  * Environment knobs (defaults in brackets): BENCH_RUNS [12] inference runs per point, BENCH_HOVERS [200],
- * BENCH_SKIP comma list of sections to leave out (inference,host,wire,webview,codeServer,longText,activation),
+ * BENCH_SKIP comma list of sections to leave out (inference,host,wire,webview,codeServer,longText,worker,activation),
  * BENCH_SVG_BUDGET_MS [12000] time allowed to build the SVG-lines baseline page, BENCH_CS_REPS [3],
  * BENCH_MODELS_DIR [models/] another folder of models following models/README.md.
  */
@@ -21,6 +21,7 @@ import { corpusText, log, repoRoot, round } from './common';
 import { analyzePrefix, benchHostPipeline, benchLongText, benchWire, prefix, readTokenizerJson } from './host';
 import { benchInference, SIZES, type InferenceSection } from './inference';
 import { extendRotaryTables } from './onnxInspect';
+import { benchInferenceInWorker, workerMain } from './workerInference';
 import { benchWebviewSize, CHROMIUM_ARGS, type WebviewRow } from './webview';
 
 const env = (k: string, d: number): number => (process.env[k] ? Number(process.env[k]) : d);
@@ -123,6 +124,11 @@ async function main(): Promise<void> {
 
   // 6 (host side) — before the browser sections so nothing else competes for the CPU.
   const longText = await section('longText', () => benchLongText(registry, primary, corpus, tokens));
+  const inWorker = await section('worker', async () => {
+    const p = prefix(corpus, tokens, 512);
+    const r = await analyzeTokens(primary, p.text, p.tokens, 'default');
+    return benchInferenceInWorker(primary, r.ids, r.bias, 3);
+  });
 
   // 4. webview in Chromium at 512 and 2,048 tokens
   const webview = await section('webview', async () => {
@@ -212,17 +218,21 @@ async function main(): Promise<void> {
     webview,
     codeServer,
     activation,
-    longText: { host: longText, codeServer: cs?.longText4096 ?? { notMeasured: 'code-server section not measured' }, composedFirstWindowPaintMs: composedFirstWindow },
+    longText: { host: longText, whatIfInferenceInWorker: inWorker, codeServer: cs?.longText4096 ?? { notMeasured: 'code-server section not measured' }, composedFirstWindowPaintMs: composedFirstWindow },
     durationS: round((performance.now() - started) / 1000, 1),
     targets,
   };
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    log(`bench failed: ${(e as Error).stack ?? e}`);
-    process.exit(1);
-  },
-);
+// dist/bench.js is also the worker script of the inference-in-a-worker what-if.
+void workerMain().then((isWorker) => {
+  if (isWorker) return;
+  main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      log(`bench failed: ${(e as Error).stack ?? e}`);
+      process.exit(1);
+    },
+  );
+});

@@ -8,13 +8,14 @@
  * — the same machine's clock on both sides. The model is loaded beforehand by warm-up runs, and every measured
  * run analyses a text the extension has not seen before.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Frame } from 'playwright-core';
 import type { ByteLevelBpeTokenizer, Token } from '../src/tokenizer/byteLevelBpe';
-import { startCodeServer, type CodeServer } from '../test/e2e/codeServer';
-import { log, round, summarize, type Summary } from './common';
+import { codeServerEntry, startCodeServer, type CodeServer } from '../test/e2e/codeServer';
+import { log, repoRoot, round, summarize, type Summary } from './common';
 
 const SHOW = 'Attention Lens: Show Attention for Selection';
 const COMPARE = 'Attention Lens: Compare Encoder and Causal Attention';
@@ -138,6 +139,12 @@ function rssBytes(pid: number): number {
 }
 
 export async function benchCodeServer(corpus: string, tokens: readonly Token[], tokenizer: ByteLevelBpeTokenizer, reps: number): Promise<CodeServerSection> {
+  if (!existsSync(codeServerEntry)) {
+    // A fresh clone: install code-server into .cache/ the way the e2e tests do (idempotent, ~1 min).
+    log('code-server not installed: running scripts/ensure-code-server.mjs');
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'ensure-code-server.mjs')], { cwd: repoRoot, stdio: ['ignore', 2, 2] });
+    if (r.status !== 0 || !existsSync(codeServerEntry)) throw new Error(`code-server could not be installed (scripts/ensure-code-server.mjs exit ${r.status})`);
+  }
   const ws = mkdtempSync(path.join(os.tmpdir(), 'attention-lens-bench-ws-'));
   const files: Record<string, { n: number; text: string }> = {};
   let skip = 4200; // after the 4,096-token document, so every measured text is new to the extension
