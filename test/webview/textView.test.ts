@@ -115,6 +115,9 @@ describe('text view (encoder, real model)', () => {
   it('keyboard: roving tabindex, arrows/Home/End move focus, aria-labels name the top-3 attended tokens', async () => {
     await setDropdown(page, 'ctl-layer', '0');
     await setDropdown(page, 'ctl-head', '0');
+    // Keyboard only: the mouse rests outside the text (a re-render under a resting pointer counts as a hover).
+    await page.mouse.move(1, 1);
+    await page.waitForTimeout(50);
     await page.focus('.text-view [data-token-index="2"]');
     let states = await tokenStates(page);
     expect(states.filter((s) => s.tabIndex === 0).map((s) => s.index)).toEqual([2]);
