@@ -385,7 +385,10 @@ export class App implements ViewContext {
     const s = this.slots[slotIndex];
     const start = s.start;
     if (!start) return null;
-    const { layer, head, aggregate, wordLevel } = this.state;
+    const { aggregate, wordLevel } = this.state;
+    // Compare mode may pair models of different sizes: each side shows the nearest layer/head it has.
+    const layer = Math.min(this.state.layer, start.model.layers - 1);
+    const head = Math.min(this.state.head, start.model.heads - 1);
     const key = `${aggregate}:${layer}:${aggregate === 'head' ? head : '*'}:${wordLevel}`;
     const cached = s.matrices.get(key);
     if (cached) return cached;
