@@ -181,6 +181,21 @@ describe('the panel inside VS Code (fake acquireVsCodeApi, real model stream)', 
     expect(values).toEqual({ head: '3', view: 'matrix' });
   });
 
+  it('exports: PNG/SVG rendered here and sent with the export message; JSON/HTML left to the host', async () => {
+    await page.click('#ctl-export-png');
+    await page.click('#ctl-export-json');
+    await page.click('#ctl-view-text');
+    await page.click('#ctl-export-svg');
+    await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'export').length === 3);
+    const exports = (await posted(page)).filter((m) => m.type === 'export') as Array<{ format: string; payload?: string; suggestedName: string }>;
+    expect(exports.map((e) => e.format)).toEqual(['png', 'json', 'svg']);
+    expect(exports[0].payload?.startsWith('iVBORw0KGgo')).toBe(true);
+    expect(exports[0].suggestedName).toBe('attention-matrix-L1H4.png');
+    expect(exports[1].payload).toBeUndefined();
+    expect(exports[2].payload?.startsWith('<svg')).toBe(true);
+    expect(exports[2].payload).toContain('quick');
+  });
+
   it('an error for a newer analysis replaces the old one with a clear banner, never a stale view', async () => {
     await host(page, [{ type: 'analysisError', generation: start().generation + 1, slot: 0, message: 'Model "causal" could not be loaded.' }]);
     expect(await page.textContent('.banner-error')).toContain('could not be loaded');
