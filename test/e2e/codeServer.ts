@@ -383,8 +383,37 @@ export function isHarmlessNoise(text: string): boolean {
   return NOISE.some((r) => r.test(text));
 }
 
+/** Process groups of servers still running; killed when this process exits, even if a test never reached stop(). */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function trackGroup(pid: number): void {
+  liveGroups.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  const killAll = () => {
+    for (const g of liveGroups) {
+      try {
+        process.kill(-g, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    liveGroups.clear();
+  };
+  process.once('exit', killAll);
+  // Ctrl+C / a CI timeout reach the test process but not the server (its own process group): end it too, then
+  // let the signal do what it would have done.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      killAll();
+      process.kill(process.pid, sig);
+    });
+  }
+}
+
 async function killTree(child: ChildProcess): Promise<void> {
   const pid = child.pid;
+  if (pid) liveGroups.delete(pid);
   if (!pid || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // The server was spawned detached, as the leader of its own process group: -pid reaches it and the
@@ -541,6 +570,7 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
   };
   const t0 = Date.now();
   const server = spawn(process.execPath, args, { env, cwd: sandbox, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (server.pid) trackGroup(server.pid);
   server.stdout!.pipe(logStream);
   server.stderr!.pipe(logStream);
 
