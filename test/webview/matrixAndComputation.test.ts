@@ -75,6 +75,40 @@ describe('matrix view (causal, real model)', () => {
   });
 });
 
+describe('head view (causal, real model)', () => {
+  it('draws several heads at once in distinct colours; hover redraws the lines of the hovered token', async () => {
+    await setDropdown(page, 'ctl-layer', '0');
+    await setDropdown(page, 'ctl-head', '0');
+    await pickView(page, 'head');
+    await page.click('#head-toggle-0-1');
+    await page.waitForFunction(() => (document.querySelector('.head-canvas') as HTMLElement | null)?.dataset.heads === '1.1,1.2');
+    const swatches = await page.$$eval('.head-strip .swatch', (els) => els.map((e) => (e as HTMLElement).style.backgroundColor).filter(Boolean));
+    expect(new Set(swatches).size).toBe(2);
+    const box = await page.$eval('.head-canvas', (e) => e.getBoundingClientRect().toJSON() as DOMRect);
+    const rowH = await page.$eval('.head-canvas', (e) => Number((e as HTMLElement).dataset.rowHeight));
+    // Hover the last query: under the causal mask it reads every token, so lines fan out over the whole column.
+    const q = json.tokens.length - 1;
+    await page.mouse.move(box.x + 60, box.y + 8 + (q + 0.5) * rowH);
+    const inked = await page.$eval('.canvas-wrap .overlay', (c) => {
+      const canvas = c as HTMLCanvasElement;
+      const g = canvas.getContext('2d')!;
+      const x = Math.round(canvas.width / 2);
+      const column = g.getImageData(x, 0, 1, canvas.height).data;
+      const colours = new Set<string>();
+      let painted = 0;
+      for (let i = 0; i < column.length; i += 4) {
+        if (column[i + 3] > 0) {
+          painted++;
+          colours.add(`${column[i]},${column[i + 1]},${column[i + 2]}`);
+        }
+      }
+      return { painted, colours: colours.size };
+    });
+    expect(inked.painted).toBeGreaterThan(0);
+    expect(inked.colours).toBeGreaterThan(1);
+  });
+});
+
 describe('computation view (causal, real model)', () => {
   it('recomputed softmax equals the exported attention, masked keys shown as masked', async () => {
     await setDropdown(page, 'ctl-layer', '1');
