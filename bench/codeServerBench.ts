@@ -22,8 +22,12 @@ const COMPARE = 'Attention Lens: Compare Encoder and Causal Attention';
 
 export interface CodeServerSection {
   /** medianToAnalysisStartMs / medianToFirstHeadMs: when the webview received the analysisStart message (tokens,
-   * after the host tokenized and ran the model) and the first headData message, from the key press. */
-  commandToFirstPaintMs: Record<string, Summary & { tokens: number; medianToAnalysisStartMs: number | null; medianToFirstHeadMs: number | null }>;
+   * after the host tokenized and ran the model) and the first headData message, from the key press;
+   * medianInferenceMs: the host's own session.run time, carried by analysisStart. */
+  commandToFirstPaintMs: Record<
+    string,
+    Summary & { tokens: number; medianToAnalysisStartMs: number | null; medianToFirstHeadMs: number | null; medianInferenceMs: number | null }
+  >;
   longText4096: { commandToFirstWindowPaintMs: number; windowTokens: number; windows: string } | { notMeasured: string };
   activation: { fromRunningExtensionsView: string | null; ms: number | null; note: string };
   extensionHostRss: { bytes: number; pid: number; modelsLoaded: string[] } | { notMeasured: string };
@@ -71,8 +75,12 @@ async function armWatcher(frame: Frame, n: number, text: string): Promise<void> 
       window.addEventListener(
         'message',
         (e: MessageEvent) => {
-          const type = (e.data as { type?: unknown } | null)?.type;
-          if (typeof type === 'string' && w.__benchMsg && !(type in w.__benchMsg)) w.__benchMsg[type] = Date.now();
+          const data = e.data as { type?: unknown; inferenceMs?: unknown } | null;
+          const type = data?.type;
+          if (typeof type === 'string' && w.__benchMsg && !(type in w.__benchMsg)) {
+            w.__benchMsg[type] = Date.now();
+            if (type === 'analysisStart' && typeof data?.inferenceMs === 'number') w.__benchMsg.inferenceMs = data.inferenceMs;
+          }
         },
         true,
       );
@@ -192,6 +200,7 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
       const samples: number[] = [];
       const toStart: number[] = [];
       const toHead: number[] = [];
+      const inference: number[] = [];
       for (let i = 0; i < reps; i++) {
         const name = `t${n}-${i + 1}.txt`;
         await selectFile(cs, name);
@@ -203,6 +212,7 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
         samples.push(t1 - t0);
         if (msg.analysisStart) toStart.push(msg.analysisStart - t0);
         if (msg.headData) toHead.push(msg.headData - t0);
+        if (msg.inferenceMs !== undefined) inference.push(msg.inferenceMs);
         log(`code-server: ${files[name].n} tokens: command → first paint ${t1 - t0} ms (analysisStart at ${msg.analysisStart - t0}, first head at ${msg.headData - t0})`);
       }
       commandToFirstPaintMs[String(n)] = {
@@ -210,6 +220,7 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
         tokens: files[`t${n}-1.txt`].n,
         medianToAnalysisStartMs: toStart.length ? summarize(toStart, 0).median : null,
         medianToFirstHeadMs: toHead.length ? summarize(toHead, 0).median : null,
+        medianInferenceMs: inference.length ? summarize(inference, 0).median : null,
       };
     }
 

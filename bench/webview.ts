@@ -109,7 +109,7 @@ export interface WebviewRow {
   /** the same measurement with a hover that does nothing: the cost of a frame of this page by itself */
   hoverFloor: HoverResult;
   hover: { textView: HoverResult; headView: HoverResult; svgLines: HoverResult | { notMeasured: string } };
-  svgLines: { builtRows: number; lines: number; buildMs: number; dataToFirstPaintMs: number; heap: HeapFigures; complete: boolean };
+  svgLines: { builtRows: number; lines: number; buildMs: number; dataToFirstPaintMs: number | null; heap: HeapFigures; complete: boolean };
   /** SVG-lines p95 / our head view p95 (same head, same hovers) */
   ratioHeadViewVsSvg: number | null;
 }
@@ -193,6 +193,8 @@ export async function benchWebviewSize(
           nn,
           budget,
         );
+        // Painted only when complete: painting millions of partial lines would only spend the time budget.
+        if (r.builtRows < nn) return { ...r, paintMs: NaN };
         await new Promise<void>((res) =>
           requestAnimationFrame(() => {
             const ch = new MessageChannel();
@@ -234,7 +236,7 @@ export async function benchWebviewSize(
         builtRows: built.builtRows,
         lines: built.lines,
         buildMs: round(built.buildMs, 1),
-        dataToFirstPaintMs: round(built.paintMs, 1),
+        dataToFirstPaintMs: complete ? round(built.paintMs, 1) : null,
         heap: svgHeap,
         complete,
       },
