@@ -5,8 +5,8 @@
 #   bash models/training/build_all.sh
 #
 # Variables (all optional):
-#   TRAIN_MINUTES=50    wall-clock budget per model (steps are fixed from the measured speed)
-#   ENCODER_STEPS, CAUSAL_STEPS   exact step counts instead (reproduce a run exactly; the
+#   TRAIN_MINUTES=40    wall-clock budget per model (lr schedule and 512-token phase follow the clock)
+#   ENCODER_STEPS, CAUSAL_STEPS   step budgets instead (deterministic with the fixed seeds; the
 #                       counts of the shipped run are in models/<id>/model.json "training")
 #   RUN=main            checkpoint folder name under models/training/work/ckpt/
 #   SKIP_APT=1          do not call apt-get (packages already installed)
@@ -19,7 +19,7 @@ MODELS="$(dirname "$HERE")"
 WORK="${WORK:-$HERE/work}"
 export WORK
 PY=/usr/bin/python3
-TRAIN_MINUTES="${TRAIN_MINUTES:-50}"
+TRAIN_MINUTES="${TRAIN_MINUTES:-40}"
 RUN="${RUN:-main}"
 mkdir -p "$WORK/logs"
 T0=$(date +%s)
@@ -66,7 +66,7 @@ for kind in encoder causal; do
   var="${up}_STEPS"
   if [ -n "${!var:-}" ]; then budget="--steps ${!var}"; else budget="--minutes $TRAIN_MINUTES"; fi
   stage "train $kind ($budget)"
-  $PY "$HERE/train.py" --kind $kind $budget --run "$RUN" 2>&1 | grep -v -i "subnormal\|setattr\|_float_to_str" | tee "$WORK/logs/train-$RUN-$kind.log"
+  $PY "$HERE/train.py" --kind $kind $budget --run "$RUN" 2>&1 | grep --line-buffered -v -i "subnormal\|setattr\|_float_to_str" | tee "$WORK/logs/train-$RUN-$kind.log"
 done
 
 # --- 6. export, evaluate, cards --------------------------------------------------------------

@@ -112,6 +112,15 @@ def main():
         "onnx_bytes": size,
         "opset": OPSET,
     }
+    # from the training log (one record every 25 steps): when the 512-token phase began, throughput
+    log_path = os.path.join(WORK, "logs", f"train-{state['args'].get('run', args.run)}-{args.kind}.jsonl")
+    if os.path.exists(log_path):
+        recs = [json.loads(l) for l in open(log_path) if l.strip()]
+        first_long = next((r["step"] for r in recs if r["seq"] == state["args"]["long_seq"]), None)
+        if first_long is not None:
+            training["long_steps"] = f"about {state['step'] - first_long + 25}"
+        if recs:
+            training["final_logged_train_loss"] = round(recs[-1]["loss"], 4)
     with open(os.path.join(out, "training.json"), "w") as fh:
         json.dump(training, fh, indent=1)
         fh.write("\n")

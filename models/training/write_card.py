@@ -87,11 +87,12 @@ def main():
       "`OPENBLAS_CORETYPE=SkylakeX` (see models/training/README.md), 2 threads, flush-denormal on. Other builds and tests "
       "were running on the same cores, so the throughput varied.")
     w(f"- Steps: {tr['steps']} of {a['tokens_per_step']} tokens (batch {a['tokens_per_step']//a['seq']}×{a['seq']}; the last "
-      f"{a['long_frac']:.0%} of the steps at {a['tokens_per_step']//a['long_seq']}×{a['long_seq']} so that all 512 positions are trained).")
+      f"{a['long_frac']:.0%} of the budget at {a['tokens_per_step']//a['long_seq']}×{a['long_seq']} so that all 512 positions are trained"
+      f"{'; ' + format(tr['long_steps']) + ' steps at 512' if tr.get('long_steps') else ''}).")
     w(f"- Tokens seen: **{tr['tokens_seen']:,}** ({tr['tokens_seen']/tot_tr:.2f} epochs of the training tokens).")
     w(f"- Training time: **{tr['train_seconds']/60:.1f} min** ({tr['tokens_seen']/max(1,tr['train_seconds']):.0f} tokens/s average).")
     w(f"- Optimiser: AdamW (β 0.9/0.98, weight decay {a['wd']} on matrices), peak lr {a['lr']}, {a['warmup']} warm-up steps, "
-      f"cosine decay to 10%; gradient clipping 1.0; init N(0, 0.02), residual projections scaled by 1/√(2·layers); seed {a['seed']}.")
+      f"cosine decay to 10% over the budget; gradient clipping 1.0; init N(0, 0.02), residual projections scaled by 1/√(2·layers); seed {a['seed']}.")
     bs = args.build_seconds
     sf = os.path.join(WORK, "logs", f"build_all-{a.get('run', 'main')}.seconds")
     if os.path.exists(sf):
@@ -99,8 +100,10 @@ def main():
     if bs:
         w(f"- Whole rebuild (`bash models/training/build_all.sh`, corpus → tokenizer → both models → export → evaluation → cards): "
           f"{bs/60:.0f} min on this machine.")
-    w(f"- Reproduce: `bash models/training/build_all.sh` (time budget `TRAIN_MINUTES`, default 50 per model); "
-      f"`{args.kind.upper()}_STEPS={tr['steps']}` repeats exactly this run's {tr['steps']} steps.\n")
+    w(f"- Reproduce: `bash models/training/build_all.sh` (fixed seeds; time budget `TRAIN_MINUTES`, default 40 per model). "
+      "With a time budget the learning-rate schedule and the switch to 512-token windows follow the clock, so the steps "
+      f"reached depend on the machine's speed; `{args.kind.upper()}_STEPS={tr['steps']}` gives a deterministic run of the same "
+      "number of steps (schedule by step instead of by time).\n")
     w("## Held-out metrics\n")
     if args.kind == "causal":
         w(f"On {m['eval_tokens']:,} held-out tokens (windows of {m['window']}, up to {m['eval_tokens']//m['window']//len(m['per_source'])} per source):\n")
