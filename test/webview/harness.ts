@@ -4,7 +4,7 @@
  * playwright-core. One browser per test file; every request the page makes is recorded.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -46,12 +46,15 @@ export function analyzeWithCli(name: string, text: string, args: string[] = []):
   const html = path.join(CACHE, `${name}.html`);
   writeFileSync(file, text);
   const cliArgs = [path.join(DIST, 'cli.js'), 'analyze', file, ...args, '--models-dir', MODELS_DIR, '--json', '--html', html];
-  const out = execFileSync(process.execPath, cliArgs, {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    maxBuffer: 512 * 1024 * 1024,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // stdout goes to a file, not a pipe: a pipe may be cut short when the CLI exits before Node flushed it.
+  const outFile = path.join(CACHE, `${name}.json`);
+  const fd = openSync(outFile, 'w');
+  try {
+    execFileSync(process.execPath, cliArgs, { cwd: REPO_ROOT, stdio: ['ignore', fd, 'pipe'] });
+  } finally {
+    closeSync(fd);
+  }
+  const out = readFileSync(outFile, 'utf8');
   return { html, json: JSON.parse(out) as CliJson };
 }
 
