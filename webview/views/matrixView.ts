@@ -10,6 +10,7 @@ import type { AttentionMatrix } from '../attentionMath';
 import { svgDocument, svgEscape } from '../exportView';
 import { t } from '../strings';
 import { canvasTheme, rgbOf, withAlpha, type CanvasTheme } from '../theme';
+import { scaleBar } from './textView';
 import type { ViewContext, ViewHandle, ViewRenderer } from './viewContext';
 
 /** A cell colour: resolved theme colour and an opacity in [0, 1]. */
@@ -220,6 +221,7 @@ export const renderMatrixView: ViewRenderer = (host, ctx, slot: Slot) => {
   // Rows sum to 1, so most weights are small; scaling to the largest visible weight keeps structure visible.
   let max = 0;
   for (let q = 0; q < m.n; q++) for (let k = 0; k < m.n; k++) if (!m.masked(q, k)) max = Math.max(max, m.data[q * m.n + k]);
+  legend.append(scaleBar(ctx.state.scale ? max : 1));
   const accent = rgbOf(canvasTheme().accent);
   return createMatrixCanvas(host, ctx, m, {
     colorFor: (v) => ({ rgb: accent, alpha: ctx.intensity(v, max) }),

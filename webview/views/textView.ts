@@ -138,6 +138,7 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
     spans[f].classList.add('focused');
     spans[f].setAttribute('aria-current', 'true');
     legend.textContent = ctx.state.scale ? t('text.legendScaled', max.toFixed(3)) : t('text.legend');
+    legend.append(scaleBar(ctx.state.scale ? max : 1));
   };
   updateFocus();
 
@@ -187,6 +188,21 @@ function verticalNeighbour(spans: readonly HTMLElement[], from: number, dir: 1 |
   }
   if (best >= 0) return best;
   return Math.max(0, Math.min(spans.length - 1, from + dir));
+}
+
+/** A small colour key: 0 → the weight drawn at full intensity. */
+export function scaleBar(max: number): HTMLElement {
+  const key = document.createElement('span');
+  key.className = 'scale-key';
+  key.setAttribute('aria-hidden', 'true');
+  const lo = document.createElement('span');
+  lo.textContent = '0';
+  const bar = document.createElement('span');
+  bar.className = 'scale-bar';
+  const hi = document.createElement('span');
+  hi.textContent = max.toFixed(3);
+  key.append(lo, bar, hi);
+  return key;
 }
 
 function isMasked(m: AttentionMatrix, focus: number, other: number, dir: 'to' | 'from'): boolean {
