@@ -73,11 +73,18 @@ export function setDropdownValue(root: ParentNode, id: string, value: string): v
   if (el && el.value !== value) el.value = value;
 }
 
-export function createCheckbox(id: string, label: string, checked: boolean, onChange: (checked: boolean) => void): HTMLElement {
+export function createCheckbox(
+  id: string,
+  label: string,
+  checked: boolean,
+  onChange: (checked: boolean) => void,
+  disabled = false,
+): HTMLElement {
   const box = document.createElement('vscode-checkbox') as CheckElement;
   box.id = id;
   box.textContent = label;
   if (checked) box.setAttribute('checked', '');
+  if (disabled) box.setAttribute('disabled', '');
   box.addEventListener('change', () => onChange(box.checked));
   return box;
 }

@@ -49,13 +49,19 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
       swatch.className = 'swatch';
       const pos = heads.indexOf(h);
       if (pos >= 0) swatch.style.backgroundColor = theme.palette[pos % theme.palette.length];
-      const box = createCheckbox(`head-toggle-${slot}-${h}`, `H${h + 1}`, pos >= 0, (on) => {
-        if (h === head) return;
-        const set = new Set(ctx.state.headSet);
-        if (on) set.add(h);
-        else set.delete(h);
-        ctx.setHeadSet([...set].sort((a, b) => a - b));
-      });
+      // The current head (chosen in the toolbar) is always drawn; the others can be added.
+      const box = createCheckbox(
+        `head-toggle-${slot}-${h}`,
+        `H${h + 1}`,
+        pos >= 0,
+        (on) => {
+          const set = new Set(ctx.state.headSet);
+          if (on) set.add(h);
+          else set.delete(h);
+          ctx.setHeadSet([...set].sort((a, b) => a - b));
+        },
+        h === head,
+      );
       item.append(swatch, box);
       strip.append(item);
     }
