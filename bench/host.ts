@@ -10,7 +10,7 @@ import { AnalysisStreamer } from '../src/panel/analysisStreamer';
 import { analyzeTokens, analyzeWindow, headWeights, toTokenInfo, type AnalysisResult } from '../src/pipeline/analyze';
 import { planWindows, tokenizeInSlices, TooManyTokensError, TOKENIZE_SLICE_CHARS, WINDOW_OVERLAP } from '../src/pipeline/windows';
 import { analysisToJson } from '../src/export/standalonePage';
-import { quantizeWeights, type HeadDataMessage, type HostToWebview } from '../src/protocol/messages';
+import { ATTENTION_QUANT_LEVELS, dequantizeWeight, quantizeWeights, type HeadDataMessage, type HostToWebview } from '../src/protocol/messages';
 import { ByteLevelBpeTokenizer, type Token } from '../src/tokenizer/byteLevelBpe';
 import { LagProbe, log, round, summarize, type Summary } from './common';
 
@@ -153,7 +153,7 @@ export async function benchWire(result: AnalysisResult): Promise<WireSection> {
       const w = headWeights(result, l, h);
       const q = quantizeWeights(w);
       for (let i = 0; i < w.length; i++) {
-        const e = Math.abs(q[i] / 255 - w[i]);
+        const e = Math.abs(dequantizeWeight(q[i]) - w[i]);
         if (e > worst) worst = e;
       }
     }
@@ -178,7 +178,7 @@ export async function benchWire(result: AnalysisResult): Promise<WireSection> {
     json: { attentionBytes: attentionJson, bytesPerWeight: round(attentionJson / weights, 2), wholeExportBytes },
     ratio: round(attentionJson / totalBytes, 1),
     worstQuantError: round(worst, 6),
-    worstQuantErrorBound: round(1 / 510, 6),
+    worstQuantErrorBound: round(1 / (2 * ATTENTION_QUANT_LEVELS), 6),
     headsPostedOnce: keys.size === heads.length && heads.length === layers * H,
   };
 }
