@@ -65,6 +65,10 @@ async function createSession(manifest: ModelManifest): Promise<Ort.InferenceSess
     session = await ort.InferenceSession.create(file, {
       intraOpNumThreads: 2,
       graphOptimizationLevel: 'all',
+      // The arena keeps every peak allocation for the life of the session; outputs differ in size with every
+      // selection, so it only grows (measured by the soak test). Plain allocations are returned.
+      enableCpuMemArena: false,
+      enableMemPattern: false,
     });
   } catch (e) {
     throw new ModelLoadError(file, `is not a loadable ONNX model (${(e as Error).message.split('\n')[0]})`);
