@@ -115,6 +115,11 @@ export class AnalysisSession {
     if (source) await this.analyze(slot, source);
   }
 
+  /** Re-runs every slot (the webview reloaded and lost its state). */
+  async rerunAll(): Promise<void> {
+    await Promise.all(([0, 1] as Slot[]).map((slot) => this.rerun(slot)));
+  }
+
   /** Shows another window of the current long selection (both slots in compare mode). */
   async changeWindow(windowIndex: number): Promise<void> {
     const slots: Slot[] = this.compareMode ? [0, 1] : [0];

@@ -189,11 +189,14 @@ export class AttentionPanel implements vscode.Disposable {
       host: 'vscode',
       strings: await this.webviewStrings(),
     };
+    const reloaded = this.ready;
     this.ready = true;
     void this.panel.webview.postMessage(init);
     const backlog = this.backlog;
     this.backlog = [];
     for (const m of backlog) void this.panel.webview.postMessage(m);
+    // A second `ready` means the page was reloaded and lost what it had: show the current texts again.
+    if (reloaded) await this.session.rerunAll();
   }
 
   private async webviewStrings(): Promise<Record<string, string>> {

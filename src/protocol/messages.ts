@@ -143,6 +143,15 @@ export interface ProgressMessage {
   message: string;
 }
 
+/**
+ * The slot no longer shows anything (e.g. compare mode was left: slot 1 closes). The webview forgets the slot's
+ * analysis so a stale pane is never shown. Additive (webview engineer); the host sends it where it clears a slot.
+ */
+export interface SlotClosedMessage {
+  type: 'slotClosed';
+  slot: Slot;
+}
+
 export type HostToWebview =
   | InitMessage
   | AnalysisStartMessage
@@ -151,7 +160,8 @@ export type HostToWebview =
   | HeadVectorsMessage
   | AnalysisErrorMessage
   | FocusFromEditorMessage
-  | ProgressMessage;
+  | ProgressMessage
+  | SlotClosedMessage;
 
 // ───────────────────────────── webview → host ─────────────────────────────
 
@@ -258,6 +268,7 @@ const HOST_TYPES: ReadonlySet<string> = new Set<HostToWebview['type']>([
   'analysisError',
   'focusFromEditor',
   'progress',
+  'slotClosed',
 ]);
 
 const WEBVIEW_TYPES: ReadonlySet<string> = new Set<WebviewToHost['type']>([
