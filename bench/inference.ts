@@ -15,8 +15,13 @@ import { matmulModel } from './onnxMatmul';
 import { feedForwardWidth, inspectOnnx } from './onnxInspect';
 
 export const SIZES = [64, 128, 256, 512] as const;
-/** The runner's own session options (src/model/modelRunner.ts createSession). */
-export const RUNNER_SESSION_OPTIONS = { intraOpNumThreads: 2, graphOptimizationLevel: 'all' } as const;
+/** The runner's own session options (src/model/modelRunner.ts createSession; keep in step with it). */
+export const RUNNER_SESSION_OPTIONS = {
+  intraOpNumThreads: 2,
+  graphOptimizationLevel: 'all',
+  enableCpuMemArena: false,
+  enableMemPattern: false,
+} as const;
 
 export interface FlopModel {
   layers: number;
