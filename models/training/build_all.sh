@@ -8,6 +8,7 @@
 #   TRAIN_MINUTES=40    wall-clock budget per model (lr schedule and 512-token phase follow the clock)
 #   ENCODER_STEPS, CAUSAL_STEPS   step budgets instead (deterministic with the fixed seeds; the
 #                       counts of the shipped run are in models/<id>/model.json "training")
+#   PARALLEL=1          train encoder and causal at the same time (see section 5)
 #   RUN=main            checkpoint folder name under models/training/work/ckpt/
 #   SKIP_APT=1          do not call apt-get (packages already installed)
 #   PREVIEW=1           mark the exported models as previews in model.json display_name
@@ -60,14 +61,28 @@ stage "train_tokenizer"; $PY "$HERE/train_tokenizer.py"
 stage "check fixtures against HF tokenizers"; node "$HERE/check_tokenizer_hf.mjs"
 stage "encode_corpus"; $PY "$HERE/encode_corpus.py"
 
-# --- 5. training (one after the other: 2 cores) --------------------------------------------
-for kind in encoder causal; do
+# --- 5. training ---------------------------------------------------------------------------
+# PARALLEL=1 trains both models at the same time (each with 2 threads). On an idle 2-core machine
+# one after the other is faster; on a machine shared with other work (the case here) two
+# processes get about twice the CPU share, so both train for the whole budget.
+train_one() {
+  local kind=$1 up var budget
   up=$(echo $kind | tr a-z A-Z)
   var="${up}_STEPS"
   if [ -n "${!var:-}" ]; then budget="--steps ${!var}"; else budget="--minutes $TRAIN_MINUTES"; fi
   stage "train $kind ($budget)"
-  $PY "$HERE/train.py" --kind $kind $budget --run "$RUN" 2>&1 | grep --line-buffered -v -i "subnormal\|setattr\|_float_to_str" | tee "$WORK/logs/train-$RUN-$kind.log"
-done
+  $PY "$HERE/train.py" --kind $kind $budget --run "$RUN" > "$WORK/logs/train-$RUN-$kind.log" 2>&1
+  stage "train $kind finished: $(tail -1 "$WORK/logs/train-$RUN-$kind.log")"
+}
+if [ "${PARALLEL:-0}" = 1 ]; then
+  train_one encoder & p1=$!
+  train_one causal & p2=$!
+  wait $p1
+  wait $p2
+else
+  train_one encoder
+  train_one causal
+fi
 
 # --- 6. export, evaluate, cards --------------------------------------------------------------
 for kind in encoder causal; do

@@ -100,7 +100,8 @@ def main():
     if bs:
         w(f"- Whole rebuild (`bash models/training/build_all.sh`, corpus → tokenizer → both models → export → evaluation → cards): "
           f"{bs/60:.0f} min on this machine.")
-    w(f"- Reproduce: `bash models/training/build_all.sh` (fixed seeds; time budget `TRAIN_MINUTES`, default 40 per model). "
+    w(f"- Reproduce: `PARALLEL=1 TRAIN_MINUTES={a['minutes']:g} bash models/training/build_all.sh` (the command that produced this model; "
+      "both models train at the same time, fixed seeds). "
       "With a time budget the learning-rate schedule and the switch to 512-token windows follow the clock, so the steps "
       f"reached depend on the machine's speed; `{args.kind.upper()}_STEPS={tr['steps']}` gives a deterministic run of the same "
       "number of steps (schedule by step instead of by time).\n")
