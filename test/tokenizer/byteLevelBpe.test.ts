@@ -1,37 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ByteLevelBpeTokenizer, pieceToBytes, TokenizerFormatError, type Token } from '../../src/tokenizer/byteLevelBpe';
+import { ByteLevelBpeTokenizer, TokenizerFormatError, type Token } from '../../src/tokenizer/byteLevelBpe';
+import { offsetProblem } from '../helpers/offsets';
 import { MODELS_DIR, OFFSET_TEXTS } from '../helpers/bundled';
 
 const tokenizerText = readFileSync(path.join(MODELS_DIR, 'tokenizer.json'), 'utf8');
 const tokenizer = ByteLevelBpeTokenizer.fromJson(tokenizerText);
-const utf8 = (s: string): number[] => Array.from(new TextEncoder().encode(s));
-
-/**
- * The offset property: group tokens whose ranges overlap (tokens that split one character share its range);
- * each group's bytes are exactly the UTF-8 bytes of the document text in the group's range, and the groups
- * tile the text from 0 to its end without gaps.
- */
 function checkOffsets(text: string, tokens: Token[]): void {
-  let cursor = 0;
-  let i = 0;
-  while (i < tokens.length) {
-    const start = tokens[i].start;
-    let end = tokens[i].end;
-    const bytes: number[] = [];
-    let j = i;
-    while (j < tokens.length && tokens[j].start < end) {
-      end = Math.max(end, tokens[j].end);
-      bytes.push(...pieceToBytes(tokens[j].piece));
-      j++;
-    }
-    expect(start).toBe(cursor);
-    expect(bytes).toEqual(utf8(text.slice(start, end)));
-    cursor = end;
-    i = j;
-  }
-  expect(cursor).toBe(text.length);
+  expect(offsetProblem(text, tokens)).toBeNull();
 }
 
 describe('byte-level BPE tokenizer', () => {
