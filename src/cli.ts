@@ -115,11 +115,15 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // Set the exit code rather than calling process.exit(): exiting at once would cut off output still queued
+  // for a pipe (`--json | jq` lost everything after the first 64 KiB).
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => {
+      process.exitCode = code;
+    },
     (e: unknown) => {
       process.stderr.write(`attention-lens: ${(e as Error).message}\n`);
-      process.exit(1);
+      process.exitCode = 1;
     },
   );
 }

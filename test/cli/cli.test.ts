@@ -34,6 +34,14 @@ describe('attention-lens CLI', () => {
     expect(Math.abs(row.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
   });
 
+  it('delivers megabytes of JSON through a pipe without cutting it off', async () => {
+    const file = path.join(REPO_ROOT, 'test', 'fixtures', 'sample-workspace', 'prose.md');
+    const { stdout } = await run(process.execPath, [CLI, 'analyze', file, '--json'], { maxBuffer: 1 << 30 });
+    expect(stdout.length).toBeGreaterThan(1 << 20);
+    const out = JSON.parse(stdout);
+    expect(out.attention[out.layers - 1][out.heads - 1]).toHaveLength(out.tokens.length);
+  });
+
   it('uses --model and --mask, and labels the what-if', async () => {
     const file = path.join(dir, 'b.txt');
     await writeFile(file, 'one two three four');
