@@ -31,6 +31,24 @@ async function panelTexts(vs: CodeServer): Promise<string[]> {
   return out;
 }
 
+/** Line numbers (1-based) on which the editor showing `file` draws extension decorations (`ced-*` elements). */
+async function decoratedLines(vs: CodeServer, file: string): Promise<number[]> {
+  return vs.textEditor(file).evaluate((ed) => {
+    const numbers = [...ed.querySelectorAll('.margin-view-overlays .line-numbers')].map((e) => {
+      const r = e.getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom, line: Number(e.textContent) };
+    });
+    const out = new Set<number>();
+    for (const d of ed.querySelectorAll('[class*="ced-"]')) {
+      const r = d.getBoundingClientRect();
+      const mid = r.top + r.height / 2;
+      const hit = numbers.find((n) => mid >= n.top && mid < n.bottom);
+      out.add(hit ? hit.line : -1);
+    }
+    return [...out].sort((a, b) => a - b);
+  });
+}
+
 function expectCleanLogs(vs: CodeServer): void {
   expect(CodeServer.errorLines(vs.readExtensionLog()), 'errors in the Attention Lens output channel').toEqual([]);
   expect(CodeServer.errorLines(vs.readExtHostLog()), 'errors in the extension host log').toEqual([]);
@@ -139,6 +157,40 @@ describe('panels: reload, two at once, closed mid-stream (code-server)', () => {
     await vs.runCommand('Attention Lens: Show Attention for Selection');
     await expect.poll(async () => (await panelTexts(vs)).includes(selected), { timeout: 90_000 }).toBe(true);
     expect(await vs.textEditor(BIG).locator('[class*="ced-"]').count(), 'still no overlay in the closed panel\'s editor').toBe(0);
+    expectCleanLogs(vs);
+  });
+  it('storm: 200 selection changes (Shift+Right) with the panel open → the panel ends on the last selection', async () => {
+    onTestFailed(async () => {
+      await vs.screenshot('panels-storm-failure');
+      vs.saveLogs('panels-storm-failure');
+    });
+    // The active panel shows prose.md (previous test): new selections there are followed automatically.
+    const text = readFileSync(path.join(sampleWorkspace, PROSE), 'utf8');
+    const lineStart = linesOf(PROSE).slice(0, 2).join('\n').length + 1; // start of line 3
+    const STEPS = 200;
+    const last = text.slice(lineStart, lineStart + STEPS);
+    await vs.openFile(PROSE);
+    await vs.goToLine(3, 1);
+    const t0 = Date.now();
+    await vs.page.keyboard.down('Shift');
+    for (let i = 0; i < STEPS; i++) await vs.page.keyboard.press('ArrowRight');
+    await vs.page.keyboard.up('Shift');
+    const stormMs = Date.now() - t0;
+    await expect.poll(() => vs.waitForSelectionStatus(), { timeout: 10_000 }).toBe(STEPS);
+    const t1 = Date.now();
+    await expect.poll(async () => (await panelTexts(vs)).includes(last), { timeout: 60_000, interval: 100 }).toBe(true);
+    process.stderr.write(`[e2e panels] storm: ${STEPS} selection changes in ${stormMs} ms; last selection painted ${Date.now() - t1} ms after the last key\n`);
+    expect(stormMs, '200 changes within 2 s').toBeLessThanOrEqual(2_000);
+    // It stays there (no late, stale analysis replaces it).
+    await vs.page.waitForTimeout(1_000);
+    expect(await panelTexts(vs)).toContain(last);
+    // No stale overlay: whatever the overlay draws lies on the last selection's lines (3…), none on lines 9–10
+    // (the analysis the storm replaced).
+    const lastLine = 3 + (last.match(/\n/g) ?? []).length;
+    const drawn = await decoratedLines(vs, PROSE);
+    process.stderr.write(`[e2e panels] after the storm the overlay draws on lines ${JSON.stringify(drawn)}\n`);
+    for (const l of drawn) expect(l, 'overlay line within the last selection').toBeGreaterThanOrEqual(3);
+    for (const l of drawn) expect(l, 'overlay line within the last selection').toBeLessThanOrEqual(lastLine);
     expectCleanLogs(vs);
   });
 });
