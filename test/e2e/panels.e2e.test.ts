@@ -170,7 +170,26 @@ describe('panels: reload, two at once, closed mid-stream (code-server)', () => {
     const STEPS = 200;
     const last = text.slice(lineStart, lineStart + STEPS);
     await vs.openFile(PROSE);
+    // A panel showing prose.md (lines 9–10): the previous test leaves one; run alone (-t storm), make it.
+    const start = linesOf(PROSE).slice(8, 10).join('\n');
+    if (!(await panelTexts(vs)).includes(start)) {
+      await vs.selectLines(9, 10);
+      await vs.runCommand('Attention Lens: Show Attention for Selection');
+      await expect.poll(async () => (await panelTexts(vs)).includes(start), { timeout: 90_000 }).toBe(true);
+    }
     await vs.goToLine(3, 1);
+    // Record every text the panels paint during the storm (a MutationObserver in each webview).
+    const frames = await vs.page.locator('iframe.webview.ready').count();
+    for (let i = 0; i < frames; i++) {
+      await vs.webviewFrame(i).locator('body').evaluate((body) => {
+        const w = window as unknown as { __painted: string[] };
+        w.__painted = [];
+        new MutationObserver(() => {
+          const t = body.querySelector('.text-view')?.textContent ?? '';
+          if (t && t !== w.__painted[w.__painted.length - 1]) w.__painted.push(t);
+        }).observe(body, { childList: true, subtree: true, characterData: true });
+      });
+    }
     const t0 = Date.now();
     await vs.page.keyboard.down('Shift');
     // Pipelined (not awaited one by one): the key events still arrive in order, without a round trip each, so
@@ -186,6 +205,12 @@ describe('panels: reload, two at once, closed mid-stream (code-server)', () => {
     // It stays there (no late, stale analysis replaces it).
     await vs.page.waitForTimeout(1_000);
     expect(await panelTexts(vs)).toContain(last);
+    const painted: string[][] = [];
+    for (let i = 0; i < frames; i++) painted.push(await vs.webviewFrame(i).locator('body').evaluate(() => (window as unknown as { __painted: string[] }).__painted));
+    const storming = painted.find((p) => p.includes(last)) ?? [];
+    process.stderr.write(`[e2e panels] storm: the panel painted ${storming.length} text(s): ${JSON.stringify(storming.map((t) => t.length))} chars\n`);
+    expect(storming[storming.length - 1], 'the last text painted is the last selection').toBe(last);
+    expect(storming.length, 'only the last selection (not the 199 before it) was painted').toBe(1);
     // No stale overlay: whatever the overlay draws lies on the last selection's lines (3…), none on lines 9–10
     // (the analysis the storm replaced).
     const lastLine = 3 + (last.match(/\n/g) ?? []).length;
