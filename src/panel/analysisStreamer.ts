@@ -73,9 +73,10 @@ export class AnalysisStreamer {
     if (this.isCurrent(slot, generation)) this.post({ type: 'progress', generation, slot, message });
   }
 
+  /** `detail` (a stack, for the log) only for unexpected failures; refusals of bad input carry none. */
   fail(slot: Slot, generation: number, error: Error, detail?: string): void {
     if (!this.isCurrent(slot, generation)) return;
-    this.post({ type: 'analysisError', generation, slot, message: error.message, detail: detail ?? error.stack });
+    this.post({ type: 'analysisError', generation, slot, message: error.message, detail });
   }
 
   /**

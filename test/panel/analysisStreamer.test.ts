@@ -60,3 +60,19 @@ describe('analysis streamer', () => {
     expect(Array.from(new Float32Array(v.attention))).toEqual(Array.from(headWeights(r, 1, 0)));
   });
 });
+
+describe('analysis errors', () => {
+  it('a refused input reaches the webview as a message without a stack; a new generation hides old errors', async () => {
+    const { AnalysisSession } = await import('../../src/panel/analysisSession');
+    const posted: HostToWebview[] = [];
+    const session = new AnalysisSession({ registry: () => registry, post: (m) => posted.push(m), maxTokens: () => 10, defaultModel: () => 'encoder' });
+    await session.analyzeSource({ uri: 'u', version: 1, text: 'word '.repeat(100), startOffset: 0, label: 'l' });
+    const err = posted.find((m) => m.type === 'analysisError') as Extract<HostToWebview, { type: 'analysisError' }>;
+    expect(err.message).toMatch(/more than 10 tokens/);
+    expect(err.detail).toBeUndefined();
+    await session.analyzeSource({ uri: 'u', version: 1, text: '', startOffset: 0, label: 'l' });
+    const empty = posted.filter((m) => m.type === 'analysisError').at(-1) as Extract<HostToWebview, { type: 'analysisError' }>;
+    expect(empty.message).toMatch(/empty/);
+    expect(empty.generation).toBeGreaterThan(err.generation);
+  });
+});
