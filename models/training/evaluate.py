@@ -62,6 +62,8 @@ def label_head(c, punct_base):
     if tags:
         tags.sort(reverse=True)
         return tags[0][1]
+    if c["prev"] >= 0.3:
+        return "partial previous-token head"
     if c["entropy_ratio"] >= 0.75:
         return "broad (near-uniform) head"
     if c["distance"] <= 2.0:
