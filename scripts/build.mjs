@@ -24,6 +24,11 @@ await Promise.all([
   build({ ...nodeTarget, entryPoints: [path.join(root, 'src/extension.ts')], outfile: path.join(dist, 'extension.js') }),
   build({
     ...nodeTarget,
+    entryPoints: [path.join(root, 'src/model/inferenceWorker.ts')],
+    outfile: path.join(dist, 'inferenceWorker.js'),
+  }),
+  build({
+    ...nodeTarget,
     entryPoints: [path.join(root, 'src/cli.ts')],
     outfile: path.join(dist, 'cli.js'),
     banner: { js: '#!/usr/bin/env node' },

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import path from 'node:path';
 import { ModelRegistry } from './model/modelRegistry';
-import { releaseSessions } from './model/modelRunner';
+import { releaseSessions, useInferenceWorker } from './model/modelRunner';
 import { AttentionPanel, PANEL_VIEW_TYPE, type PanelDeps, type TextSource } from './panel/panelController';
 import type { PanelState } from './protocol/messages';
 import { readSettings, type Settings } from './settings';
@@ -208,6 +208,8 @@ class Extension implements vscode.Disposable {
 }
 
 export function activate(context: vscode.ExtensionContext): void {
+  // Inference leaves the extension host's thread (the worker starts on the first analysis, not here).
+  useInferenceWorker(path.join(context.extensionPath, 'dist', 'inferenceWorker.js'));
   new Extension(context).register();
 }
 

@@ -1,0 +1,39 @@
+/** Inference in the worker thread (as the extension runs it) gives exactly the numbers of the in-process run. */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runModel, runModelHere, useInferenceWorker } from '../../src/model/modelRunner';
+import { buildAttentionBias } from '../../src/attention/mask';
+import { bundledRegistry, REPO_ROOT } from '../helpers/bundled';
+
+const registry = bundledRegistry();
+
+beforeAll(() => {
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')]);
+  useInferenceWorker(path.join(REPO_ROOT, 'dist', 'inferenceWorker.js'));
+});
+
+afterAll(() => useInferenceWorker(undefined));
+
+describe('inference worker', () => {
+  it('returns the same outputs as the in-process run, and keeps the event loop turning meanwhile', async () => {
+    const manifest = await registry.get('causal');
+    const tokens = (await registry.tokenizer(manifest)).encode('The worker runs the model while the host keeps answering. '.repeat(20));
+    const ids = tokens.map((t) => t.id);
+    const bias = buildAttentionBias(ids.length, 'causal');
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 1);
+    const inWorker = await runModel(manifest, ids, bias);
+    clearInterval(ticker);
+    const here = await runModelHere(manifest, ids, bias);
+    expect(Array.from(inWorker.attentions)).toEqual(Array.from(here.attentions));
+    expect(Array.from(inWorker.values)).toEqual(Array.from(here.values));
+    // The main thread ran timers while the worker computed (a blocking run would allow at most one turn).
+    expect(turns).toBeGreaterThan(1);
+  });
+
+  it('reports a broken model from the worker with the same clear message', async () => {
+    const manifest = { ...(await registry.get('causal')), modelPath: path.join(REPO_ROOT, 'models', 'causal', 'missing.onnx') };
+    await expect(runModel(manifest, [1, 2, 3], buildAttentionBias(3, 'full'))).rejects.toThrow(/missing.onnx: the model file is missing/);
+  });
+});
