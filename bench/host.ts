@@ -291,7 +291,7 @@ export async function benchLongText(
       eventLoopDelayMaxMs: lag.eventLoopDelayMaxMs,
       eventLoopDelayP99Ms: lag.eventLoopDelayP99Ms,
       method:
-        'a 1 ms setTimeout chain in the bench process records the longest gap between two of its turns while the real host code runs (tokenizeInSlices, analyzeWindow → runModel, AnalysisStreamer.show); each gap is charged to the phase that occupied most of it',
+        'a 1 ms setTimeout chain in the bench process records the longest gap between two of its turns while the real host code runs (tokenizeInSlices, analyzeWindow → runModel in the inference worker thread as the extension does, AnalysisStreamer.show); each gap is charged to the phase that occupied most of it',
     },
   };
 }
