@@ -1,6 +1,6 @@
 /** Attention invariants on the real bundled models, through the same pipeline the extension uses. */
 import { describe, expect, it } from 'vitest';
-import { analyzeText, headVectors, headWeights, InputError } from '../../src/pipeline/analyze';
+import { analyzeText, analyzeWindow, headVectors, headWeights, InputError, tokenizeFor } from '../../src/pipeline/analyze';
 import { MASKED_BIAS } from '../../src/attention/mask';
 import { bundledRegistry, OFFSET_TEXTS } from '../helpers/bundled';
 
@@ -90,6 +90,17 @@ describe('pipeline input checks', () => {
     for (const text of ['x', '   \n\t ', '<img src=x onerror=alert(1)></script>', OFFSET_TEXTS.loneSurrogate, OFFSET_TEXTS.control]) {
       const r = await analyzeText(registry, text, { modelId: 'encoder' });
       expect(joinTokens(r.tokens)).toBe(text);
+    }
+  });
+
+  it('analyses binary file content (as an editor decodes it) with exact offsets, window by window', async () => {
+    const bytes = new Uint8Array(4096).map((_, i) => (i * 2654435761) >>> 24); // deterministic "random" bytes
+    for (const text of [new TextDecoder('utf-8').decode(bytes), new TextDecoder('latin1').decode(bytes)]) {
+      const manifest = await registry.get('causal');
+      const tokens = await tokenizeFor(registry, manifest, text);
+      const { result, window } = await analyzeWindow(manifest, text, tokens, 0, 'default');
+      expect(window.count).toBeGreaterThanOrEqual(1);
+      for (const t of result.tokens) expect(result.text.slice(t.start, t.end)).toBe(t.text);
     }
   });
 
