@@ -88,6 +88,7 @@ export class AnalysisSession {
   setCompareMode(on: boolean): void {
     this.compareMode = on;
     if (!on) {
+      if (this.sources.has(1)) this.deps.post({ type: 'slotClosed', slot: 1 });
       this.streamer.clear(1);
       this.sources.delete(1);
       this.tokenCache.delete(1);

@@ -76,3 +76,20 @@ describe('analysis errors', () => {
     expect(empty.generation).toBeGreaterThan(err.generation);
   });
 });
+
+describe('compare mode', () => {
+  it('analyses both slots, and leaving compare mode tells the webview to close the right slot', async () => {
+    const { AnalysisSession } = await import('../../src/panel/analysisSession');
+    const posted: HostToWebview[] = [];
+    const session = new AnalysisSession({ registry: () => registry, post: (m) => posted.push(m), maxTokens: () => 4096, defaultModel: () => 'encoder' });
+    const source = { uri: 'u', version: 1, text: 'Compare the two masks.', startOffset: 0, label: 'l' };
+    await session.analyzeSource(source, { left: { modelId: 'encoder', mask: 'default' }, right: { modelId: 'causal', mask: 'default' } });
+    const starts = posted.filter((m) => m.type === 'analysisStart') as Extract<HostToWebview, { type: 'analysisStart' }>[];
+    expect(starts.map((s) => [s.slot, s.model.id, s.mask])).toEqual([
+      [0, 'encoder', 'full'],
+      [1, 'causal', 'causal'],
+    ]);
+    await session.analyzeSource(source, 'single');
+    expect(posted.filter((m) => m.type === 'slotClosed')).toEqual([{ type: 'slotClosed', slot: 1 }]);
+  });
+});

@@ -37,25 +37,24 @@ describe('soak', () => {
       return process.memoryUsage().rss / 2 ** 20;
     };
     for (let i = 0; i < 100; i++) await run(i);
-    // RSS moves up and down by tens of MB as malloc returns memory or not, so one before/after pair says
-    // little. The growth is the least-squares slope over a sample every 25 analyses, times 1,000.
-    const xs: number[] = [];
+    // RSS moves up and down by tens of MB as malloc returns memory or not (and as other test files run beside
+    // this one), so one before/after pair says little, and a transient hump skews a fitted slope. Growth is the
+    // median of the last quarter of samples (one every 25 analyses) minus the median of the first quarter.
     const ys: number[] = [];
     for (let i = 100; i < 1100; i++) {
       await run(i);
-      if ((i - 100) % 25 === 0 || i === 1099) {
-        xs.push(i - 100);
-        ys.push(await settledRss());
-      }
+      if ((i - 100) % 25 === 0 || i === 1099) ys.push(await settledRss());
     }
-    const mean = (a: number[]): number => a.reduce((p, c) => p + c, 0) / a.length;
-    const mx = mean(xs);
-    const my = mean(ys);
-    const slope = xs.reduce((acc, x, k) => acc + (x - mx) * (ys[k] - my), 0) / xs.reduce((acc, x) => acc + (x - mx) ** 2, 0);
-    const growthMb = slope * 1000;
+    const median = (a: number[]): number => {
+      const s = [...a].sort((x, y) => x - y);
+      return s[Math.floor(s.length / 2)];
+    };
+    const quarter = Math.floor(ys.length / 4);
+    const growthMb = median(ys.slice(-quarter)) - median(ys.slice(0, quarter));
     console.log(
-      `soak: 1000 analyses, RSS trend ${growthMb.toFixed(1)} MB per 1000 (first ${ys[0].toFixed(0)} MB, last ${ys.at(-1)?.toFixed(0)} MB, ` +
-        `min ${Math.min(...ys).toFixed(0)}, max ${Math.max(...ys).toFixed(0)}), ${bytesPosted} bytes posted`,
+      `soak: 1000 analyses, RSS growth ${growthMb.toFixed(1)} MB (median of last vs first quarter of ${ys.length} samples; ` +
+        `first ${ys[0].toFixed(0)} MB, last ${ys.at(-1)?.toFixed(0)} MB, min ${Math.min(...ys).toFixed(0)}, max ${Math.max(...ys).toFixed(0)}), ` +
+        `${bytesPosted} bytes posted`,
     );
     expect(growthMb).toBeLessThan(20);
   }, 600_000);
