@@ -11,6 +11,7 @@ import { svgDocument, svgEscape } from '../exportView';
 import { t } from '../strings';
 import { canvasTheme, withAlpha } from '../theme';
 import type { ViewHandle, ViewRenderer } from './viewContext';
+import { createLayeredCanvas } from './layeredCanvas';
 
 const LABEL_W = 150;
 const GAP = 240;
@@ -82,20 +83,7 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
   const rowH = n > 200 ? 13 : 16;
   const width = LABEL_W * 2 + GAP;
   const height = PAD * 2 + n * rowH;
-  const dpr = window.devicePixelRatio || 1;
-  const wrap = document.createElement('div');
-  wrap.className = 'canvas-wrap';
-  const base = document.createElement('canvas');
-  const overlay = document.createElement('canvas');
-  overlay.className = 'overlay';
-  for (const c of [base, overlay]) {
-    c.width = Math.round(width * dpr);
-    c.height = Math.round(height * dpr);
-    c.style.width = `${width}px`;
-    c.style.height = `${height}px`;
-  }
-  base.className = 'head-canvas';
-  base.setAttribute('role', 'img');
+  const { wrap, base, overlay, dpr } = createLayeredCanvas(width, height, 'head-canvas');
   base.setAttribute('aria-label', t('head.legend'));
   base.dataset.n = String(n);
   base.dataset.rowHeight = String(rowH);

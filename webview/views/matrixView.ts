@@ -12,6 +12,7 @@ import { t } from '../strings';
 import { canvasTheme, rgbOf, withAlpha, type CanvasTheme } from '../theme';
 import { scaleBar } from './textView';
 import type { ViewContext, ViewHandle, ViewRenderer } from './viewContext';
+import { createLayeredCanvas } from './layeredCanvas';
 
 /** A cell colour: resolved theme colour and an opacity in [0, 1]. */
 export interface CellColor {
@@ -50,20 +51,7 @@ export function createMatrixCanvas(
   const n = m.n;
   const { cell, margin } = matrixGeometry(n);
   const size = margin + n * cell + 2;
-  const dpr = window.devicePixelRatio || 1;
-  const wrap = document.createElement('div');
-  wrap.className = 'canvas-wrap';
-  const base = document.createElement('canvas');
-  const overlay = document.createElement('canvas');
-  overlay.className = 'overlay';
-  for (const c of [base, overlay]) {
-    c.width = Math.round(size * dpr);
-    c.height = Math.round(size * dpr);
-    c.style.width = `${size}px`;
-    c.style.height = `${size}px`;
-  }
-  base.className = 'matrix-canvas';
-  base.setAttribute('role', 'img');
+  const { wrap, base, overlay, dpr } = createLayeredCanvas(size, size, 'matrix-canvas');
   base.setAttribute('aria-label', t('matrix.legend'));
   let maskedCells = 0;
   const tooltip = document.createElement('div');
