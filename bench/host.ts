@@ -10,7 +10,7 @@ import { AnalysisStreamer } from '../src/panel/analysisStreamer';
 import { analyzeTokens, analyzeWindow, headWeights, toTokenInfo, type AnalysisResult } from '../src/pipeline/analyze';
 import { planWindows, tokenizeInSlices, TooManyTokensError, TOKENIZE_SLICE_CHARS, WINDOW_OVERLAP } from '../src/pipeline/windows';
 import { analysisToJson } from '../src/export/standalonePage';
-import { ATTENTION_QUANT_LEVELS, dequantizeWeight, quantizeWeights, type HeadDataMessage, type HostToWebview } from '../src/protocol/messages';
+import { ATTENTION_QUANT_LEVELS, decodeHead, encodeHead, dequantizeWeight, type HeadDataMessage, type HeadLayout, type HostToWebview } from '../src/protocol/messages';
 import { ByteLevelBpeTokenizer, type Token } from '../src/tokenizer/byteLevelBpe';
 import { LagProbe, log, round, summarize, type Summary } from './common';
 
@@ -90,10 +90,10 @@ export async function benchHostPipeline(
       for (let i = 0; i < n; i++) idData[i] = BigInt(ids[i]);
       toTokenInfo(p.text, p.tokens);
     });
-    // Encode: quantise every head exactly as the streamer does (quantizeWeights on each head's view).
+    // Encode: quantise and pack every head exactly as the streamer does (encodeHead on each head's view).
     const { layers, heads } = result.model;
     const enc = time(() => {
-      for (let l = 0; l < layers; l++) for (let h = 0; h < heads; h++) quantizeWeights(headWeights(result, l, h));
+      for (let l = 0; l < layers; l++) for (let h = 0; h < heads; h++) encodeHead(headWeights(result, l, h), n, result.mask);
     });
     const show = await streamAll(result);
     const row: HostRow = {
@@ -127,7 +127,7 @@ export interface WireSection {
   model: string;
   n: number;
   weights: number;
-  binary: { attentionBytes: number; bytesPerWeight: number; headMessages: number; envelopeBytes: number; totalBytes: number };
+  binary: { attentionBytes: number; bytesPerWeight: number; headMessages: number; layout: HeadLayout; envelopeBytes: number; totalBytes: number };
   json: { attentionBytes: number; bytesPerWeight: number; wholeExportBytes: number };
   ratio: number;
   worstQuantError: number;
@@ -146,16 +146,16 @@ export async function benchWire(result: AnalysisResult): Promise<WireSection> {
   const { layers, heads: H } = result.model;
   const weights = layers * H * result.n * result.n;
   const keys = new Set(heads.map((m) => `${m.layer}.${m.head}`));
-  // Worst quantisation error over every weight of the real attention.
+  // Worst error over every weight of the real attention, read back from the bytes that were posted (decoded as
+  // the webview decodes them, so entries a triangular layout leaves out are checked too).
   let worst = 0;
-  for (let l = 0; l < layers; l++) {
-    for (let h = 0; h < H; h++) {
-      const w = headWeights(result, l, h);
-      const q = quantizeWeights(w);
-      for (let i = 0; i < w.length; i++) {
-        const e = Math.abs(dequantizeWeight(q[i]) - w[i]);
-        if (e > worst) worst = e;
-      }
+  for (const m of heads) {
+    const w = headWeights(result, m.layer, m.head);
+    const q = decodeHead(m.data, result.n, m.layout);
+    if (!q) throw new Error(`head ${m.layer}.${m.head}: ${m.data.byteLength} bytes do not fit ${result.n} tokens (${m.layout})`);
+    for (let i = 0; i < w.length; i++) {
+      const e = Math.abs(dequantizeWeight(q[i]) - w[i]);
+      if (e > worst) worst = e;
     }
   }
   // The BertViz way: every weight as a full-precision JSON number in nested arrays.
@@ -172,6 +172,7 @@ export async function benchWire(result: AnalysisResult): Promise<WireSection> {
       attentionBytes,
       bytesPerWeight: round(attentionBytes / weights, 4),
       headMessages: heads.length,
+      layout: heads[0]?.layout ?? 'dense',
       envelopeBytes,
       totalBytes,
     },

@@ -10,6 +10,7 @@
  */
 import {
   PROTOCOL_VERSION,
+  decodeHead,
   type AnalysisStartMessage,
   type ExportFormat,
   type HostToWebview,
@@ -246,12 +247,13 @@ export class App implements ViewContext {
       case 'headData': {
         const n = slot.start.tokens.length;
         const idx = this.headIndex(slot, m.layer, m.head);
-        if (idx < 0 || m.data.byteLength !== n * n) {
-          this.log('error', `headData ${m.layer}.${m.head}: ${m.data.byteLength} bytes for ${n} tokens`);
+        const bytes = idx < 0 ? null : decodeHead(m.data, n, m.layout);
+        if (!bytes) {
+          this.log('error', `headData ${m.layer}.${m.head}: ${m.data.byteLength} bytes (${m.layout}) for ${n} tokens`);
           return;
         }
         if (!slot.heads[idx]) slot.received++;
-        slot.heads[idx] = new Uint8Array(m.data);
+        slot.heads[idx] = bytes;
         slot.floats.delete(idx);
         slot.matrices.clear();
         slot.stats[idx] = null;

@@ -8,6 +8,7 @@
  */
 import {
   PROTOCOL_VERSION,
+  decodeHead,
   isHostToWebview,
   type AnalysisStartMessage,
   type HostToWebview,
@@ -284,7 +285,7 @@ class StandaloneBridge implements HostBridge {
           vec && vec.type === 'headVectors'
             ? new Float32Array(vec.attention)
             : quant && quant.type === 'headData'
-              ? dequantize(new Uint8Array(quant.data))
+              ? dequantize(decodeHead(quant.data, n, quant.layout) ?? new Uint8Array(n * n))
               : new Float32Array(n * n);
         const rows: number[][] = [];
         for (let q = 0; q < n; q++) rows.push(Array.from(flat.subarray(q * n, q * n + n)));

@@ -82,10 +82,14 @@ export function withAlpha(color: string, alpha: number): string {
   return `color-mix(in srgb, ${color} ${(a * 100).toFixed(1)}%, transparent)`;
 }
 
-/** Background for a DOM element from a weight in [0, 1], mixed from the accent variable (no fixed colour). */
+/**
+ * Background for a DOM element from a weight in [0, 1], mixed from the accent variable (no fixed colour).
+ * Whole percents (101 levels, finer than the eye can tell apart) and '' below half a percent: equal looks give
+ * equal strings, so views can skip writing a style that would not change.
+ */
 export function cssWeightBackground(intensity: number, variable = '--al-accent'): string {
-  const pct = Math.max(0, Math.min(1, intensity)) * 100;
-  return `color-mix(in srgb, var(${variable}) ${pct.toFixed(1)}%, transparent)`;
+  const pct = Math.round(Math.max(0, Math.min(1, intensity)) * 100);
+  return pct === 0 ? '' : `color-mix(in srgb, var(${variable}) ${pct}%, transparent)`;
 }
 
 /** `rgb(r, g, b)` / `rgba(r, g, b, a)` → [r, g, b] (what getComputedStyle returns for resolved colours). */

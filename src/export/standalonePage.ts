@@ -4,12 +4,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PROTOCOL_VERSION, type HostToWebview, type Slot } from '../protocol/messages';
+import { PROTOCOL_VERSION, encodeHead, type HostToWebview, type Slot } from '../protocol/messages';
 import { serializeMessages } from '../protocol/serialize';
 import { makeNonce, renderStandaloneHtml } from '../panel/panelHtml';
 import { headWeights, type AnalysisResult } from '../pipeline/analyze';
 import { vectorsMessage } from '../panel/analysisStreamer';
-import { quantizeWeights } from '../protocol/messages';
 
 /** Above this many tokens the exact q/k/v floats are left out of the page (they grow as n², see README). */
 export const MAX_TOKENS_WITH_VECTORS = 160;
@@ -52,8 +51,8 @@ export function recordMessages(results: readonly AnalysisResult[], sourceLabel: 
     });
     for (let layer = 0; layer < r.model.layers; layer++) {
       for (let head = 0; head < r.model.heads; head++) {
-        const data = quantizeWeights(headWeights(r, layer, head)).buffer as ArrayBuffer;
-        messages.push({ type: 'headData', generation, slot, layer, head, data });
+        const { layout, data } = encodeHead(headWeights(r, layer, head), r.n, r.mask);
+        messages.push({ type: 'headData', generation, slot, layer, head, layout, data: data.buffer as ArrayBuffer });
       }
     }
     messages.push({ type: 'analysisComplete', generation, slot });

@@ -7,7 +7,7 @@
  * slot stale: its remaining heads are never sent, and late replies to its requests are dropped.
  */
 import {
-  quantizeWeights,
+  encodeHead,
   type HostToWebview,
   type Slot,
   type WebviewToHost,
@@ -138,9 +138,9 @@ export class AnalysisStreamer {
     const heads = result.model.heads;
     const layer = Math.floor(index / heads);
     const head = index % heads;
-    const bytes = quantizeWeights(headWeights(result, layer, head));
+    const { layout, data } = encodeHead(headWeights(result, layer, head), result.n, result.mask);
     this.headsPosted++;
-    this.post({ type: 'headData', generation: stream.generation, slot, layer, head, data: bytes.buffer as ArrayBuffer });
+    this.post({ type: 'headData', generation: stream.generation, slot, layer, head, layout, data: data.buffer as ArrayBuffer });
   }
 
   /** Handles the webview's requests that concern streaming. Returns true if the message was handled. */

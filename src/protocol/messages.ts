@@ -87,13 +87,21 @@ export interface AnalysisStartMessage {
   inferenceMs: number;
 }
 
-/** One head's attention: `n*n` uint8, row-major, row = query. */
+/**
+ * How a head's bytes are laid out. `dense`: n·n uint8, row-major, row = query. `lowerTriangle`: under a causal
+ * mask every entry above the diagonal is exactly 0 (the model contract), so only rows 0..n−1 up to and including
+ * the diagonal are sent, n·(n+1)/2 bytes — half the wire size, and nothing is lost.
+ */
+export type HeadLayout = 'dense' | 'lowerTriangle';
+
+/** One head's attention, quantised to uint8 (see `encodeHead`). */
 export interface HeadDataMessage {
   type: 'headData';
   generation: number;
   slot: Slot;
   layer: number;
   head: number;
+  layout: HeadLayout;
   data: ArrayBuffer;
 }
 
@@ -306,4 +314,36 @@ export function quantizeWeights(weights: Float32Array, out = new Uint8Array(weig
 
 export function dequantizeWeight(byte: number): number {
   return byte / ATTENTION_QUANT_LEVELS;
+}
+
+/** The layout a head is sent in under `mask` (see `HeadLayout`). */
+export function headLayoutFor(mask: MaskKind): HeadLayout {
+  return mask === 'causal' ? 'lowerTriangle' : 'dense';
+}
+
+/** Bytes of one head of `n` tokens in `layout`. */
+export function headByteLength(n: number, layout: HeadLayout): number {
+  return layout === 'lowerTriangle' ? (n * (n + 1)) / 2 : n * n;
+}
+
+/** Quantises one head (`n*n` floats, row-major) and packs it in the layout for `mask`. */
+export function encodeHead(weights: Float32Array, n: number, mask: MaskKind): { layout: HeadLayout; data: Uint8Array } {
+  const layout = headLayoutFor(mask);
+  if (layout === 'dense') return { layout, data: quantizeWeights(weights) };
+  const data = new Uint8Array(headByteLength(n, layout));
+  for (let q = 0, at = 0; q < n; q++, at += q) quantizeWeights(weights.subarray(q * n, q * n + q + 1), data.subarray(at, at + q + 1));
+  return { layout, data };
+}
+
+/**
+ * The inverse of `encodeHead`'s packing: `n*n` quantised bytes, row-major (entries left out by a triangular
+ * layout are 0). Returns null when the byte count does not fit `n` and `layout` (the caller reports it).
+ */
+export function decodeHead(data: ArrayBuffer, n: number, layout: HeadLayout): Uint8Array | null {
+  if (data.byteLength !== headByteLength(n, layout)) return null;
+  const packed = new Uint8Array(data);
+  if (layout === 'dense') return packed;
+  const dense = new Uint8Array(n * n);
+  for (let q = 0, at = 0; q < n; q++, at += q) dense.set(packed.subarray(at, at + q + 1), q * n);
+  return dense;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AnalysisStreamer } from '../../src/panel/analysisStreamer';
 import { analyzeText, headWeights } from '../../src/pipeline/analyze';
-import { dequantizeWeight, type HostToWebview } from '../../src/protocol/messages';
+import { decodeHead, dequantizeWeight, type HostToWebview } from '../../src/protocol/messages';
 import { bundledRegistry } from '../helpers/bundled';
 
 const registry = bundledRegistry();
@@ -20,9 +20,12 @@ describe('analysis streamer', () => {
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys.length).toBe(r.model.layers * r.model.heads);
     expect(posted.at(-1)?.type).toBe('analysisComplete');
-    // The bytes are the weights to within 1/510.
+    // A causal head crosses as its lower triangle (n(n+1)/2 bytes); decoded, the bytes are the weights to within
+    // 1/510, and the entries left out are the exact zeros above the diagonal.
     const m = heads[0] as Extract<HostToWebview, { type: 'headData' }>;
-    const bytes = new Uint8Array(m.data);
+    expect(m.layout).toBe('lowerTriangle');
+    expect(m.data.byteLength).toBe((r.n * (r.n + 1)) / 2);
+    const bytes = decodeHead(m.data, r.n, m.layout) as Uint8Array;
     const w = headWeights(r, 2, 3);
     for (let i = 0; i < w.length; i++) expect(Math.abs(dequantizeWeight(bytes[i]) - w[i])).toBeLessThanOrEqual(1 / 510 + 1e-6);
     // Asking again for a head already sent sends nothing.

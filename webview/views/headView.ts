@@ -18,6 +18,8 @@ const GAP = 240;
 const PAD = 8;
 /** Lines lighter than this are skipped: invisible anyway, and it keeps n² lines cheap. */
 const MIN_VISIBLE = 0.01;
+/** Line opacities are drawn in this many steps (see drawOverlay). */
+const ALPHA_STEPS = 64;
 
 function label(text: string): string {
   const s = text.replace(/\n/g, '↵');
@@ -144,12 +146,19 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
     o.setTransform(dpr, 0, 0, dpr, 0, 0);
     o.clearRect(0, 0, width, height);
     o.lineWidth = 1.5;
+    // One path per colour and opacity step (64 steps, finer than the eye tells apart) instead of one stroke per
+    // line: a hover at 512 tokens draws up to 512 lines per head, and each stroke() call has a fixed cost.
+    const paths = new Map<string, Path2D>();
     for (const l of lines()) {
-      o.strokeStyle = withAlpha(l.color, l.alpha);
-      o.beginPath();
-      o.moveTo(x0, yOf(l.q));
-      o.lineTo(x1, yOf(l.k));
-      o.stroke();
+      const style = withAlpha(l.color, Math.round(l.alpha * ALPHA_STEPS) / ALPHA_STEPS);
+      let p = paths.get(style);
+      if (!p) paths.set(style, (p = new Path2D()));
+      p.moveTo(x0, yOf(l.q));
+      p.lineTo(x1, yOf(l.k));
+    }
+    for (const [style, p] of paths) {
+      o.strokeStyle = style;
+      o.stroke(p);
     }
     const f = ctx.focusUnit();
     if (f !== null && f < n) {

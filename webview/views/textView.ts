@@ -106,37 +106,63 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
     spans[next].focus();
   });
 
+  // What each span shows now. A hover writes only the spans whose look changes: attention is sparse, so most
+  // tokens stay unlit from one hover to the next, and untouched spans cost no style recalculation.
+  const look = spans.map(() => ({ bg: '', weight: '', masked: false }));
+  let lastFocused = -1;
+  let lastTabStop = -1;
+  const show = (j: number, bg: string, weight: string, masked: boolean): void => {
+    const s = spans[j];
+    const was = look[j];
+    if (was.bg !== bg) s.style.backgroundColor = bg;
+    if (was.weight !== weight) {
+      if (weight) s.dataset.weight = weight;
+      else delete s.dataset.weight;
+    }
+    if (was.masked !== masked) {
+      s.classList.toggle('masked', masked);
+      if (masked) s.dataset.masked = 'true';
+      else delete s.dataset.masked;
+    }
+    look[j] = { bg, weight, masked };
+  };
+  const markFocused = (f: number): void => {
+    if (lastFocused === f) return;
+    if (lastFocused >= 0 && lastFocused < spans.length) {
+      spans[lastFocused].classList.remove('focused');
+      spans[lastFocused].removeAttribute('aria-current');
+    }
+    if (f >= 0) {
+      spans[f].classList.add('focused');
+      spans[f].setAttribute('aria-current', 'true');
+    }
+    lastFocused = f;
+  };
+
   const updateFocus = (): void => {
     const f = ctx.focusUnit();
     const dir = ctx.state.direction;
     // Roving tabindex: exactly one token is reachable with Tab — the focused one, else the first.
     const tabStop = f !== null && f < spans.length ? f : 0;
-    spans.forEach((s, i) => {
-      s.tabIndex = i === tabStop ? 0 : -1;
-      s.classList.remove('focused', 'masked');
-      s.style.backgroundColor = '';
-      delete s.dataset.weight;
-      delete s.dataset.masked;
-      s.removeAttribute('aria-current');
-    });
+    if (tabStop !== lastTabStop && spans.length > 0) {
+      if (lastTabStop >= 0) spans[lastTabStop].tabIndex = -1;
+      spans[tabStop].tabIndex = 0;
+      lastTabStop = tabStop;
+    }
     if (f === null || f >= spans.length || !m) {
+      for (let j = 0; j < spans.length; j++) show(j, '', '', false);
+      markFocused(-1);
       if (m) legend.textContent = t('text.legend');
       return;
     }
     const w = weightsFor(m, f, dir);
     const visible = w.map((x, j) => (isMasked(m, f, j, dir) ? 0 : x));
     const max = maxValue(visible);
-    spans.forEach((s, j) => {
-      if (isMasked(m, f, j, dir)) {
-        s.classList.add('masked');
-        s.dataset.masked = 'true';
-        return;
-      }
-      s.dataset.weight = w[j].toFixed(3);
-      s.style.backgroundColor = cssWeightBackground(ctx.intensity(w[j], max));
-    });
-    spans[f].classList.add('focused');
-    spans[f].setAttribute('aria-current', 'true');
+    for (let j = 0; j < spans.length; j++) {
+      if (isMasked(m, f, j, dir)) show(j, '', '', true);
+      else show(j, cssWeightBackground(ctx.intensity(w[j], max)), w[j].toFixed(3), false);
+    }
+    markFocused(f);
     legend.textContent = ctx.state.scale ? t('text.legendScaled', max.toFixed(3)) : t('text.legend');
     legend.append(scaleBar(ctx.state.scale ? max : 1));
   };
