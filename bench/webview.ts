@@ -63,7 +63,7 @@ const INIT_SCRIPT = `(() => {
       const rowH = Number(base.dataset.rowHeight);
       n = Math.min(n, Number(base.dataset.n));
       fire = (i) => {
-        const r = ov.getBoundingClientRect();
+        const r = base.getBoundingClientRect(); // rows count from the full picture (the overlay is a viewport band)
         ov.dispatchEvent(new MouseEvent('mousemove', { bubbles: true, clientX: r.left + 20, clientY: r.top + 8 + i * rowH + rowH / 2 }));
       };
     } else if (kind === 'noop') {

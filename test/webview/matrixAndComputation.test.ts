@@ -149,3 +149,41 @@ describe('computation view (causal, real model)', () => {
     expect(opened.errors).toEqual([]);
   });
 });
+
+describe('head view taller than the window', () => {
+  it('keeps its line overlay to the visible band, follows scrolling, and still draws the hovered token', async () => {
+    await page.setViewportSize({ width: 1000, height: 240 });
+    try {
+      await pickView(page, 'head');
+      const full = await page.$eval('.head-canvas', (e) => e.getBoundingClientRect().height);
+      expect(full).toBeGreaterThan(400); // the picture is much taller than the window
+      // Scroll the last token into view, then hover it: its lines (to every earlier token, causal) are drawn.
+      const q = json.tokens.length - 1;
+      const rowH = await page.$eval('.head-canvas', (e) => Number((e as HTMLElement).dataset.rowHeight));
+      await page.$eval('.head-canvas', (e, [row, h]) => {
+        const r = e.getBoundingClientRect();
+        window.scrollBy(0, r.top + 8 + row * h - 120);
+      }, [q, rowH] as const);
+      const box = await page.$eval('.head-canvas', (e) => e.getBoundingClientRect().toJSON() as DOMRect);
+      await page.mouse.move(box.x + 60, box.y + 8 + (q + 0.5) * rowH);
+      await page.waitForFunction(() => {
+        const o = document.querySelector('.canvas-wrap .overlay') as HTMLCanvasElement | null;
+        return !!o && parseFloat(o.style.top || '0') > 0;
+      });
+      const band = await page.$eval('.canvas-wrap .overlay', (c) => {
+        const canvas = c as HTMLCanvasElement;
+        const g = canvas.getContext('2d')!;
+        const img = g.getImageData(0, 0, canvas.width, canvas.height).data;
+        let painted = 0;
+        for (let i = 3; i < img.length; i += 4) if (img[i] > 0) painted++;
+        return { cssHeight: canvas.getBoundingClientRect().height, top: parseFloat(canvas.style.top), painted };
+      });
+      expect(band.cssHeight).toBeLessThanOrEqual(240 + 2 * 64 + 1); // the window plus its margins, not the picture
+      expect(band.cssHeight).toBeLessThan(full);
+      expect(band.top).toBeGreaterThan(0);
+      expect(band.painted).toBeGreaterThan(0);
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 900 }); // the harness's size
+    }
+  });
+});

@@ -11,7 +11,7 @@ import { svgDocument, svgEscape } from '../exportView';
 import { t } from '../strings';
 import { canvasTheme, withAlpha } from '../theme';
 import type { ViewHandle, ViewRenderer } from './viewContext';
-import { createLayeredCanvas } from './layeredCanvas';
+import { createLayeredCanvas, keepOverlayInViewport } from './layeredCanvas';
 
 const LABEL_W = 150;
 const GAP = 240;
@@ -140,37 +140,47 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
     return out;
   };
 
-  const o = overlay.getContext('2d');
-  const drawOverlay = (): void => {
-    if (!o) return;
-    o.setTransform(dpr, 0, 0, dpr, 0, 0);
-    o.clearRect(0, 0, width, height);
-    o.lineWidth = 1.5;
+  /** Draws the lines and the focus outline of rows [top, top + height) of the picture into `c`. */
+  const drawLines = (c: CanvasRenderingContext2D, top: number, height: number): void => {
+    c.lineWidth = 1.5;
     // One path per colour and opacity step (64 steps, finer than the eye tells apart) instead of one stroke per
     // line: a hover at 512 tokens draws up to 512 lines per head, and each stroke() call has a fixed cost.
     const paths = new Map<string, Path2D>();
     for (const l of lines()) {
+      const y0 = yOf(l.q);
+      const y1 = yOf(l.k);
+      if (Math.max(y0, y1) < top || Math.min(y0, y1) > top + height) continue; // outside the band: invisible
       const style = withAlpha(l.color, Math.round(l.alpha * ALPHA_STEPS) / ALPHA_STEPS);
       let p = paths.get(style);
       if (!p) paths.set(style, (p = new Path2D()));
-      p.moveTo(x0, yOf(l.q));
-      p.lineTo(x1, yOf(l.k));
+      p.moveTo(x0, y0);
+      p.lineTo(x1, y1);
     }
     for (const [style, p] of paths) {
-      o.strokeStyle = style;
-      o.stroke(p);
+      c.strokeStyle = style;
+      c.stroke(p);
     }
     const f = ctx.focusUnit();
     if (f !== null && f < n) {
-      o.strokeStyle = theme.focus;
+      c.strokeStyle = theme.focus;
       const x = ctx.state.direction === 'to' ? 2 : x1 + 2;
-      o.strokeRect(x, PAD + f * rowH, LABEL_W - 4, rowH);
+      c.strokeRect(x, PAD + f * rowH, LABEL_W - 4, rowH);
     }
   };
+
+  const o = overlay.getContext('2d');
+  const drawOverlay = (): void => {
+    if (!o) return;
+    const band = currentBand();
+    o.setTransform(dpr, 0, 0, dpr, 0, -band.top * dpr);
+    o.clearRect(0, band.top, width, band.height);
+    drawLines(o, band.top, band.height);
+  };
+  const currentBand = keepOverlayInViewport({ wrap, base, overlay, dpr }, width, height, () => drawOverlay());
   drawOverlay();
 
   overlay.addEventListener('mousemove', (e) => {
-    const r = overlay.getBoundingClientRect();
+    const r = base.getBoundingClientRect(); // the overlay is only a band of the picture; rows count from the base
     const i = Math.floor((e.clientY - r.top - PAD) / rowH);
     if (i >= 0 && i < n && i !== ctx.focusUnit()) ctx.setFocus(i);
   });
@@ -196,7 +206,10 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
     if (cg) {
       cg.fillStyle = theme.background;
       cg.fillRect(0, 0, c.width, c.height);
-      cg.drawImage(overlay, 0, 0);
+      // The overlay holds only the visible band: draw every line again at full height for the export.
+      cg.setTransform(dpr, 0, 0, dpr, 0, 0);
+      drawLines(cg, 0, height);
+      cg.setTransform(1, 0, 0, 1, 0, 0);
       cg.drawImage(base, 0, 0);
     }
     return c;

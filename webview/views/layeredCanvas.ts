@@ -26,3 +26,57 @@ export function createLayeredCanvas(width: number, height: number, baseClass: st
   base.setAttribute('role', 'img');
   return { wrap, base, overlay, dpr };
 }
+
+/** The rows of the full picture (CSS px from its top) that the overlay covers now. */
+export interface OverlayBand {
+  top: number;
+  height: number;
+}
+
+/**
+ * Shrinks `overlay` to the band of `base` that is inside the window's viewport, and keeps it there while the
+ * page scrolls or resizes (then `redraw` runs). A head view at 512 tokens is ~6,700 px tall: clearing and
+ * compositing a canvas of that size on every hover cost ~15 ms a frame in software rendering, while a band of
+ * the viewport's height costs a fraction of it. Returns the current band; drawing code translates by −top.
+ * The listeners go away once the view is no longer in the document.
+ */
+export function keepOverlayInViewport(layered: LayeredCanvas, width: number, fullHeight: number, redraw: () => void): () => OverlayBand {
+  const { wrap, base, overlay, dpr } = layered;
+  let band: OverlayBand = { top: 0, height: 0 };
+  const place = (): boolean => {
+    const r = base.getBoundingClientRect();
+    const viewport = window.innerHeight || fullHeight;
+    // Visible rows of the base, widened by a margin so a small scroll does not show an undrawn edge first.
+    const margin = Math.min(64, viewport / 4);
+    const top = Math.max(0, Math.floor(-r.top - margin));
+    const bottom = Math.min(fullHeight, Math.ceil(viewport - r.top + margin));
+    const next = { top, height: Math.max(1, bottom - top) };
+    if (next.top === band.top && next.height === band.height) return false;
+    band = next;
+    overlay.width = Math.round(width * dpr);
+    overlay.height = Math.round(band.height * dpr);
+    overlay.style.width = `${width}px`;
+    overlay.style.height = `${band.height}px`;
+    overlay.style.top = `${band.top}px`;
+    return true;
+  };
+  const onMove = (): void => {
+    if (!wrap.isConnected) {
+      window.removeEventListener('scroll', onMove, true);
+      window.removeEventListener('resize', onMove);
+      return;
+    }
+    if (place()) redraw();
+  };
+  // Scroll events do not bubble; a capturing listener on the window hears every scrolling ancestor.
+  window.addEventListener('scroll', onMove, { capture: true, passive: true });
+  window.addEventListener('resize', onMove, { passive: true });
+  // Views are built before they are attached, when there is no layout to measure: until then the overlay stays
+  // full size and is drawn whole; the first frame after attaching shrinks it to the band and redraws.
+  requestAnimationFrame(onMove);
+  return () => {
+    if (!wrap.isConnected) return { top: 0, height: fullHeight };
+    place();
+    return band;
+  };
+}
