@@ -172,7 +172,7 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
 
   let vs: CodeServer | undefined;
   try {
-    const settings: Record<string, unknown> = { 'attentionLens.followSelection': false };
+    const settings: Record<string, unknown> = { 'attentionLens.followSelection': false, ...(process.env.BENCH_NO_OVERLAY ? { 'attentionLens.editorOverlay': false } : {}) };
     if (process.env.BENCH_MODELS_DIR) settings['attentionLens.modelsPath'] = process.env.BENCH_MODELS_DIR;
     vs = await startCodeServer({ workspace: ws, settings });
     log(`code-server up (healthy ${vs.timings.serverHealthyMs} ms, workbench ${vs.timings.workbenchReadyMs} ms)`);

@@ -222,7 +222,10 @@ export class App implements ViewContext {
         }
         this.clampState();
         this.persist();
-        this.render();
+        // The visible head follows this message at once: render both in the next frame, not the tokens alone
+        // now and everything again a moment later (at 512 tokens a render of the text view takes tens of ms,
+        // and while it runs the head waits in the message queue).
+        this.scheduleRender();
         return;
       }
       case 'analysisError':

@@ -172,6 +172,7 @@ class InferenceWorkerClient {
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
+      if (this.pending.size === 0) w.unref();
       if (reply.ok) p.resolve(reply.outputs);
       else {
         const e = new Error(reply.message);
@@ -188,7 +189,7 @@ class InferenceWorkerClient {
     };
     w.on('error', fail);
     w.on('exit', (code) => fail(new Error(`exit code ${code}`)));
-    w.unref(); // an idle worker never keeps the process alive
+    w.unref(); // an idle worker never keeps the process alive; one with work in hand does (see run)
     this.worker = w;
     return w;
   }
@@ -198,6 +199,7 @@ class InferenceWorkerClient {
     const id = this.nextId++;
     return new Promise<ModelOutputs>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      worker.ref(); // a caller awaiting this reply (the CLI, a script) must not see the process exit under it
       const request: WorkerRequest = { id, manifest, ids, bias: bias.slice(), options };
       worker.postMessage(request, [request.bias.buffer as ArrayBuffer]);
     });
