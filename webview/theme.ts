@@ -84,13 +84,17 @@ export function withAlpha(color: string, alpha: number): string {
 
 /**
  * Background for a DOM element from a weight in [0, 1], mixed from the accent variable (no fixed colour).
- * Whole percents (101 levels, finer than the eye can tell apart) and '' below half a percent: equal looks give
- * equal strings, so views can skip writing a style that would not change.
+ * Whole percents (finer than the eye can tell apart) and no background below 3%, a tint nobody sees on any
+ * theme: equal looks give equal strings, so views skip writing styles that would not change — at 512 tokens
+ * most tokens then stay untouched from one hover to the next.
  */
 export function cssWeightBackground(intensity: number, variable = '--al-accent'): string {
   const pct = Math.round(Math.max(0, Math.min(1, intensity)) * 100);
-  return pct === 0 ? '' : `color-mix(in srgb, var(${variable}) ${pct}%, transparent)`;
+  return pct < MIN_VISIBLE_PERCENT ? '' : `color-mix(in srgb, var(${variable}) ${pct}%, transparent)`;
 }
+
+/** Background tints below this many percent are not drawn (see cssWeightBackground). */
+export const MIN_VISIBLE_PERCENT = 3;
 
 /** `rgb(r, g, b)` / `rgba(r, g, b, a)` → [r, g, b] (what getComputedStyle returns for resolved colours). */
 export function rgbOf(color: string): [number, number, number] {
