@@ -66,6 +66,19 @@ describe('themes', () => {
         }
         await screenshot(page, `${scheme}-${view}`);
       }
+      // The toolbar toggles that apply to every view, shown on the text view: rollout across layers, then the
+      // same at word level.
+      await pickView(page, 'text');
+      await setDropdown(page, 'ctl-aggregate', 'rollout');
+      await page.hover('.text-view [data-token-index="9"]');
+      await page.waitForSelector('.text-view .token[data-weight]');
+      await screenshot(page, `${scheme}-rollout`);
+      await page.click('#ctl-word');
+      await page.hover('.text-view .token >> nth=5');
+      await page.waitForSelector('.text-view .token[data-weight]');
+      await screenshot(page, `${scheme}-words`);
+      await page.click('#ctl-word');
+      await setDropdown(page, 'ctl-aggregate', 'head');
       expect(errors).toEqual([]);
       await page.context().close();
     });
