@@ -3,7 +3,7 @@
  * known answers — the page tests check the same code against the real model.
  */
 import { describe, expect, it } from 'vitest';
-import { groupWords, maskPredicate, maxOf, meanOf, mergeToWords, rollout, wordIndexOfTokens } from '../../webview/attentionMath';
+import { groupWords, maskPredicate, maxOf, meanOf, mergeToWords, rollout, topK, wordIndexOfTokens } from '../../webview/attentionMath';
 import { computeHeadStats } from '../../webview/headStats';
 import { computeRow } from '../../webview/computation';
 
@@ -103,5 +103,22 @@ describe('computation', () => {
     const e = Math.exp(2 / Math.SQRT2);
     expect(r1.softmax[1]).toBeCloseTo(e / (1 + e), 12);
     expect(r1.maxDiff).toBeCloseTo(e / (1 + e), 6);
+  });
+});
+
+describe('topK', () => {
+  it('equals sorting every index by value (ties by position), for k = 0..5, with and without an excluded index', () => {
+    let seed = 11;
+    const rand = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(rand() * 40);
+      // Few distinct values, so ties are common.
+      const values = Array.from({ length: n }, () => Math.floor(rand() * 6) / 5);
+      const exclude = trial % 3 === 0 ? Math.floor(rand() * n) : -1;
+      for (let k = 0; k <= 5; k++) {
+        const reference = [...values.keys()].filter((i) => i !== exclude).sort((a, b) => values[b] - values[a] || a - b).slice(0, k);
+        expect(topK(values, k, exclude), `n=${n} k=${k}`).toEqual(reference);
+      }
+    }
   });
 });
