@@ -8,20 +8,15 @@ import path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { buildAttentionBias, resolveMask } from '../src/attention/mask';
 import type { ModelManifest } from '../src/model/modelManifest';
-import { ATTENTION_OUTPUTS, loadOrt, runModel } from '../src/model/modelRunner';
+import { ATTENTION_OUTPUTS, loadOrt, runModel, SESSION_OPTIONS, sessionSource } from '../src/model/modelRunner';
 import type { Token } from '../src/tokenizer/byteLevelBpe';
 import { log, median, round, summarize, type Summary } from './common';
 import { matmulModel } from './onnxMatmul';
 import { feedForwardWidth, inspectOnnx } from './onnxInspect';
 
 export const SIZES = [64, 128, 256, 512] as const;
-/** The runner's own session options (src/model/modelRunner.ts createSession; keep in step with it). */
-export const RUNNER_SESSION_OPTIONS = {
-  intraOpNumThreads: 2,
-  graphOptimizationLevel: 'all',
-  enableCpuMemArena: false,
-  enableMemPattern: false,
-} as const;
+/** The runner's own session options. */
+export const RUNNER_SESSION_OPTIONS = SESSION_OPTIONS;
 
 export interface FlopModel {
   layers: number;
@@ -77,11 +72,10 @@ export async function checkLogitsComputed(manifest: ModelManifest, ids: number[]
   const method = 'onnxruntime profile (enableProfiling) of one run fetching only attentions/queries/keys/values: kernels with a vocab-sized output';
   let session: Ort.InferenceSession | undefined;
   try {
-    session = await ort.InferenceSession.create(manifest.modelPath, {
-      ...RUNNER_SESSION_OPTIONS,
-      enableProfiling: true,
-      profileFilePrefix: path.join(dir, prefix),
-    });
+    // The graph the runner really runs for the panel (without the LM head, when it can be pruned).
+    const { source } = await sessionSource(manifest.modelPath, false);
+    const options = { ...RUNNER_SESSION_OPTIONS, enableProfiling: true, profileFilePrefix: path.join(dir, prefix) };
+    session = typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
     const n = ids.length;
     const feeds = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (x) => BigInt(x)), [1, n]),

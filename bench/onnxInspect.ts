@@ -3,6 +3,7 @@
  * initializers (to find the feed-forward width) and the nodes (op type, inputs, outputs).
  */
 import { readFileSync } from 'node:fs';
+import { concatBytes, lengthDelimited, rawFields, varintBytes, type RawField } from '../src/model/onnxProto';
 
 interface Field {
   field: number;
@@ -134,79 +135,7 @@ export function feedForwardWidth(s: OnnxSummary, dModel: number, vocab: number |
 
 // ───────────────────────────── rotary tables beyond max_positions ─────────────────────────────
 
-interface RawField {
-  field: number;
-  wire: number;
-  /** the whole field, tag included */
-  from: number;
-  to: number;
-  /** payload of a length-delimited field */
-  start?: number;
-  end?: number;
-}
 
-function rawFields(buf: Uint8Array, start: number, end: number): RawField[] {
-  const out: RawField[] = [];
-  let at = start;
-  const varint = (): number => {
-    let result = 0;
-    let mul = 1;
-    for (;;) {
-      const b = buf[at++];
-      result += (b & 0x7f) * mul;
-      if ((b & 0x80) === 0) return result;
-      mul *= 128;
-    }
-  };
-  while (at < end) {
-    const from = at;
-    const key = varint();
-    const field = Math.floor(key / 8);
-    const wire = key & 7;
-    if (wire === 0) {
-      varint();
-      out.push({ field, wire, from, to: at });
-    } else if (wire === 2) {
-      const len = varint();
-      out.push({ field, wire, from, to: at + len, start: at, end: at + len });
-      at += len;
-    } else if (wire === 1) {
-      at += 8;
-      out.push({ field, wire, from, to: at });
-    } else if (wire === 5) {
-      at += 4;
-      out.push({ field, wire, from, to: at });
-    } else throw new Error(`unsupported protobuf wire type ${wire}`);
-  }
-  return out;
-}
-
-function varintBytes(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  do {
-    let b = v % 128;
-    v = Math.floor(v / 128);
-    if (v > 0) b |= 0x80;
-    out.push(b);
-  } while (v > 0);
-  return out;
-}
-
-function lengthDelimited(field: number, payload: Uint8Array[]): Uint8Array[] {
-  const len = payload.reduce((s, p) => s + p.length, 0);
-  return [Uint8Array.from([...varintBytes(field * 8 + 2), ...varintBytes(len)]), ...payload];
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** cos/sin tables of rotary embeddings as model.py builds them: emb = cat(t·inv, t·inv), inv = base^(-2i/hd). */
 function rotaryTable(kind: 'cos' | 'sin', positions: number, headDim: number, base: number): Float32Array {
@@ -318,7 +247,7 @@ export function extendRotaryTables(file: string, maxPositions: number, headDim: 
     if (f === graph) parts.push(...lengthDelimited(7, graphParts));
     else parts.push(buf.subarray(f.from, f.to));
   }
-  return { bytes: concat(parts), replaced };
+  return { bytes: concatBytes(parts), replaced };
 }
 
 function rawVarint(buf: Uint8Array, f: RawField): number {

@@ -2,10 +2,11 @@
  * Runs a model with onnxruntime-node. The native module is imported on first use only, so activating the
  * extension never loads it. One session per model file, cached; concurrent first uses share one load.
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type * as Ort from 'onnxruntime-node';
 import type { ModelManifest } from './modelManifest';
+import { graphSignature, withoutOutputs } from './onnxProto';
 
 export const REQUIRED_INPUTS = ['input_ids', 'attention_bias'] as const;
 export const REQUIRED_OUTPUTS = ['attentions', 'queries', 'keys', 'values', 'logits'] as const;
@@ -53,7 +54,36 @@ export function isOrtLoaded(): boolean {
   return ortPromise !== undefined;
 }
 
-async function createSession(manifest: ModelManifest): Promise<Ort.InferenceSession> {
+/**
+ * What a session is created from: the model file itself when logits are wanted; otherwise the graph without
+ * the `logits` output and the LM head behind it (see withoutOutputs — onnxruntime runs every node whatever is
+ * fetched). `declaredOutputs` are the model's own outputs, for checking the contract. A file that cannot be read
+ * as ONNX is handed to onnxruntime as it is, so its own error names the problem.
+ */
+export async function sessionSource(file: string, withLogits: boolean): Promise<{ source: string | Uint8Array; declaredOutputs?: string[] }> {
+  if (withLogits) return { source: file };
+  try {
+    const bytes = new Uint8Array(await readFile(file));
+    const { outputs } = graphSignature(bytes);
+    if (!outputs.includes('logits')) return { source: file };
+    const pruned = withoutOutputs(bytes, ['logits']);
+    return pruned ? { source: pruned, declaredOutputs: outputs } : { source: file };
+  } catch {
+    return { source: file };
+  }
+}
+
+/** The runner's session options (the benchmark uses the same). */
+export const SESSION_OPTIONS = {
+  intraOpNumThreads: 2,
+  graphOptimizationLevel: 'all',
+  // The arena keeps every peak allocation for the life of the session; outputs differ in size with every
+  // selection, so it only grows (measured by the soak test). Plain allocations are returned.
+  enableCpuMemArena: false,
+  enableMemPattern: false,
+} as const;
+
+async function createSession(manifest: ModelManifest, withLogits: boolean): Promise<Ort.InferenceSession> {
   const file = manifest.modelPath;
   try {
     await stat(file);
@@ -61,22 +91,18 @@ async function createSession(manifest: ModelManifest): Promise<Ort.InferenceSess
     throw new ModelLoadError(file, `the model file is missing (named by "files.model" in ${manifest.folder}/model.json)`);
   }
   const ort = await loadOrt();
+  const { source, declaredOutputs } = await sessionSource(file, withLogits);
   let session: Ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(file, {
-      intraOpNumThreads: 2,
-      graphOptimizationLevel: 'all',
-      // The arena keeps every peak allocation for the life of the session; outputs differ in size with every
-      // selection, so it only grows (measured by the soak test). Plain allocations are returned.
-      enableCpuMemArena: false,
-      enableMemPattern: false,
-    });
+    // (Two calls: the overloads for a path and for bytes do not merge into one for the union.)
+    session = typeof source === 'string' ? await ort.InferenceSession.create(source, SESSION_OPTIONS) : await ort.InferenceSession.create(source, SESSION_OPTIONS);
   } catch (e) {
     throw new ModelLoadError(file, `is not a loadable ONNX model (${(e as Error).message.split('\n')[0]})`);
   }
+  const outputs = declaredOutputs ?? session.outputNames;
   const missingIn = REQUIRED_INPUTS.filter((n) => !session.inputNames.includes(n));
   const extraIn = session.inputNames.filter((n) => !(REQUIRED_INPUTS as readonly string[]).includes(n));
-  const missingOut = REQUIRED_OUTPUTS.filter((n) => !session.outputNames.includes(n));
+  const missingOut = REQUIRED_OUTPUTS.filter((n) => !outputs.includes(n));
   const problems: string[] = [];
   if (missingIn.length) problems.push(`missing input(s) ${missingIn.join(', ')}`);
   if (extraIn.length) problems.push(`unexpected input(s) ${extraIn.join(', ')} (the contract feeds only input_ids and attention_bias)`);
@@ -88,11 +114,12 @@ async function createSession(manifest: ModelManifest): Promise<Ort.InferenceSess
   return session;
 }
 
-export function getSession(manifest: ModelManifest): Promise<Ort.InferenceSession> {
-  const key = manifest.modelPath;
+/** One cached session per model file and purpose: attention only (the panel), or with logits (on request). */
+export function getSession(manifest: ModelManifest, withLogits = false): Promise<Ort.InferenceSession> {
+  const key = `${manifest.modelPath}\n${withLogits ? 'logits' : 'attention'}`;
   let p = sessions.get(key);
   if (!p) {
-    p = createSession(manifest);
+    p = createSession(manifest, withLogits);
     sessions.set(key, p);
     // A failed load is not cached: the person may fix the file and try again.
     p.catch(() => sessions.delete(key));
@@ -221,7 +248,7 @@ export async function runModelHere(
 ): Promise<ModelOutputs> {
   const n = ids.length;
   if (bias.length !== n * n) throw new Error(`attention bias has ${bias.length} entries, expected ${n * n}`);
-  const session = await getSession(manifest);
+  const session = await getSession(manifest, options.logits === true);
   const ort = await loadOrt();
   const idData = new BigInt64Array(n);
   for (let i = 0; i < n; i++) idData[i] = BigInt(ids[i]);

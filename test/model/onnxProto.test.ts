@@ -1,0 +1,81 @@
+/**
+ * The runner's attention-only graph (src/model/onnxProto.ts withoutOutputs): the bundled models without the
+ * `logits` output lose the LM head and nothing else — the same attentions, queries, keys and values as the full
+ * model, from fewer nodes — and a file that is not ONNX is left to onnxruntime to report.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildAttentionBias } from '../../src/attention/mask';
+import { graphSignature, rawFields, withoutOutputs } from '../../src/model/onnxProto';
+import { loadOrt, runModelHere, SESSION_OPTIONS, sessionSource } from '../../src/model/modelRunner';
+import { bundledRegistry, MODELS_DIR } from '../helpers/bundled';
+
+const registry = bundledRegistry();
+
+/** Op types of the graph's nodes (NodeProto field 4), read with the same wire reader. */
+function opTypes(model: Uint8Array): string[] {
+  const graph = rawFields(model, 0, model.length).find((f) => f.field === 7)!;
+  return rawFields(model, graph.start!, graph.end!)
+    .filter((f) => f.field === 1 && f.wire === 2)
+    .map((f) => {
+      const op = rawFields(model, f.start!, f.end!).find((x) => x.field === 4 && x.wire === 2)!;
+      return new TextDecoder().decode(model.subarray(op.start, op.end));
+    });
+}
+
+describe('attention-only graph', () => {
+  for (const id of ['encoder', 'causal']) {
+    it(`${id}: without logits it computes the same attentions, queries, keys and values with fewer nodes`, async () => {
+      const bytes = new Uint8Array(readFileSync(path.join(MODELS_DIR, id, 'model.onnx')));
+      expect(graphSignature(bytes)).toEqual({ inputs: ['input_ids', 'attention_bias'], outputs: expect.arrayContaining(['attentions', 'queries', 'keys', 'values', 'logits']) });
+      const pruned = withoutOutputs(bytes, ['logits']);
+      expect(pruned).not.toBeNull();
+      const p = pruned as Uint8Array;
+      expect(graphSignature(p).outputs.sort()).toEqual(['attentions', 'keys', 'queries', 'values']);
+      expect(opTypes(p).length).toBeLessThan(opTypes(bytes).length);
+
+      const ort = await loadOrt();
+      const session = await ort.InferenceSession.create(p, SESSION_OPTIONS);
+      try {
+        expect([...session.outputNames].sort()).toEqual(['attentions', 'keys', 'queries', 'values']);
+        const manifest = await registry.get(id);
+        const ids = (await registry.tokenizer(manifest)).encode('Pruning the head must not change what the heads see.').map((t) => t.id);
+        const n = ids.length;
+        const bias = buildAttentionBias(n, id === 'causal' ? 'causal' : 'full');
+        const full = await runModelHere(manifest, ids, bias, { logits: true }); // the whole model file
+        const out = await session.run({
+          input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (x) => BigInt(x)), [1, n]),
+          attention_bias: new ort.Tensor('float32', bias, [n, n]),
+        });
+        for (const k of ['attentions', 'queries', 'keys', 'values'] as const) {
+          const a = out[k].data as Float32Array;
+          const b = full[k];
+          expect(a.length).toBe(b.length);
+          let worst = 0;
+          for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+          expect(worst, k).toBeLessThanOrEqual(1e-6);
+        }
+      } finally {
+        await session.release();
+      }
+    });
+  }
+
+  it('the runner uses the pruned graph for the panel and the model file when logits are asked for', async () => {
+    const file = path.join(MODELS_DIR, 'causal', 'model.onnx');
+    const attention = await sessionSource(file, false);
+    expect(attention.source).toBeInstanceOf(Uint8Array);
+    expect(attention.declaredOutputs).toContain('logits'); // the contract is still checked against the file
+    expect((await sessionSource(file, true)).source).toBe(file);
+  });
+
+  it('leaves a file that is not ONNX to onnxruntime, whose error names it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'al-proto-'));
+    const truncated = path.join(dir, 'truncated.onnx');
+    writeFileSync(truncated, readFileSync(path.join(MODELS_DIR, 'causal', 'model.onnx')).subarray(0, 5000));
+    expect((await sessionSource(truncated, false)).source).toBe(truncated);
+    expect(() => withoutOutputs(new Uint8Array(readFileSync(truncated)), ['logits'])).toThrow(/malformed protobuf/);
+  });
+});
