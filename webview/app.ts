@@ -94,6 +94,9 @@ const RENDERERS: Record<ViewId, ViewRenderer> = {
   diff: renderDiffView,
 };
 
+/** How long a new analysis waits for its first head before its tokens are rendered alone (see firstHeadTimer). */
+const FIRST_HEAD_WAIT_MS = 250;
+
 const DETAIL_VIEWS: ReadonlySet<ViewId> = new Set(['text', 'head', 'matrix', 'computation']);
 
 const otherMask = (m: ModelInfo): MaskKind => (m.kind === 'causal' ? 'full' : 'causal');
@@ -125,6 +128,13 @@ export class App implements ViewContext {
   private waitingFor: [Set<number>, Set<number>] = [new Set(), new Set()];
   private renderQueued = false;
   private statusQueued = false;
+  /**
+   * Per slot: a new analysis whose first head has not arrived yet. Its tokens alone are not rendered: at 512
+   * tokens a render takes tens of ms, and the head (sent right behind the tokens) would wait in the message
+   * queue for it and then cause a second full render. The head's arrival renders both; FIRST_HEAD_WAIT_MS caps
+   * the wait, and the status line shows the new analysis at once.
+   */
+  private firstHeadTimer: [ReturnType<typeof setTimeout> | null, ReturnType<typeof setTimeout> | null] = [null, null];
   private persistTimer: ReturnType<typeof setTimeout> | null = null;
   private currentToolbarKey = '';
 
@@ -193,10 +203,13 @@ export class App implements ViewContext {
       this.sendFocus();
       return;
     }
-    if (isSlotClosed(m)) {
+    if (m.type === 'slotClosed') {
       // The host stopped showing this slot (compare mode left): forget it, so no stale pane stays.
-      const closed = (m as { slot: Slot }).slot;
-      if (closed === 0 || closed === 1) this.slots[closed] = emptySlot(this.slots[closed].generation);
+      const closed = m.slot;
+      if (closed === 0 || closed === 1) {
+        this.slots[closed] = emptySlot(this.slots[closed].generation);
+        this.clearFirstHeadWait(closed);
+      }
       if (this.state.view === 'diff') this.state.view = 'text';
       this.render();
       return;
@@ -222,10 +235,7 @@ export class App implements ViewContext {
         }
         this.clampState();
         this.persist();
-        // The visible head follows this message at once: render both in the next frame, not the tokens alone
-        // now and everything again a moment later (at 512 tokens a render of the text view takes tens of ms,
-        // and while it runs the head waits in the message queue).
-        this.scheduleRender();
+        this.waitForFirstHead(m.slot);
         return;
       }
       case 'analysisError':
@@ -235,6 +245,7 @@ export class App implements ViewContext {
           this.slots[m.slot] = emptySlot(m.generation);
         }
         this.slots[m.slot].error = m.message;
+        this.clearFirstHeadWait(m.slot);
         this.localProgress = null;
         if (m.detail) this.log('error', m.detail);
         this.render();
@@ -260,7 +271,10 @@ export class App implements ViewContext {
         slot.floats.delete(idx);
         slot.matrices.clear();
         slot.stats[idx] = null;
-        if (this.waitingFor[m.slot].has(idx) || this.state.view === 'grid' || this.state.view === 'stats') {
+        if (this.firstHeadTimer[m.slot] !== null) {
+          this.clearFirstHeadWait(m.slot);
+          this.scheduleRender();
+        } else if (this.waitingFor[m.slot].has(idx) || this.state.view === 'grid' || this.state.view === 'stats') {
           this.scheduleRender();
         } else {
           this.scheduleStatus();
@@ -729,6 +743,21 @@ export class App implements ViewContext {
 
   // ───────────────────────────── rendering ─────────────────────────────
 
+  private waitForFirstHead(slot: Slot): void {
+    this.clearFirstHeadWait(slot);
+    this.firstHeadTimer[slot] = setTimeout(() => {
+      this.firstHeadTimer[slot] = null;
+      this.scheduleRender();
+    }, FIRST_HEAD_WAIT_MS);
+    this.scheduleStatus();
+  }
+
+  private clearFirstHeadWait(slot: Slot): void {
+    const timer = this.firstHeadTimer[slot];
+    if (timer !== null) clearTimeout(timer);
+    this.firstHeadTimer[slot] = null;
+  }
+
   private scheduleRender(): void {
     if (this.renderQueued) return;
     this.renderQueued = true;
@@ -847,11 +876,6 @@ export class App implements ViewContext {
       target?.focus({ preventScroll: true });
     }
   }
-}
-
-/** `slotClosed` (additive protocol message); written as a guard so this file compiles with or without it. */
-function isSlotClosed(m: unknown): m is { type: 'slotClosed'; slot: Slot } {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'slotClosed';
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string): HTMLElementTagNameMap[K] {
