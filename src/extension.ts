@@ -189,12 +189,12 @@ class Extension implements vscode.Disposable {
     const current = panel?.sourceOf(0);
     if (!panel || !current || e.textEditor.document.uri.toString() !== current.uri) return;
     if (e.selections[0]?.isEmpty) return; // a cursor move is a focus change, handled by the overlay
+    // Latest wins from the first change on: an analysis still running for an older selection is never painted.
+    panel.supersedePending();
     clearTimeout(this.followTimer);
     this.followTimer = setTimeout(() => {
       const source = this.sourceFromEditor(e.textEditor);
-      const now = panel.sourceOf(0);
-      if (!source || panel.isDisposed) return;
-      if (now && now.text === source.text && now.startOffset === source.startOffset && now.version === source.version) return;
+      if (!source || panel.isDisposed || panel.covers(source)) return;
       void panel.analyzeSource(source);
     }, FOLLOW_SELECTION_DELAY_MS);
   }

@@ -53,6 +53,12 @@ export class AnalysisSession {
   private readonly tokenCache = new Map<Slot, { source: TextSource; tokenizerPath: string; limit: number; tokens: Token[] }>();
   private compareMode = false;
   private disposed = false;
+  /** Per slot: the generation being computed and not yet shown, and its source. */
+  private readonly inFlight = new Map<Slot, { generation: number; source: TextSource }>();
+  /** Per slot: the source of the analysis on screen (or streaming to it). */
+  private readonly shownSources = new Map<Slot, TextSource>();
+  /** Generations superseded before they were shown (see supersedePending); removed when their work ends. */
+  private readonly superseded = new Set<number>();
   /** The head the person looks at, sent first in the next analysis. */
   view = { layer: 0, head: 0 };
   /** Inferences started (tests and the storm check read it). */
@@ -151,7 +157,8 @@ export class AnalysisSession {
       this.runners.set(slot, runner);
     }
     const choice = this.choiceFor(slot);
-    const isStale = (): boolean => !this.streamer.isCurrent(slot, generation) || this.disposed;
+    this.inFlight.set(slot, { generation, source });
+    const isStale = (): boolean => !this.streamer.isCurrent(slot, generation) || this.superseded.has(generation) || this.disposed;
     const work = (): Promise<unknown> =>
       (runner as LatestOnlyRunner).run(async () => {
         if (isStale()) return;
@@ -163,6 +170,8 @@ export class AnalysisSession {
         const { result, offset, window } = await analyzeWindow(manifest, source.text, tokens, windowIndex, choice.mask);
         if (isStale()) return;
         const documentOffset = source.startOffset + offset;
+        if (this.inFlight.get(slot)?.generation === generation) this.inFlight.delete(slot);
+        this.shownSources.set(slot, source);
         this.onShown(slot, source, documentOffset, result);
         await this.streamer.show(slot, generation, result, {
           documentOffset,
@@ -176,11 +185,42 @@ export class AnalysisSession {
       await (this.deps.withProgress ? this.deps.withProgress(work) : work());
     } catch (e) {
       const err = e as Error;
-      if (err instanceof CancelledError) return;
+      if (err instanceof CancelledError || this.superseded.has(generation)) return;
       const expected = err instanceof InputError || err instanceof TooManyTokensError;
       if (!expected) this.deps.logError?.(`Analysis failed (${choice.modelId}): ${err.stack ?? err.message}`);
       this.streamer.fail(slot, generation, err, expected ? undefined : err.stack);
+    } finally {
+      this.superseded.delete(generation);
+      if (this.inFlight.get(slot)?.generation === generation) this.inFlight.delete(slot);
     }
+  }
+
+  /**
+   * The person's selection moved on: whatever is still being computed for an older selection is never shown
+   * (a new selection cancels the old one), while the analysis on screen stays usable. The new selection is
+   * analysed when the caller asks (the follow-selection debounce), so a pause in a storm of changes does not
+   * paint a selection that is already gone.
+   */
+  supersedePending(): void {
+    for (const [slot, pending] of this.inFlight) {
+      this.superseded.add(pending.generation);
+      this.inFlight.delete(slot);
+      this.streamer.reinstate(slot, pending.generation);
+      // What the slot shows is again what a model change or a window move re-runs.
+      const shown = this.shownSources.get(slot);
+      if (shown) this.sources.set(slot, shown);
+    }
+  }
+
+  /** Whether every slot in use shows, or is computing (not superseded), exactly this text at this place. */
+  covers(source: TextSource): boolean {
+    const same = (a: TextSource | undefined): boolean =>
+      !!a && a.uri === source.uri && a.text === source.text && a.startOffset === source.startOffset && a.version === source.version;
+    const slots: Slot[] = this.compareMode ? [0, 1] : [0];
+    return slots.every((slot) => {
+      const pending = this.inFlight.get(slot);
+      return pending ? same(pending.source) : same(this.shownSources.get(slot));
+    });
   }
 
   /** Tokens of the whole source for this model's tokenizer, cached so moving between windows is instant. */
@@ -226,6 +266,7 @@ export class AnalysisSession {
 
   dispose(): void {
     this.disposed = true;
+    this.inFlight.clear();
     this.streamer.clear(0);
     this.streamer.clear(1);
     this.tokenCache.clear();

@@ -40,6 +40,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 export class AnalysisStreamer {
   private generationCounter = 0;
   private readonly slots = new Map<Slot, SlotStream>();
+  /** Per slot: the last stream that showed something, kept so a superseded generation can hand back to it. */
+  private readonly previous = new Map<Slot, SlotStream>();
   /** Counts posted head messages (tests and the benchmark read it to prove nothing is sent twice). */
   headsPosted = 0;
 
@@ -47,6 +49,8 @@ export class AnalysisStreamer {
 
   /** Starts a new generation for `slot`; everything older on that slot becomes stale. */
   begin(slot: Slot): number {
+    const current = this.slots.get(slot);
+    if (current?.result) this.previous.set(slot, current);
     const generation = ++this.generationCounter;
     this.slots.set(slot, { generation, result: undefined, sent: new Set(), queue: [], pumping: false });
     return generation;
@@ -67,6 +71,19 @@ export class AnalysisStreamer {
   /** Forgets a slot (e.g. leaving compare mode). */
   clear(slot: Slot): void {
     this.slots.delete(slot);
+    this.previous.delete(slot);
+  }
+
+  /**
+   * `generation` was superseded before it showed anything: the analysis the webview still shows becomes current
+   * again, so its head and vector requests are answered and its remaining heads are sent.
+   */
+  reinstate(slot: Slot, generation: number): void {
+    const current = this.slots.get(slot);
+    const previous = this.previous.get(slot);
+    if (!current || current.generation !== generation || current.result || !previous) return;
+    this.slots.set(slot, previous);
+    if (previous.queue.length > 0) void this.pump(slot, previous); // its stream was cut short: finish it
   }
 
   progress(slot: Slot, generation: number, message: string): void {
@@ -88,6 +105,7 @@ export class AnalysisStreamer {
     const stream = this.slots.get(slot);
     if (!stream || stream.generation !== generation) return;
     stream.result = result;
+    this.previous.delete(slot); // this generation is what the webview shows now: the one before may go
     const { layers, heads } = result.model;
     const first = options.firstHead ?? { layer: 0, head: 0 };
     const firstIndex = Math.min(first.layer, layers - 1) * heads + Math.min(first.head, heads - 1);

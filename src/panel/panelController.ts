@@ -116,6 +116,16 @@ export class AttentionPanel implements vscode.Disposable {
     return this.session.sourceOf(slot);
   }
 
+  /** See AnalysisSession.supersedePending. */
+  supersedePending(): void {
+    this.session.supersedePending();
+  }
+
+  /** Whether the panel shows, or is computing, exactly this source (see AnalysisSession.covers). */
+  covers(source: TextSource): boolean {
+    return this.session.covers(source);
+  }
+
   reveal(): void {
     this.panel.reveal(undefined, true);
   }

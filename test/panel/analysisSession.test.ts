@@ -1,0 +1,61 @@
+/**
+ * AnalysisSession with the real models: a selection that moves on supersedes an analysis still being computed
+ * (it is never shown), the analysis on screen stays, and `covers` tells the follow-selection path whether the
+ * new selection still needs an analysis.
+ */
+import { describe, expect, it } from 'vitest';
+import { AnalysisSession, type TextSource } from '../../src/panel/analysisSession';
+import type { HostToWebview } from '../../src/protocol/messages';
+import { bundledRegistry } from '../helpers/bundled';
+
+const registry = bundledRegistry();
+const source = (text: string, version = 1): TextSource => ({ uri: 'file:///a.txt', version, text, startOffset: 0, label: 'a.txt' });
+
+function session(posted: HostToWebview[]): AnalysisSession {
+  return new AnalysisSession({ registry: () => registry, post: (m) => posted.push(m), maxTokens: () => 4096, defaultModel: () => 'encoder' });
+}
+
+const startsOf = (posted: HostToWebview[]): string[] =>
+  posted.filter((m): m is Extract<HostToWebview, { type: 'analysisStart' }> => m.type === 'analysisStart').map((m) => m.text);
+
+describe('analysis session: superseding', () => {
+  it('never shows an analysis superseded while it computed; the shown one stays, covers() follows', async () => {
+    const posted: HostToWebview[] = [];
+    const s = session(posted);
+    const a = source('The first selection, shown in full.');
+    await s.analyzeSource(a);
+    expect(startsOf(posted)).toEqual([a.text]);
+    expect(s.covers(a)).toBe(true);
+
+    const b = source('A second selection that the person moves away from while it is being computed.');
+    const running = s.analyzeSource(b);
+    expect(s.covers(b)).toBe(true); // computing b
+    s.supersedePending(); // the selection changed again
+    await running;
+    expect(startsOf(posted)).toEqual([a.text]); // b was never shown, nothing failed
+    expect(posted.some((m) => m.type === 'analysisError')).toBe(false);
+    expect(posted.filter((m) => m.type === 'analysisComplete')).toHaveLength(1); // a's stream was complete: nothing re-sent
+    expect(s.covers(b)).toBe(false); // so a return to b analyses it again
+    expect(s.covers(a)).toBe(true); // a is still on screen
+
+    // The requests the webview makes for the analysis on screen are still answered.
+    const gen = posted.find((m) => m.type === 'analysisStart')!.generation;
+    posted.length = 0;
+    await s.handle({ type: 'requestVectors', generation: gen, slot: 0, layer: 1, head: 2 });
+    expect(posted.map((m) => m.type)).toEqual(['headVectors']);
+
+    await s.analyzeSource(b);
+    expect(startsOf(posted)).toEqual([b.text]);
+    expect(s.covers(b)).toBe(true);
+  });
+
+  it('supersedes nothing once the analysis is shown', async () => {
+    const posted: HostToWebview[] = [];
+    const s = session(posted);
+    const a = source('Shown before the selection moved.');
+    await s.analyzeSource(a);
+    s.supersedePending();
+    expect(s.covers(a)).toBe(true);
+    expect(startsOf(posted)).toEqual([a.text]);
+  });
+});
