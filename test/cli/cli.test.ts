@@ -6,13 +6,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/bundled';
+import { ensureBuilt } from '../helpers/build';
 
 const run = promisify(execFile);
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 let dir: string;
 
 beforeAll(async () => {
-  await run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')]);
+  ensureBuilt();
   dir = await mkdtemp(path.join(os.tmpdir(), 'al-cli-'));
 });
 

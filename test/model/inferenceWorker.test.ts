@@ -1,15 +1,15 @@
 /** Inference in the worker thread (as the extension runs it) gives exactly the numbers of the in-process run. */
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runModel, runModelHere, useInferenceWorker } from '../../src/model/modelRunner';
 import { buildAttentionBias } from '../../src/attention/mask';
 import { bundledRegistry, REPO_ROOT } from '../helpers/bundled';
+import { ensureBuilt } from '../helpers/build';
 
 const registry = bundledRegistry();
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')]);
+  ensureBuilt();
   useInferenceWorker(path.join(REPO_ROOT, 'dist', 'inferenceWorker.js'));
 });
 

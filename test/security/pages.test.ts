@@ -12,7 +12,7 @@
  *  - nothing runs: no dialog event, no page error, no console error, while every view is opened and tokens hovered.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,9 +23,9 @@ import { ModelRegistry } from '../../src/model/modelRegistry';
 import { renderWebviewHtml } from '../../src/panel/panelHtml';
 import { analyzeText } from '../../src/pipeline/analyze';
 import { serializeMessages } from '../../src/protocol/serialize';
+import { DIST, ensureBuilt } from '../helpers/build';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const DIST = path.join(REPO_ROOT, 'dist');
 const MODELS_DIR = path.join(REPO_ROOT, 'models');
 const CHROMIUM = process.env.ATTENTION_LENS_CHROMIUM ?? '/usr/bin/chromium';
 const TIMEOUT = 120_000;
@@ -138,9 +138,7 @@ let browser: Browser;
 let workDir: string;
 
 beforeAll(async () => {
-  if (process.env.ATTENTION_LENS_SKIP_BUILD !== '1' || !existsSync(path.join(DIST, 'cli.js'))) {
-    execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { cwd: REPO_ROOT, stdio: 'ignore' });
-  }
+  ensureBuilt();
   workDir = mkdtempSync(path.join(os.tmpdir(), 'attention-lens-security-'));
   browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -3,14 +3,15 @@
  * --json for the same text, or buildStandaloneHtml for compare mode), opened in Debian's Chromium through
  * playwright-core. One browser per test file; every request the page makes is recorded.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { DIST, ensureBuilt } from '../helpers/build';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const DIST = path.join(REPO_ROOT, 'dist');
+export { DIST };
 export const CACHE = path.join(REPO_ROOT, '.cache', 'webview-tests');
 export const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
 const CHROMIUM = process.env.ATTENTION_LENS_CHROMIUM ?? '/usr/bin/chromium';
@@ -28,15 +29,7 @@ export interface CliJson {
   attention: number[][][][];
 }
 
-let built = false;
-/** `npm test` builds first (ATTENTION_LENS_SKIP_BUILD=1); a lone `vitest run --project webview` builds here. */
-export function ensureBuilt(): void {
-  if (built) return;
-  built = true;
-  if (process.env.ATTENTION_LENS_SKIP_BUILD === '1' && existsSync(path.join(DIST, 'cli.js'))) return;
-  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-}
+export { ensureBuilt };
 
 /** Runs the CLI on `text`: returns the standalone page's path and the JSON of the very same analysis. */
 export function analyzeWithCli(name: string, text: string, args: string[] = []): { html: string; json: CliJson } {
