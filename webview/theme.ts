@@ -82,19 +82,17 @@ export function withAlpha(color: string, alpha: number): string {
   return `color-mix(in srgb, ${color} ${(a * 100).toFixed(1)}%, transparent)`;
 }
 
-/**
- * Background for a DOM element from a weight in [0, 1], mixed from the accent variable (no fixed colour).
- * Whole percents (finer than the eye can tell apart) and no background below 3%, a tint nobody sees on any
- * theme: equal looks give equal strings, so views skip writing styles that would not change — at 512 tokens
- * most tokens then stay untouched from one hover to the next.
- */
-export function cssWeightBackground(intensity: number, variable = '--al-accent'): string {
-  const pct = Math.round(Math.max(0, Math.min(1, intensity)) * 100);
-  return pct < MIN_VISIBLE_PERCENT ? '' : `color-mix(in srgb, var(${variable}) ${pct}%, transparent)`;
-}
+/** How many tint steps the text view draws (styles.css defines `.token.w1` … `.token.w20`). */
+export const WEIGHT_LEVELS = 20;
 
-/** Background tints below this many percent are not drawn (see cssWeightBackground). */
-export const MIN_VISIBLE_PERCENT = 3;
+/**
+ * The tint step for an intensity in [0, 1]: 0 = no tint, WEIGHT_LEVELS = full accent. Steps of 5% are finer
+ * than a background tint can be told apart, and they let a hover touch only the tokens whose step changed —
+ * at 512 tokens, with one percent steps, a hover restyled ~230 tokens.
+ */
+export function weightLevel(intensity: number): number {
+  return Math.round(Math.max(0, Math.min(1, intensity)) * WEIGHT_LEVELS);
+}
 
 /** `rgb(r, g, b)` / `rgba(r, g, b, a)` → [r, g, b] (what getComputedStyle returns for resolved colours). */
 export function rgbOf(color: string): [number, number, number] {

@@ -9,7 +9,7 @@ import type { Slot } from '../../src/protocol/messages';
 import { maxValue, topK, weightsFor, type AttentionMatrix } from '../attentionMath';
 import { svgDocument, svgEscape, toSvgColor } from '../exportView';
 import { t } from '../strings';
-import { cssWeightBackground } from '../theme';
+import { weightLevel } from '../theme';
 import type { ViewContext, ViewHandle, ViewRenderer } from './viewContext';
 
 export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle => {
@@ -108,13 +108,18 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
 
   // What each span shows now. A hover writes only the spans whose look changes: attention is sparse, so most
   // tokens stay unlit from one hover to the next, and untouched spans cost no style recalculation.
-  const look = spans.map(() => ({ bg: '', weight: '', masked: false }));
+  const look = spans.map(() => ({ level: 0, weight: '', masked: false }));
   let lastFocused = -1;
   let lastTabStop = -1;
-  const show = (j: number, bg: string, weight: string, masked: boolean): void => {
+  const show = (j: number, level: number, weight: string, masked: boolean): void => {
     const s = spans[j];
     const was = look[j];
-    if (was.bg !== bg) s.style.backgroundColor = bg;
+    // A class per tint step (styles.css), not an inline colour: elements that share a step share their style.
+    if (was.level !== level) {
+      if (was.level > 0 && level > 0) s.classList.replace(`w${was.level}`, `w${level}`);
+      else if (was.level > 0) s.classList.remove(`w${was.level}`);
+      else s.classList.add(`w${level}`);
+    }
     if (was.weight !== weight) {
       if (weight) s.dataset.weight = weight;
       else delete s.dataset.weight;
@@ -124,7 +129,7 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
       if (masked) s.dataset.masked = 'true';
       else delete s.dataset.masked;
     }
-    look[j] = { bg, weight, masked };
+    look[j] = { level, weight, masked };
   };
   const markFocused = (f: number): void => {
     if (lastFocused === f) return;
@@ -150,7 +155,7 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
       lastTabStop = tabStop;
     }
     if (f === null || f >= spans.length || !m) {
-      for (let j = 0; j < spans.length; j++) show(j, '', '', false);
+      for (let j = 0; j < spans.length; j++) show(j, 0, '', false);
       markFocused(-1);
       if (m) legend.textContent = t('text.legend');
       return;
@@ -159,8 +164,8 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
     const visible = w.map((x, j) => (isMasked(m, f, j, dir) ? 0 : x));
     const max = maxValue(visible);
     for (let j = 0; j < spans.length; j++) {
-      if (isMasked(m, f, j, dir)) show(j, '', '', true);
-      else show(j, cssWeightBackground(ctx.intensity(w[j], max)), w[j].toFixed(3), false);
+      if (isMasked(m, f, j, dir)) show(j, 0, '', true);
+      else show(j, weightLevel(ctx.intensity(w[j], max)), w[j].toFixed(3), false);
     }
     markFocused(f);
     legend.textContent = ctx.state.scale ? t('text.legendScaled', max.toFixed(3)) : t('text.legend');
@@ -172,15 +177,15 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
     const box = container.getBoundingClientRect();
     const parts: string[] = [];
     const fg = toSvgColor(getComputedStyle(container).color);
-    for (const s of spans) {
+    spans.forEach((s, j) => {
       const r = s.getBoundingClientRect();
       const x = r.left - box.left;
       const y = r.top - box.top;
       const bg = getComputedStyle(s).backgroundColor;
-      if (s.style.backgroundColor) parts.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${r.width.toFixed(1)}" height="${r.height.toFixed(1)}" fill="${toSvgColor(bg)}"/>`);
+      if (look[j].level > 0) parts.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${r.width.toFixed(1)}" height="${r.height.toFixed(1)}" fill="${toSvgColor(bg)}"/>`);
       const label = s.classList.contains('token-split') ? '·' : (s.textContent ?? '').replace(/\n/g, '↵');
       parts.push(`<text x="${x.toFixed(1)}" y="${(y + r.height * 0.75).toFixed(1)}" xml:space="preserve">${svgEscape(label)}</text>`);
-    }
+    });
     const style = `font-family:${svgEscape(getComputedStyle(container).fontFamily)};font-size:${getComputedStyle(container).fontSize};fill:${fg}`;
     return svgDocument(Math.ceil(container.scrollWidth), Math.ceil(container.scrollHeight), `<g style="${style}">${parts.join('')}</g>`);
   };
