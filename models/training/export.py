@@ -112,6 +112,14 @@ def main():
         "onnx_bytes": size,
         "opset": OPSET,
     }
+    if state.get("init"):
+        # continued training (train.py --init-onnx/--init-ckpt): steps/tokens/seconds above are this stage's;
+        # the totals add what the starting point had seen
+        init = state["init"]
+        training["init"] = init
+        training["steps_total"] = state["step"] + (init.get("steps") or 0)
+        training["tokens_seen_total"] = state["tokens"] + (init.get("tokens") or 0)
+        training["train_seconds_total"] = round(state["train_seconds"] + (init.get("train_seconds") or 0))
     # from the training log (one record every 25 steps): when the 512-token phase began, throughput
     log_path = os.path.join(WORK, "logs", f"train-{state['args'].get('run', args.run)}-{args.kind}.jsonl")
     if os.path.exists(log_path):

@@ -135,3 +135,28 @@ class ExportWrapper(nn.Module):
 
 def causal_bias(n, neg=-1e9):
     return torch.triu(torch.full((n, n), neg), diagonal=1)
+
+
+def load_onnx_weights(model, onnx_path):
+    """Warm start: copy the weights of a model.onnx written by export.py (fp32, no constant folding, so the
+    initializers are the PyTorch parameters themselves, named "model.<state_dict key>") into `model`.
+    Every parameter of `model` must be found with the same shape; returns the number of tensors copied."""
+    import onnx
+    from onnx import numpy_helper
+
+    m = onnx.load(onnx_path)
+    inits = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+    sd = model.state_dict()
+    missing, copied = [], {}
+    for key, ref in sd.items():
+        arr = inits.get("model." + key, inits.get(key))
+        if arr is None:
+            missing.append(key)
+            continue
+        if tuple(arr.shape) != tuple(ref.shape):
+            raise ValueError(f"{key}: ONNX shape {arr.shape} != model shape {tuple(ref.shape)}")
+        copied[key] = torch.from_numpy(arr.copy()).to(ref.dtype)
+    if missing:
+        raise ValueError(f"{onnx_path}: no initializer for {missing} (initializers: {sorted(inits)[:20]}...)")
+    model.load_state_dict(copied)
+    return len(copied)

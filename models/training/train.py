@@ -8,6 +8,13 @@ trajectory depends on the speed). The last --long-frac of the budget trains at s
 (same tokens per step), so every position of the 512-position range is trained.
 
 Checkpoints: work/ckpt/<run>/<kind>/last.pt (every --ckpt-minutes) and final.pt.
+
+Warm start (continued training): --init-onnx PATH loads the weights of an exported model.onnx (export.py
+writes fp32 initializers without constant folding, so they are the PyTorch parameters exactly), --init-ckpt
+PATH those of a checkpoint. The optimiser state is not kept (AdamW starts fresh, hence the warm-up); the
+schedule (warm-up, cosine, 512-token phase) runs again over the new budget. What the starting point had
+already seen (steps, tokens, seconds) is read from the training.json next to the model.onnx (or from the
+checkpoint) and recorded under "init" in the checkpoints, so export.py and the card report both stages.
 """
 import argparse
 import json
@@ -21,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import Config, Transformer, causal_bias  # noqa: E402
+from model import Config, Transformer, causal_bias, load_onnx_weights  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = os.environ.get("WORK", os.path.join(HERE, "work"))
@@ -92,6 +99,40 @@ def lr_at(step, progress, peak, warmup, floor=0.1):
     return w * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
+def sha256(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def warm_start(model, cfg, args):
+    """Load the starting weights; return what is known about how they were trained (for the records)."""
+    if args.init_onnx:
+        n = load_onnx_weights(model, args.init_onnx)
+        tj = os.path.join(os.path.dirname(os.path.abspath(args.init_onnx)), "training.json")
+        prior = json.load(open(tj)) if os.path.exists(tj) else {}
+        init = {"from": os.path.relpath(os.path.abspath(args.init_onnx), HERE), "format": "onnx",
+                "sha256": sha256(args.init_onnx), "tensors": n,
+                "steps": prior.get("total_steps", prior.get("steps")),
+                "tokens": prior.get("tokens_seen_total", prior.get("tokens_seen")),
+                "train_seconds": prior.get("train_seconds_total", prior.get("train_seconds")),
+                "args": prior.get("args"), "init": prior.get("init")}
+    else:
+        st = torch.load(args.init_ckpt, map_location="cpu")
+        assert st["cfg"] == cfg.to_dict(), "checkpoint config differs from Config()"
+        model.load_state_dict(st["model"])
+        prev = st.get("init") or {}
+        init = {"from": os.path.relpath(os.path.abspath(args.init_ckpt), HERE), "format": "checkpoint",
+                "sha256": sha256(args.init_ckpt), "tensors": len(st["model"]),
+                "steps": st["step"] + (prev.get("steps") or 0), "tokens": st["tokens"] + (prev.get("tokens") or 0),
+                "train_seconds": round(st["train_seconds"] + (prev.get("train_seconds") or 0)),
+                "args": st["args"], "init": prev or None}
+    return init
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kind", required=True, choices=["causal", "encoder"])
@@ -108,8 +149,11 @@ def main():
     ap.add_argument("--ckpt-minutes", type=float, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--run", default="main", help="run name: checkpoints in work/ckpt/<run>/<kind>")
+    ap.add_argument("--init-onnx", default=None, help="warm start from the weights of an exported model.onnx")
+    ap.add_argument("--init-ckpt", default=None, help="warm start from the weights of a checkpoint (.pt)")
     args = ap.parse_args()
     assert args.steps or args.minutes, "give --steps or --minutes"
+    assert not (args.init_onnx and args.init_ckpt), "give at most one of --init-onnx, --init-ckpt"
 
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
@@ -124,6 +168,11 @@ def main():
 
     cfg = Config()
     model = Transformer(cfg)
+    init = None
+    if args.init_onnx or args.init_ckpt:
+        init = warm_start(model, cfg, args)
+        print(f"warm start from {init['from']}: {init['tensors']} tensors; it had seen {init['steps']} steps, "
+              f"{init['tokens']} tokens, {init['train_seconds']} s", flush=True)
     n_params = sum(p.numel() for p in model.parameters())
     decay = [p for n_, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n_, p in model.named_parameters() if p.dim() < 2]
@@ -137,6 +186,8 @@ def main():
         state = {"model": model.state_dict(), "cfg": cfg.to_dict(), "kind": args.kind, "step": step,
                  "total_steps": step, "tokens": tokens, "train_seconds": secs,
                  "args": vars(args), "n_params": n_params, "mix": MIX, "torch": torch.__version__}
+        if init:
+            state["init"] = init
         torch.save(state, path + ".tmp")
         os.replace(path + ".tmp", path)
         return state

@@ -86,25 +86,55 @@ def main():
     w(f"- Hardware: 2 shared CPU cores (Intel Xeon, KVM), no GPU; torch {a.get('torch', '1.13.1')} from Debian, OpenBLAS with "
       "`OPENBLAS_CORETYPE=SkylakeX` (see models/training/README.md), 2 threads, flush-denormal on. Other builds and tests "
       "were running on the same cores, so the throughput varied.")
-    w(f"- Steps: {tr['steps']} of {a['tokens_per_step']} tokens (batch {a['tokens_per_step']//a['seq']}×{a['seq']}; the last "
+    init = tr.get("init")
+    stage = "This stage: " if init else ""
+    if init:
+        ia = init.get("args") or {}
+        w(f"- **Warm-started, two stages.** Stage 1: the previous shipped model, trained from scratch with "
+          f"`PARALLEL=1 TRAIN_MINUTES={ia.get('minutes', 0):g} bash models/training/build_all.sh` — {init['steps']:,} steps, "
+          f"{init['tokens']:,} tokens, {init['train_seconds']/60:.1f} min (peak lr {ia.get('lr')}, seed {ia.get('seed')}). "
+          f"Stage 2 (this run): its weights, read back exactly from its fp32 `model.onnx` (`{init['from']}`, sha256 "
+          f"{init['sha256'][:12]}…; `train.py --init-onnx`), trained further on the same corpus mix with the same "
+          f"configuration for {tr['train_seconds']/60:.1f} min / {tr['tokens_seen']:,} tokens, with a fresh AdamW state and a "
+          f"new warm-up + cosine schedule. Totals: {tr['steps_total']:,} steps, **{tr['tokens_seen_total']:,} tokens**, "
+          f"{tr['train_seconds_total']/60:.1f} min of training.")
+    w(f"- {stage}Steps: {tr['steps']} of {a['tokens_per_step']} tokens (batch {a['tokens_per_step']//a['seq']}×{a['seq']}; the last "
       f"{a['long_frac']:.0%} of the budget at {a['tokens_per_step']//a['long_seq']}×{a['long_seq']} so that all 512 positions are trained"
       f"{'; ' + format(tr['long_steps']) + ' steps at 512' if tr.get('long_steps') else ''}).")
-    w(f"- Tokens seen: **{tr['tokens_seen']:,}** ({tr['tokens_seen']/tot_tr:.2f} epochs of the training tokens).")
-    w(f"- Training time: **{tr['train_seconds']/60:.1f} min** ({tr['tokens_seen']/max(1,tr['train_seconds']):.0f} tokens/s average).")
-    w(f"- Optimiser: AdamW (β 0.9/0.98, weight decay {a['wd']} on matrices), peak lr {a['lr']}, {a['warmup']} warm-up steps, "
-      f"cosine decay to 10% over the budget; gradient clipping 1.0; init N(0, 0.02), residual projections scaled by 1/√(2·layers); seed {a['seed']}.")
+    tokens_total = tr.get("tokens_seen_total", tr["tokens_seen"])
+    if init:
+        w(f"- Tokens seen: **{tokens_total:,}** in total ({tokens_total/tot_tr:.2f} epochs of the training tokens): "
+          f"{init['tokens']:,} in stage 1 + {tr['tokens_seen']:,} in this stage.")
+    else:
+        w(f"- Tokens seen: **{tr['tokens_seen']:,}** ({tr['tokens_seen']/tot_tr:.2f} epochs of the training tokens).")
+    w(f"- {stage}Training time: **{tr['train_seconds']/60:.1f} min** ({tr['tokens_seen']/max(1,tr['train_seconds']):.0f} tokens/s average).")
+    w(f"- {stage}Optimiser: AdamW (β 0.9/0.98, weight decay {a['wd']} on matrices), peak lr {a['lr']}, {a['warmup']} warm-up steps, "
+      f"cosine decay to 10% over the budget; gradient clipping 1.0; "
+      + (f"weights from stage 1 (optimiser state fresh); sampling seed {a['seed']}." if init else
+         f"init N(0, 0.02), residual projections scaled by 1/√(2·layers); seed {a['seed']}."))
     bs = args.build_seconds
     sf = os.path.join(WORK, "logs", f"build_all-{a.get('run', 'main')}.seconds")
     if os.path.exists(sf):
         bs = int(open(sf).read().strip())
-    if bs:
+    if bs and not init:
         w(f"- Whole rebuild (`bash models/training/build_all.sh`, corpus → tokenizer → both models → export → evaluation → cards): "
           f"{bs/60:.0f} min on this machine.")
-    w(f"- Reproduce: `PARALLEL=1 TRAIN_MINUTES={a['minutes']:g} bash models/training/build_all.sh` (the command that produced this model; "
-      "both models train at the same time, fixed seeds). "
-      "With a time budget the learning-rate schedule and the switch to 512-token windows follow the clock, so the steps "
-      f"reached depend on the machine's speed; `{args.kind.upper()}_STEPS={tr['steps']}` gives a deterministic run of the same "
-      "number of steps (schedule by step instead of by time).\n")
+    if init:
+        cmd = (f"OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 models/training/train.py --kind {args.kind} "
+               f"--init-onnx models/training/{init['from']} --minutes {a['minutes']:g} --lr {a['lr']:g} --warmup {a['warmup']} "
+               f"--seed {a['seed']} --run {a['run']}")
+        w(f"- Reproduce: stage 1 is `PARALLEL=1 TRAIN_MINUTES={ia.get('minutes', 0):g} bash models/training/build_all.sh` "
+          "(corpus, tokenizer, token streams, stage-1 weights); stage 2 starts from the stage-1 `model.onnx` that was shipped "
+          "(see models/training/README.md, \"Continued training\", for getting it from git) and is "
+          f"`{cmd}`, then `export.py --kind {args.kind} --run {a['run']}`, `evaluate.py --kind {args.kind}` and "
+          f"`write_card.py --kind {args.kind}`. Both stages follow the clock (schedule by elapsed time), so the steps reached "
+          "depend on the machine's speed; `--steps` instead of `--minutes` makes a stage deterministic.\n")
+    else:
+        w(f"- Reproduce: `PARALLEL=1 TRAIN_MINUTES={a['minutes']:g} bash models/training/build_all.sh` (the command that produced this model; "
+          "both models train at the same time, fixed seeds). "
+          "With a time budget the learning-rate schedule and the switch to 512-token windows follow the clock, so the steps "
+          f"reached depend on the machine's speed; `{args.kind.upper()}_STEPS={tr['steps']}` gives a deterministic run of the same "
+          "number of steps (schedule by step instead of by time).\n")
     w("## Held-out metrics\n")
     if args.kind == "causal":
         w(f"On {m['eval_tokens']:,} held-out tokens (windows of {m['window']}, up to {m['eval_tokens']//m['window']//len(m['per_source'])} per source):\n")
@@ -156,8 +186,9 @@ def main():
         w("## Gates not met\n")
         for g, ok in m["gates"].items():
             if not ok:
-                w(f"- `{g}`: not met (see the metrics above). The run had {tr['tokens_seen']:,} training tokens: the CPU was "
-                  "shared with other work, so throughput was ~300–900 tokens/s instead of ~3,000. See models/training/README.md "
+                w(f"- `{g}`: not met (see the metrics above). The model has seen {tr.get('tokens_seen_total', tr['tokens_seen']):,} "
+                  "training tokens: the CPU was shared with other work, so throughput was far below that of an idle machine. "
+                  "See models/training/README.md "
                   "(\"Gates\") for what was observed during training.")
         w("")
     w("## Limitations\n")
