@@ -16,8 +16,13 @@ import { createLayeredCanvas, keepOverlayInViewport } from './layeredCanvas';
 const LABEL_W = 150;
 const GAP = 240;
 const PAD = 8;
-/** Lines lighter than this are skipped: invisible anyway, and it keeps n² lines cheap. */
-const MIN_VISIBLE = 0.01;
+/**
+ * Lines of the hovered token lighter than this are skipped: on any theme a 1.5 px line at 3% opacity cannot be
+ * seen, and each line drawn costs raster time in the hover's frame.
+ */
+const MIN_VISIBLE = 0.03;
+/** With no token hovered, every pair is drawn at half its weight: pairs under this weight are skipped. */
+const MIN_OVERVIEW_WEIGHT = 0.04;
 /** Line opacities are drawn in this many steps (see drawOverlay). */
 const ALPHA_STEPS = 64;
 
@@ -132,7 +137,7 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
         for (let q = 0; q < n; q++) {
           for (let k = 0; k < n; k++) {
             const w = m.data[q * n + k];
-            if (w >= MIN_VISIBLE * 4 && !m.masked(q, k)) out.push({ q, k, alpha: w * 0.5, color });
+            if (w >= MIN_OVERVIEW_WEIGHT && !m.masked(q, k)) out.push({ q, k, alpha: w * 0.5, color });
           }
         }
       }
