@@ -122,7 +122,11 @@ describe('Attention Lens: Show Attention for Selection (code-server)', () => {
       const visible = layer0head0[q].map((_, k) => !(ref.mask === 'causal' && k > q));
       await expect.poll(() => panel.locator('.text-view [data-weight]').count()).toBe(visible.filter(Boolean).length);
       const shown = await tokens.evaluateAll((els) =>
-        els.map((e) => ({ weight: (e as HTMLElement).dataset.weight ?? null, bg: (e as HTMLElement).style.backgroundColor })),
+        // bg: the painted background, '' when none (the tint is a class per step, so read the computed colour).
+        els.map((e) => {
+          const bg = getComputedStyle(e).backgroundColor;
+          return { weight: (e as HTMLElement).dataset.weight ?? null, bg: bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent' ? '' : bg };
+        }),
       );
       let highlighted = 0;
       shown.forEach((s, k) => {
