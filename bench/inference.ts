@@ -8,15 +8,13 @@ import path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { buildAttentionBias, resolveMask } from '../src/attention/mask';
 import type { ModelManifest } from '../src/model/modelManifest';
-import { ATTENTION_OUTPUTS, loadOrt, runModel, SESSION_OPTIONS, sessionSource } from '../src/model/modelRunner';
+import { ATTENTION_OUTPUTS, loadOrt, openSession, runModel, SESSION_OPTIONS, sessionSource } from '../src/model/modelRunner';
 import type { Token } from '../src/tokenizer/byteLevelBpe';
 import { log, median, round, summarize, type Summary } from './common';
 import { matmulModel } from './onnxMatmul';
 import { feedForwardWidth, inspectOnnx } from './onnxInspect';
 
 export const SIZES = [64, 128, 256, 512] as const;
-/** The runner's own session options. */
-export const RUNNER_SESSION_OPTIONS = SESSION_OPTIONS;
 
 export interface FlopModel {
   layers: number;
@@ -74,8 +72,7 @@ export async function checkLogitsComputed(manifest: ModelManifest, ids: number[]
   try {
     // The graph the runner really runs for the panel (without the LM head, when it can be pruned).
     const { source } = await sessionSource(manifest.modelPath, false);
-    const options = { ...RUNNER_SESSION_OPTIONS, enableProfiling: true, profileFilePrefix: path.join(dir, prefix) };
-    session = typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
+    session = await openSession(source, { ...SESSION_OPTIONS, enableProfiling: true, profileFilePrefix: path.join(dir, prefix) });
     const n = ids.length;
     const feeds = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (x) => BigInt(x)), [1, n]),
@@ -161,7 +158,7 @@ export async function benchInference(manifest: ModelManifest, tokens: readonly T
     const flops = countFlops(fm, n, counted).total;
     const cols = Math.max(1, Math.round(flops / (2 * n * fm.dModel)));
     const mmFlops = 2 * n * fm.dModel * cols;
-    const mm = await ort.InferenceSession.create(matmulModel(n, fm.dModel, cols), RUNNER_SESSION_OPTIONS);
+    const mm = await ort.InferenceSession.create(matmulModel(n, fm.dModel, cols), SESSION_OPTIONS);
     const a = new ort.Tensor('float32', Float32Array.from({ length: n * fm.dModel }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5), [n, fm.dModel]);
     const runMatmul = async (): Promise<number> => {
       const t0 = performance.now();

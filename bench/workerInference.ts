@@ -8,7 +8,7 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { ModelManifest } from '../src/model/modelManifest';
 import { LagProbe, summarize, type Summary } from './common';
-import { RUNNER_SESSION_OPTIONS } from './inference';
+import { openSession, SESSION_OPTIONS, sessionSource } from '../src/model/modelRunner';
 
 interface Job {
   modelPath: string;
@@ -22,7 +22,8 @@ export async function workerMain(): Promise<boolean> {
   if (isMainThread || !(workerData as { benchWorker?: boolean } | undefined)?.benchWorker) return false;
   const job = (workerData as { job: Job }).job;
   const ort = (await import('onnxruntime-node')) as typeof import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(job.modelPath, RUNNER_SESSION_OPTIONS);
+  // The graph and options the runner uses for the panel.
+  const session = await openSession((await sessionSource(job.modelPath, false)).source, SESSION_OPTIONS);
   const n = job.ids.length;
   const feeds = {
     input_ids: new ort.Tensor('int64', BigInt64Array.from(job.ids, (x) => BigInt(x)), [1, n]),

@@ -45,17 +45,7 @@ function ownBuffers(outputs: ModelOutputs): ArrayBuffer[] {
 }
 
 function copyOutputs(reply: Extract<WorkerReply, { ok: true }>): WorkerReply {
-  const o = reply.outputs;
-  return {
-    id: reply.id,
-    ok: true,
-    outputs: {
-      attentions: o.attentions.slice(),
-      queries: o.queries.slice(),
-      keys: o.keys.slice(),
-      values: o.values.slice(),
-      logits: o.logits?.slice(),
-      inferenceMs: o.inferenceMs,
-    },
-  };
+  const outputs = { ...reply.outputs };
+  for (const key of OUTPUT_KEYS) if (outputs[key]) outputs[key] = outputs[key].slice();
+  return { ...reply, outputs };
 }

@@ -83,6 +83,13 @@ export const SESSION_OPTIONS = {
   enableMemPattern: false,
 } as const;
 
+/** An onnxruntime session from a model file or model bytes (what sessionSource returns). */
+export async function openSession(source: string | Uint8Array, options: Ort.InferenceSession.SessionOptions): Promise<Ort.InferenceSession> {
+  const ort = await loadOrt();
+  // Two calls: the overloads for a path and for bytes do not merge into one for the union.
+  return typeof source === 'string' ? ort.InferenceSession.create(source, options) : ort.InferenceSession.create(source, options);
+}
+
 async function createSession(manifest: ModelManifest, withLogits: boolean): Promise<Ort.InferenceSession> {
   const file = manifest.modelPath;
   try {
@@ -90,12 +97,11 @@ async function createSession(manifest: ModelManifest, withLogits: boolean): Prom
   } catch {
     throw new ModelLoadError(file, `the model file is missing (named by "files.model" in ${manifest.folder}/model.json)`);
   }
-  const ort = await loadOrt();
+  await loadOrt(); // its own clear error when the native module is missing, before the model is blamed
   const { source, declaredOutputs } = await sessionSource(file, withLogits);
   let session: Ort.InferenceSession;
   try {
-    // (Two calls: the overloads for a path and for bytes do not merge into one for the union.)
-    session = typeof source === 'string' ? await ort.InferenceSession.create(source, SESSION_OPTIONS) : await ort.InferenceSession.create(source, SESSION_OPTIONS);
+    session = await openSession(source, SESSION_OPTIONS);
   } catch (e) {
     throw new ModelLoadError(file, `is not a loadable ONNX model (${(e as Error).message.split('\n')[0]})`);
   }

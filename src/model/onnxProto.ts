@@ -92,19 +92,32 @@ const ATTRIBUTE = { graph: 6, graphs: 11 };
 const TENSOR_NAME = 8;
 const VALUE_INFO_NAME = 1;
 
+/** The model's top-level fields, its graph field and the graph's fields. */
+function readGraph(model: Uint8Array): { top: RawField[]; graph: RawField; fields: RawField[] } {
+  const top = rawFields(model, 0, model.length);
+  const graph = top.find((f) => f.field === MODEL_GRAPH && f.wire === 2);
+  if (!graph) throw new Error('no graph in the model');
+  return { top, graph, fields: rawFields(model, graph.start!, graph.end!) };
+}
+
+/** The string field `nameField` of the message `f` (a tensor's or a value's name); '' when it has none. */
+function nameOf(model: Uint8Array, f: RawField, nameField: number): string {
+  const n = rawFields(model, f.start!, f.end!).find((x) => x.field === nameField && x.wire === 2);
+  return n ? text(model, n) : '';
+}
+
+/** The names of the graph's fields of one kind (e.g. its outputs). */
+function namesOf(model: Uint8Array, fields: RawField[], field: number, nameField: number): string[] {
+  return fields.filter((f) => f.field === field && f.wire === 2).map((f) => nameOf(model, f, nameField));
+}
+
 /** Names of the graph's declared inputs and outputs (initializers excluded from the inputs). */
 export function graphSignature(model: Uint8Array): { inputs: string[]; outputs: string[] } {
-  const graph = rawFields(model, 0, model.length).find((f) => f.field === MODEL_GRAPH && f.wire === 2);
-  if (!graph) throw new Error('no graph in the model');
-  const fields = rawFields(model, graph.start!, graph.end!);
-  const nameOf = (f: RawField, nameField: number): string => {
-    const n = rawFields(model, f.start!, f.end!).find((x) => x.field === nameField && x.wire === 2);
-    return n ? text(model, n) : '';
-  };
-  const initializers = new Set(fields.filter((f) => f.field === GRAPH.initializer && f.wire === 2).map((f) => nameOf(f, TENSOR_NAME)));
+  const { fields } = readGraph(model);
+  const initializers = new Set(namesOf(model, fields, GRAPH.initializer, TENSOR_NAME));
   return {
-    inputs: fields.filter((f) => f.field === GRAPH.input && f.wire === 2).map((f) => nameOf(f, VALUE_INFO_NAME)).filter((n) => !initializers.has(n)),
-    outputs: fields.filter((f) => f.field === GRAPH.output && f.wire === 2).map((f) => nameOf(f, VALUE_INFO_NAME)),
+    inputs: namesOf(model, fields, GRAPH.input, VALUE_INFO_NAME).filter((n) => !initializers.has(n)),
+    outputs: namesOf(model, fields, GRAPH.output, VALUE_INFO_NAME),
   };
 }
 
@@ -116,10 +129,7 @@ export function graphSignature(model: Uint8Array): { inputs: string[]; outputs: 
  * pruned. Nodes are in topological order (the ONNX rule), so one backward pass finds what is needed.
  */
 export function withoutOutputs(model: Uint8Array, drop: readonly string[]): Uint8Array | null {
-  const top = rawFields(model, 0, model.length);
-  const graph = top.find((f) => f.field === MODEL_GRAPH && f.wire === 2);
-  if (!graph) throw new Error('no graph in the model');
-  const fields = rawFields(model, graph.start!, graph.end!);
+  const { top, graph, fields } = readGraph(model);
   const dropped = new Set(drop);
 
   interface NodeInfo {
@@ -142,13 +152,8 @@ export function withoutOutputs(model: Uint8Array, drop: readonly string[]): Uint
     }
     nodes.push(info);
   }
-  const nameOf = (f: RawField, nameField: number): string => {
-    const n = rawFields(model, f.start!, f.end!).find((x) => x.field === nameField && x.wire === 2);
-    return n ? text(model, n) : '';
-  };
 
-  const needed = new Set<string>();
-  for (const f of fields) if (f.field === GRAPH.output && f.wire === 2 && !dropped.has(nameOf(f, VALUE_INFO_NAME))) needed.add(nameOf(f, VALUE_INFO_NAME));
+  const needed = new Set(namesOf(model, fields, GRAPH.output, VALUE_INFO_NAME).filter((n) => !dropped.has(n)));
   const keepNode = new Set<RawField>();
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i];
@@ -163,10 +168,10 @@ export function withoutOutputs(model: Uint8Array, drop: readonly string[]): Uint
     let keep = true;
     if (f.wire === 2) {
       if (f.field === GRAPH.node) keep = keepNode.has(f);
-      else if (f.field === GRAPH.output) keep = !dropped.has(nameOf(f, VALUE_INFO_NAME));
-      else if (f.field === GRAPH.initializer) keep = needed.has(nameOf(f, TENSOR_NAME));
+      else if (f.field === GRAPH.output) keep = !dropped.has(nameOf(model, f, VALUE_INFO_NAME));
+      else if (f.field === GRAPH.initializer) keep = needed.has(nameOf(model, f, TENSOR_NAME));
       else if (f.field === GRAPH.valueInfo) {
-        const name = nameOf(f, VALUE_INFO_NAME);
+        const name = nameOf(model, f, VALUE_INFO_NAME);
         keep = needed.has(name) || produced.has(name);
       }
     }
