@@ -10,8 +10,6 @@ import { AttentionPanel, PANEL_VIEW_TYPE, type PanelDeps, type TextSource } from
 import type { PanelState } from './protocol/messages';
 import { readSettings, type Settings } from './settings';
 
-const FOLLOW_SELECTION_DELAY_MS = 350;
-
 class Extension implements vscode.Disposable {
   private readonly panels = new Set<AttentionPanel>();
   private activePanel: AttentionPanel | undefined;
@@ -196,7 +194,7 @@ class Extension implements vscode.Disposable {
       const source = this.sourceFromEditor(e.textEditor);
       if (!source || panel.isDisposed || panel.covers(source)) return;
       void panel.analyzeSource(source);
-    }, FOLLOW_SELECTION_DELAY_MS);
+    }, this.settings.followSelectionDelayMs);
   }
 
   dispose(): void {

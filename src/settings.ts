@@ -36,6 +36,8 @@ export interface Settings {
   ignoredUntrustedModelsPath: string | undefined;
   editorOverlay: boolean;
   followSelection: boolean;
+  /** How long (ms) a new selection must stay unchanged before the panel follows it. */
+  followSelectionDelayMs: number;
   maxTokens: number;
 }
 
@@ -61,6 +63,7 @@ export function readSettings(): Settings {
     ignoredUntrustedModelsPath: ignored,
     editorOverlay: c.get<boolean>('editorOverlay') ?? true,
     followSelection: c.get<boolean>('followSelection') ?? true,
+    followSelectionDelayMs: Math.min(5000, Math.max(0, c.get<number>('followSelectionDelay') ?? 350)),
     maxTokens: Math.max(1, c.get<number>('maxTokens') ?? 4096),
   };
 }
