@@ -111,7 +111,14 @@ def main():
         "config": cfg.to_dict(),
         "onnx_bytes": size,
         "opset": OPSET,
+        "device": state.get("device", "cpu"),
+        "torch": state.get("torch"),
     }
+    # train.py --keep heldout: the weights are those of the held-out check that kept them (steps/tokens/seconds
+    # above are the check's); the run itself went on to run_steps. stored_as: weights rounded for transport.
+    for key in ("kept", "run_steps", "run_tokens", "run_seconds", "stored_as", "evals"):
+        if key in state:
+            training[key] = state[key]
     if state.get("init"):
         # continued training (train.py --init-onnx/--init-ckpt): steps/tokens/seconds above are this stage's;
         # the totals add what the starting point had seen
@@ -124,9 +131,10 @@ def main():
     log_path = os.path.join(WORK, "logs", f"train-{state['args'].get('run', args.run)}-{args.kind}.jsonl")
     if os.path.exists(log_path):
         recs = [json.loads(l) for l in open(log_path) if l.strip()]
+        recs = [r for r in recs if "eval" not in r]  # training records only (held-out checks are logged too)
         first_long = next((r["step"] for r in recs if r["seq"] == state["args"]["long_seq"]), None)
         if first_long is not None:
-            training["long_steps"] = f"about {state['step'] - first_long + 25}"
+            training["long_steps"] = f"about {state['step'] - first_long + state['args'].get('log_every', 25)}"
         if recs:
             training["final_logged_train_loss"] = round(recs[-1]["loss"], 4)
     with open(os.path.join(out, "training.json"), "w") as fh:

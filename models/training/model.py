@@ -41,12 +41,18 @@ class Attention(nn.Module):
         self.out = nn.Linear(cfg.d_model, cfg.d_model)
         self.scale = 1.0 / math.sqrt(self.hd)
 
-    def forward(self, x, bias, cos, sin):
+    def forward(self, x, bias, cos, sin, fused=None):
         B, n, d = x.shape
         qkv = self.qkv(x).view(B, n, 3, self.h, self.hd).permute(2, 0, 3, 1, 4)  # 3,B,h,n,hd
         q, k, v = qkv[0], qkv[1], qkv[2]
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
+        if fused is not None:
+            # Training only (GPU): the same softmax(q·kᵀ/√head_dim + mask)·v by a fused kernel that never
+            # materialises the weights. fused = "causal" or "full" (the only masks training uses).
+            # (rotary promotes q, k to fp32 under autocast; the flash kernel wants them in v's dtype)
+            y = F.scaled_dot_product_attention(q.to(v.dtype), k.to(v.dtype), v, is_causal=fused == "causal")
+            return self.out(y.transpose(1, 2).reshape(B, n, d)), None, q, k, v
         scores = torch.matmul(q, k.transpose(-1, -2)) * self.scale + bias
         att = torch.softmax(scores, dim=-1)
         y = torch.matmul(att, v).transpose(1, 2).reshape(B, n, d)
@@ -54,27 +60,29 @@ class Attention(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, cfg):
+    def __init__(self, cfg, dropout=0.0):
         super().__init__()
+        # residual dropout (training only; identity in eval mode, so exports and evaluation are unaffected)
+        self.drop = nn.Dropout(dropout)
         self.ln1 = nn.LayerNorm(cfg.d_model)
         self.attn = Attention(cfg)
         self.ln2 = nn.LayerNorm(cfg.d_model)
         self.fc1 = nn.Linear(cfg.d_model, cfg.ff)
         self.fc2 = nn.Linear(cfg.ff, cfg.d_model)
 
-    def forward(self, x, bias, cos, sin):
-        a, att, q, k, v = self.attn(self.ln1(x), bias, cos, sin)
-        x = x + a
-        x = x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+    def forward(self, x, bias, cos, sin, fused=None):
+        a, att, q, k, v = self.attn(self.ln1(x), bias, cos, sin, fused)
+        x = x + self.drop(a)
+        x = x + self.drop(self.fc2(F.gelu(self.fc1(self.ln2(x)))))
         return x, att, q, k, v
 
 
 class Transformer(nn.Module):
-    def __init__(self, cfg):
+    def __init__(self, cfg, dropout=0.0):
         super().__init__()
         self.cfg = cfg
         self.emb = nn.Embedding(cfg.vocab_size, cfg.d_model)
-        self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.layers)])
+        self.blocks = nn.ModuleList([Block(cfg, dropout) for _ in range(cfg.layers)])
         self.ln_f = nn.LayerNorm(cfg.d_model)
         inv = 1.0 / (cfg.rope_base ** (torch.arange(0, cfg.head_dim, 2).float() / cfg.head_dim))
         t = torch.arange(cfg.max_positions).float()
@@ -96,14 +104,14 @@ class Transformer(nn.Module):
         elif isinstance(m, nn.Embedding):
             nn.init.normal_(m.weight, std=0.02)
 
-    def hidden(self, input_ids, bias, collect=False):
+    def hidden(self, input_ids, bias, collect=False, fused=None):
         n = input_ids.shape[1]
         cos = self.rope_cos[:n]
         sin = self.rope_sin[:n]
         x = self.emb(input_ids)
         atts, qs, ks, vs = [], [], [], []
         for b in self.blocks:
-            x, att, q, k, v = b(x, bias, cos, sin)
+            x, att, q, k, v = b(x, bias, cos, sin, fused)
             if collect:
                 atts.append(att)
                 qs.append(q)
@@ -114,8 +122,8 @@ class Transformer(nn.Module):
     def logits(self, h):
         return F.linear(h, self.emb.weight)
 
-    def forward(self, input_ids, bias):
-        h, _ = self.hidden(input_ids, bias)
+    def forward(self, input_ids, bias, fused=None):
+        h, _ = self.hidden(input_ids, bias, fused=fused)
         return self.logits(h)
 
 

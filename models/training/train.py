@@ -81,15 +81,66 @@ def mlm_corrupt(x, rng, vocab_real, p=0.15):
     return inp, sel
 
 
-def loss_fn(model, kind, x, bias, rng):
+def loss_fn(model, kind, x, bias, rng, device, fused):
+    """Training loss of one batch. x is on the CPU (the masking draws from the CPU generator `rng`, so the
+    corruption is the same on any device); fused: None (explicit attention) or the mask name for the
+    fused attention kernel."""
     if kind == "causal":
-        logits = model(x[:, :-1], bias)
-        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1))
+        x = x.to(device, non_blocking=True)
+        logits = model(x[:, :-1], bias, fused=fused)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), x[:, 1:].reshape(-1))
     inp, sel = mlm_corrupt(x, rng, PAD_ID)
-    h, _ = model.hidden(inp, bias)
-    hs = h[sel]
-    logits = model.logits(hs)
-    return F.cross_entropy(logits, x[sel])
+    inp, sel, x = inp.to(device), sel.to(device), x.to(device)
+    h, _ = model.hidden(inp, bias, fused=fused)
+    logits = model.logits(h[sel])
+    return F.cross_entropy(logits.float(), x[sel])
+
+
+class HeldOut:
+    """Periodic held-out check during training (--eval-minutes): loss on fixed test windows of 256 tokens and
+    the previous-token share of every head on the census windows of evaluate.py (128 tokens, queries 1..n-1),
+    so a run can keep the checkpoint that is best on held-out data (see --keep)."""
+
+    def __init__(self, kind, device, per_source=10, census_per_source=8):
+        from evaluate import windows  # same windows as the final evaluation
+        z = np.load(os.path.join(WORK, "tokens", "test.npz"))
+        test = {k: z[k].astype(np.int64) for k in z.files}
+        self.kind, self.device = kind, device
+        self.loss_x = torch.stack([torch.from_numpy(w) for _, w in windows(test, 256, per_source)])
+        self.census_x = torch.stack([torch.from_numpy(w[:128]) for _, w in windows(test, 128, census_per_source)])
+        self.mask_rng_seed = 4321
+
+    @torch.no_grad()
+    def __call__(self, model):
+        was_training = model.training
+        model.eval()
+        dev = self.device
+        if self.kind == "causal":
+            x = self.loss_x.to(dev)
+            bias = causal_bias(256).to(dev)
+            loss = sum(F.cross_entropy(model(x[i:i + 16, :-1], bias).reshape(-1, model.cfg.vocab_size).float(),
+                                       x[i:i + 16, 1:].reshape(-1), reduction="sum").item()
+                       for i in range(0, len(x), 16)) / (x.shape[0] * 256)
+            bias_c = causal_bias(128).to(dev)
+        else:
+            g = torch.Generator().manual_seed(self.mask_rng_seed)
+            x = self.loss_x[:, :256]
+            inp, sel = mlm_corrupt(x, g, PAD_ID)
+            h, _ = model.hidden(inp.to(dev), torch.zeros(256, 256, device=dev))
+            loss = F.cross_entropy(model.logits(h[sel.to(dev)]).float(), x.to(dev)[sel.to(dev)]).item()
+            bias_c = torch.zeros(128, 128, device=dev)
+        prev = torch.zeros(model.cfg.layers, model.cfg.heads, dtype=torch.float64)
+        q = torch.arange(1, 128, device=dev)
+        for i in range(0, len(self.census_x), 16):
+            _, (atts, _, _, _) = model.hidden(self.census_x[i:i + 16].to(dev), bias_c, collect=True)
+            A = torch.stack(atts, 0)  # L,B,H,n,n
+            prev += A[:, :, :, q, q - 1].double().sum((1, 3)).cpu()
+        prev /= len(self.census_x) * 127
+        if was_training:
+            model.train()
+        best = int(prev.argmax())
+        return {"heldout_loss": round(loss, 4), "best_prev": round(prev.max().item(), 4),
+                "best_prev_head": f"L{best // model.cfg.heads}H{best % model.cfg.heads}"}
 
 
 def lr_at(step, progress, peak, warmup, floor=0.1):
@@ -116,7 +167,7 @@ def warm_start(model, cfg, args):
         prior = json.load(open(tj)) if os.path.exists(tj) else {}
         init = {"from": os.path.relpath(os.path.abspath(args.init_onnx), HERE), "format": "onnx",
                 "sha256": sha256(args.init_onnx), "tensors": n,
-                "steps": prior.get("total_steps", prior.get("steps")),
+                "steps": prior.get("steps_total", prior.get("total_steps", prior.get("steps"))),
                 "tokens": prior.get("tokens_seen_total", prior.get("tokens_seen")),
                 "train_seconds": prior.get("train_seconds_total", prior.get("train_seconds")),
                 "args": prior.get("args"), "init": prior.get("init")}
@@ -131,6 +182,22 @@ def warm_start(model, cfg, args):
                 "train_seconds": round(st["train_seconds"] + (prev.get("train_seconds") or 0)),
                 "args": st["args"], "init": prev or None}
     return init
+
+
+def check_fused(model, kind, device):
+    """The fused attention kernel must give what the explicit attention (the exported graph) gives."""
+    x = torch.randint(0, 8000, (2, 64), device=device)
+    bias = (causal_bias(64) if kind == "causal" else torch.zeros(64, 64)).to(device)
+    model.eval()
+    with torch.no_grad():
+        a = model(x, bias)
+        b = model(x, bias, fused="causal" if kind == "causal" else "full")
+    model.train()
+    err = (a - b).abs().max().item()
+    ok = err < 1e-3
+    print(f"fused attention {'matches' if ok else 'DIFFERS FROM'} the explicit attention (max abs logit difference "
+          f"{err:.2e}){'' if ok else ': training with the explicit attention'}", flush=True)
+    return ok
 
 
 def main():
@@ -151,12 +218,26 @@ def main():
     ap.add_argument("--run", default="main", help="run name: checkpoints in work/ckpt/<run>/<kind>")
     ap.add_argument("--init-onnx", default=None, help="warm start from the weights of an exported model.onnx")
     ap.add_argument("--init-ckpt", default=None, help="warm start from the weights of a checkpoint (.pt)")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (GPU: bf16 autocast and fused attention)")
+    ap.add_argument("--dropout", type=float, default=0.0, help="residual dropout (training only)")
+    ap.add_argument("--eval-minutes", type=float, default=0, help="held-out check every N minutes (0: never)")
+    ap.add_argument("--keep", default="last", choices=["last", "heldout"],
+                    help="final.pt = the last weights, or the held-out best: lowest held-out loss among the checks "
+                         "whose best previous-token head is >= --keep-prev (any check if none is)")
+    ap.add_argument("--keep-prev", type=float, default=0.5)
+    ap.add_argument("--log-every", type=int, default=25, help="log the mean training loss every N steps")
     args = ap.parse_args()
     assert args.steps or args.minutes, "give --steps or --minutes"
     assert not (args.init_onnx and args.init_ckpt), "give at most one of --init-onnx, --init-ckpt"
 
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
+    device = torch.device(args.device)
+    on_gpu = device.type == "cuda"
+    if on_gpu:
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    fused = ("causal" if args.kind == "causal" else "full") if on_gpu and hasattr(F, "scaled_dot_product_attention") else None
     seed = args.seed + (0 if args.kind == "causal" else 1000)
     torch.manual_seed(seed)
     rng = torch.Generator().manual_seed(seed + 1)
@@ -167,34 +248,42 @@ def main():
     logf = open(log_path, "w")
 
     cfg = Config()
-    model = Transformer(cfg)
+    model = Transformer(cfg, dropout=args.dropout)
     init = None
     if args.init_onnx or args.init_ckpt:
         init = warm_start(model, cfg, args)
         print(f"warm start from {init['from']}: {init['tensors']} tensors; it had seen {init['steps']} steps, "
               f"{init['tokens']} tokens, {init['train_seconds']} s", flush=True)
+    model.to(device).train()
+    if fused and not check_fused(model, args.kind, device):
+        fused = None
+    heldout = HeldOut(args.kind, device) if args.eval_minutes > 0 else None
     n_params = sum(p.numel() for p in model.parameters())
     decay = [p for n_, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n_, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=args.lr, betas=(0.9, 0.98), eps=1e-8)
+                            lr=args.lr, betas=(0.9, 0.98), eps=1e-8, **({"fused": True} if on_gpu else {}))
     sampler = Sampler(os.path.join(WORK, "tokens", "train.npz"), seed)
     extra = 1 if args.kind == "causal" else 0  # causal windows carry one extra token for the shifted target
     biases = {}
 
-    def save(path, step, tokens, secs):
-        state = {"model": model.state_dict(), "cfg": cfg.to_dict(), "kind": args.kind, "step": step,
+    def save(path, step, tokens, secs, weights=None, extra_fields=None):
+        weights = weights or {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+        state = {"model": weights, "cfg": cfg.to_dict(), "kind": args.kind, "step": step,
                  "total_steps": step, "tokens": tokens, "train_seconds": secs,
-                 "args": vars(args), "n_params": n_params, "mix": MIX, "torch": torch.__version__}
+                 "args": vars(args), "n_params": n_params, "mix": MIX, "torch": torch.__version__,
+                 "device": torch.cuda.get_device_name(device) if on_gpu else "cpu"}
         if init:
             state["init"] = init
+        if extra_fields:
+            state.update(extra_fields)
         torch.save(state, path + ".tmp")
         os.replace(path + ".tmp", path)
         return state
 
     def bias_for(L):
         if L not in biases:
-            biases[L] = causal_bias(L) if args.kind == "causal" else torch.zeros(L, L)
+            biases[L] = (causal_bias(L) if args.kind == "causal" else torch.zeros(L, L)).to(device)
         return biases[L]
 
     budget_s = args.minutes * 60
@@ -206,6 +295,21 @@ def main():
     tok_log = 0
     loss_acc = 0.0
     loss_n = 0
+    last_eval = t_start
+    best = None  # (rank, record, weights on the CPU) of the held-out best check
+    evals = []
+
+    def check():
+        nonlocal best
+        rec = {"step": step, "tokens": tokens, "elapsed_s": round(time.time() - t_start, 1), **heldout(model)}
+        rank = (rec["best_prev"] >= args.keep_prev, -rec["heldout_loss"])
+        rec["kept"] = best is None or rank > best[0]
+        if rec["kept"]:
+            best = (rank, rec, {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()})
+        evals.append(rec)
+        logf.write(json.dumps({"eval": rec}) + "\n")
+        logf.flush()
+        print(json.dumps({"eval": rec}), flush=True)
 
     def progress():
         # fraction of the budget used: by steps (exactly reproducible) or by wall-clock time
@@ -224,7 +328,8 @@ def main():
         x = sampler.batch(B, L + extra)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, p, args.lr, args.warmup)
-        loss = loss_fn(model, args.kind, x, bias_for(L), rng)
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=on_gpu):
+            loss = loss_fn(model, args.kind, x, bias_for(L), rng, device, fused)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -232,11 +337,11 @@ def main():
         step += 1
         tokens += B * L
         tok_log += B * L
-        loss_acc += loss.item()
+        loss_acc += loss.detach()  # a tensor: no device sync per step
         loss_n += 1
-        if step % 25 == 0:
+        if step % args.log_every == 0:
             now = time.time()
-            rec = {"step": step, "progress": round(p, 4), "seq": L, "loss": loss_acc / loss_n, "lr": opt.param_groups[0]["lr"],
+            rec = {"step": step, "progress": round(p, 4), "seq": L, "loss": loss_acc.item() / loss_n, "lr": opt.param_groups[0]["lr"],
                    "tokens": tokens, "tok_per_s": tok_log / (now - t_log), "elapsed_s": now - t_start}
             logf.write(json.dumps(rec) + "\n")
             logf.flush()
@@ -245,9 +350,22 @@ def main():
         if time.time() - last_ck > args.ckpt_minutes * 60:
             save(os.path.join(ck_dir, "last.pt"), step, tokens, time.time() - t_start)
             last_ck = time.time()
-    state = save(os.path.join(ck_dir, "last.pt"), step, tokens, time.time() - t_start)
+        if heldout and time.time() - last_eval > args.eval_minutes * 60:
+            check()
+            last_eval = time.time()
+    secs = time.time() - t_start
+    if heldout:
+        check()
+    state = save(os.path.join(ck_dir, "last.pt"), step, tokens, secs, extra_fields={"evals": evals})
+    if args.keep == "heldout" and best is not None:
+        rec = best[1]
+        # the kept weights: steps/tokens/seconds are those of the check that kept them
+        state = save(os.path.join(ck_dir, "best.pt"), rec["step"], rec["tokens"], rec["elapsed_s"], weights=best[2],
+                     extra_fields={"evals": evals, "kept": rec, "run_steps": step, "run_tokens": tokens,
+                                   "run_seconds": secs})
+        print(f"kept the held-out best: {json.dumps(rec)}", flush=True)
     torch.save(state, os.path.join(ck_dir, "final.pt"))
-    print(f"done: {step} steps, {tokens} tokens, {time.time()-t_start:.0f}s", flush=True)
+    print(f"done: {step} steps, {tokens} tokens, {secs:.0f}s", flush=True)
 
 
 if __name__ == "__main__":

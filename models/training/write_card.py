@@ -25,6 +25,107 @@ SOURCES = [
 def fmt(x, nd=3):
     return f"{x:.{nd}f}" if isinstance(x, float) else str(x)
 
+CPU_HARDWARE = ("2 shared CPU cores (Intel Xeon, KVM), no GPU; torch 1.13.1 from Debian, OpenBLAS with "
+                "`OPENBLAS_CORETYPE=SkylakeX` (see models/training/README.md), 2 threads, flush-denormal on; other builds "
+                "and tests shared the cores, so the throughput varied")
+
+
+def train_command(a, init_from=None):
+    """The train.py command line of a stage, from its recorded arguments."""
+    budget = f"--steps {a['steps']}" if a.get("steps") else f"--minutes {a['minutes']:g}"
+    parts = [f"train.py --kind {a['kind']}"]
+    if a.get("device", "cpu") != "cpu":
+        parts.append(f"--device {a['device']}")
+    parts += [budget, f"--tokens-per-step {a['tokens_per_step']}", f"--seq {a['seq']}", f"--long-frac {a['long_frac']:g}",
+              f"--lr {a['lr']:g}", f"--warmup {a['warmup']}", f"--seed {a['seed']}"]
+    if a.get("dropout"):
+        parts.append(f"--dropout {a['dropout']:g}")
+    if a.get("keep", "last") != "last":
+        parts.append(f"--keep {a['keep']} --eval-minutes {a['eval_minutes']:g}")
+    if init_from:
+        parts.append(f"--init-onnx {init_from}")
+    return " ".join(parts)
+
+
+def stages_of(tr):
+    """The training stages, oldest first. A warm start records what its starting point had seen as totals (its
+    own `init` nested inside), so each stage's own steps/tokens/seconds are differences of those totals."""
+    chain = []
+    init = tr.get("init")
+    while init:
+        chain.append(init)
+        init = init.get("init")
+    chain.reverse()
+    # a record's "from" is the model.onnx that the stage AFTER it loaded; its args are its own stage's
+    stages, prev = [], {"steps": 0, "tokens": 0, "train_seconds": 0, "from": None}
+    for c in chain:
+        stages.append({"args": c.get("args") or {}, "steps": c["steps"] - prev["steps"],
+                       "tokens": c["tokens"] - prev["tokens"], "seconds": c["train_seconds"] - prev["train_seconds"],
+                       "device": "cpu", "from": prev.get("from")})
+        prev = c
+    stages.append({"args": tr["args"], "steps": tr["steps"], "tokens": tr["tokens_seen"], "seconds": tr["train_seconds"],
+                   "device": tr.get("device", "cpu"), "from": (tr.get("init") or {}).get("from"), "current": True})
+    return stages
+
+
+def training_section(w, kind, tr, a, tot_tr, build_seconds):
+    stages = stages_of(tr)
+    gpu = tr.get("device", "cpu") != "cpu"
+    if gpu:
+        w(f"- Hardware of the last stage: one {tr['device']} GPU (a machine lent for minutes), torch {tr.get('torch')}, bf16 "
+          "autocast. The attention was the explicit one of the exported graph: train.py compares the fused attention "
+          "kernel with it first and falls back when they differ by more than 1e-3 (they differed by ~1e-3 under TF32 "
+          "matrix products). Four runs shared the GPU at once (models/training/gpu_train.sh)."
+          + (f" Earlier stages: {CPU_HARDWARE}." if len(stages) > 1 else ""))
+    else:
+        w(f"- Hardware: {CPU_HARDWARE}.")
+    if len(stages) > 1:
+        w(f"- **{len(stages)} stages**, each starting from the weights of the one before, read back exactly from its fp32 "
+          "`model.onnx` (`train.py --init-onnx`; fresh AdamW state, new warm-up + cosine schedule), same corpus and mix:")
+    for i, st in enumerate(stages):
+        sa = st["args"]
+        where = f"GPU, {tr['device']}" if st.get("current") and gpu else "CPU"
+        label = f"Stage {i + 1}" if len(stages) > 1 else "Run"
+        seq = (f"batch {sa['tokens_per_step'] // sa['seq']}×{sa['seq']}" +
+               (f", the last {sa['long_frac']:.0%} of the budget at {sa['tokens_per_step'] // sa['long_seq']}×{sa['long_seq']}"
+                if sa.get("long_frac") else ""))
+        line = (f"  - {label} ({where}): {st['steps']:,} steps, {st['tokens']:,} tokens, {st['seconds'] / 60:.1f} min "
+                f"({st['tokens'] / max(1, st['seconds']):,.0f} tokens/s); {seq}; peak lr {sa.get('lr')}, "
+                f"{sa.get('warmup')} warm-up steps, seed {sa.get('seed')}"
+                + (f", residual dropout {sa['dropout']:g}" if sa.get("dropout") else "") + ".")
+        if i == 0 and not sa.get("init_onnx") and not sa.get("init_ckpt") and sa.get("run") == "main":
+            line += f" Command: `PARALLEL=1 TRAIN_MINUTES={sa.get('minutes', 0):g} bash models/training/build_all.sh`."
+        else:
+            line += f" Command: `{train_command(sa, st['from'])}`."
+        if st.get("current") and tr.get("kept"):
+            k = tr["kept"]
+            rule = (f"the lowest held-out loss among the checks with a previous-token head ≥ {sa.get('keep_prev', 0.5)}"
+                    if kind == "causal" else "the lowest held-out loss of the checks")
+            line += (f" The run went on to {tr['run_steps']:,} steps ({tr['run_tokens']:,} tokens); held-out checks every "
+                     f"{sa['eval_minutes'] * 60:.0f} s kept the weights of step {k['step']:,} (held-out loss {k['heldout_loss']}, "
+                     f"best previous-token head {k['best_prev_head']} {k['best_prev']}): {rule}.")
+        if st.get("current") and tr.get("stored_as"):
+            line += (f" Weights came back from the GPU machine as {tr['stored_as']} and are exported as fp32: every metric "
+                     "below is measured on these exported weights.")
+        w(line)
+    tokens_total = sum(st["tokens"] for st in stages)
+    steps_total = sum(st["steps"] for st in stages)
+    secs_total = sum(st["seconds"] for st in stages)
+    w(f"- Tokens seen: **{tokens_total:,}** in total ({tokens_total / tot_tr:.2f} epochs of the training tokens), "
+      f"{steps_total:,} steps, {secs_total / 60:.1f} min of training.")
+    w(f"- Optimiser: AdamW (β 0.9/0.98, weight decay {a['wd']} on matrices), cosine decay to 10% of the peak lr over each "
+      "stage's budget, gradient clipping 1.0; first stage init N(0, 0.02), residual projections scaled by 1/√(2·layers).")
+    sf = os.path.join(WORK, "logs", f"build_all-{stages[0]['args'].get('run', 'main')}.seconds")
+    bs = int(open(sf).read().strip()) if os.path.exists(sf) else build_seconds
+    if bs and len(stages) == 1 and not gpu:
+        w(f"- Whole rebuild (`bash models/training/build_all.sh`, corpus → tokenizer → both models → export → evaluation → cards): "
+          f"{bs / 60:.0f} min on this machine.")
+    w("- Reproduce: models/training/README.md gives every stage's commands (corpus and tokenizer from `build_all.sh` "
+      "stages 1–4; the GPU stage from `gpu_train.sh`; then `export.py`, `evaluate.py`, `write_card.py`). Budgets in "
+      "minutes follow the clock (the schedule is by elapsed time), so the steps reached depend on the machine's speed; "
+      "`--steps` instead of `--minutes` makes a stage deterministic.\n")
+    return tokens_total
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -49,7 +150,7 @@ def main():
                  if args.kind == "encoder" else
                  "next-token prediction with a causal mask; default mask is **causal** (query i sees keys 0..i)")
     w("## What it is\n")
-    w(f"A small transformer trained from scratch on this machine for Attention Lens, so that its attention heads can be "
+    w(f"A small transformer trained from scratch for Attention Lens, so that its attention heads can be "
       f"inspected. Objective: {objective}. It is a teaching/visualisation model, not a useful language model.\n")
     w("## Architecture\n")
     c = tr["config"]
@@ -82,59 +183,7 @@ def main():
       "npm `chinese-poetry` is classical poetry, not modern text. The FAQ is small (~37 k Han characters), so Chinese is "
       "tokenized well enough (frequent characters and words have tokens) but the models know little Chinese.\n")
     w("## Training\n")
-    hours = tr["train_seconds"] / 3600
-    w(f"- Hardware: 2 shared CPU cores (Intel Xeon, KVM), no GPU; torch {a.get('torch', '1.13.1')} from Debian, OpenBLAS with "
-      "`OPENBLAS_CORETYPE=SkylakeX` (see models/training/README.md), 2 threads, flush-denormal on. Other builds and tests "
-      "were running on the same cores, so the throughput varied.")
-    init = tr.get("init")
-    stage = "This stage: " if init else ""
-    if init:
-        ia = init.get("args") or {}
-        w(f"- **Warm-started, two stages.** Stage 1: the previous shipped model, trained from scratch with "
-          f"`PARALLEL=1 TRAIN_MINUTES={ia.get('minutes', 0):g} bash models/training/build_all.sh` — {init['steps']:,} steps, "
-          f"{init['tokens']:,} tokens, {init['train_seconds']/60:.1f} min (peak lr {ia.get('lr')}, seed {ia.get('seed')}). "
-          f"Stage 2 (this run): its weights, read back exactly from its fp32 `model.onnx` (`{init['from']}`, sha256 "
-          f"{init['sha256'][:12]}…; `train.py --init-onnx`), trained further on the same corpus mix with the same "
-          f"configuration for {tr['train_seconds']/60:.1f} min / {tr['tokens_seen']:,} tokens, with a fresh AdamW state and a "
-          f"new warm-up + cosine schedule. Totals: {tr['steps_total']:,} steps, **{tr['tokens_seen_total']:,} tokens**, "
-          f"{tr['train_seconds_total']/60:.1f} min of training.")
-    w(f"- {stage}Steps: {tr['steps']} of {a['tokens_per_step']} tokens (batch {a['tokens_per_step']//a['seq']}×{a['seq']}; the last "
-      f"{a['long_frac']:.0%} of the budget at {a['tokens_per_step']//a['long_seq']}×{a['long_seq']} so that all 512 positions are trained"
-      f"{'; ' + format(tr['long_steps']) + ' steps at 512' if tr.get('long_steps') else ''}).")
-    tokens_total = tr.get("tokens_seen_total", tr["tokens_seen"])
-    if init:
-        w(f"- Tokens seen: **{tokens_total:,}** in total ({tokens_total/tot_tr:.2f} epochs of the training tokens): "
-          f"{init['tokens']:,} in stage 1 + {tr['tokens_seen']:,} in this stage.")
-    else:
-        w(f"- Tokens seen: **{tr['tokens_seen']:,}** ({tr['tokens_seen']/tot_tr:.2f} epochs of the training tokens).")
-    w(f"- {stage}Training time: **{tr['train_seconds']/60:.1f} min** ({tr['tokens_seen']/max(1,tr['train_seconds']):.0f} tokens/s average).")
-    w(f"- {stage}Optimiser: AdamW (β 0.9/0.98, weight decay {a['wd']} on matrices), peak lr {a['lr']}, {a['warmup']} warm-up steps, "
-      f"cosine decay to 10% over the budget; gradient clipping 1.0; "
-      + (f"weights from stage 1 (optimiser state fresh); sampling seed {a['seed']}." if init else
-         f"init N(0, 0.02), residual projections scaled by 1/√(2·layers); seed {a['seed']}."))
-    bs = args.build_seconds
-    sf = os.path.join(WORK, "logs", f"build_all-{a.get('run', 'main')}.seconds")
-    if os.path.exists(sf):
-        bs = int(open(sf).read().strip())
-    if bs and not init:
-        w(f"- Whole rebuild (`bash models/training/build_all.sh`, corpus → tokenizer → both models → export → evaluation → cards): "
-          f"{bs/60:.0f} min on this machine.")
-    if init:
-        cmd = (f"OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 models/training/train.py --kind {args.kind} "
-               f"--init-onnx models/training/{init['from']} --minutes {a['minutes']:g} --lr {a['lr']:g} --warmup {a['warmup']} "
-               f"--seed {a['seed']} --run {a['run']}")
-        w(f"- Reproduce: stage 1 is `PARALLEL=1 TRAIN_MINUTES={ia.get('minutes', 0):g} bash models/training/build_all.sh` "
-          "(corpus, tokenizer, token streams, stage-1 weights); stage 2 starts from the stage-1 `model.onnx` that was shipped "
-          "(see models/training/README.md, \"Continued training\", for getting it from git) and is "
-          f"`{cmd}`, then `export.py --kind {args.kind} --run {a['run']}`, `evaluate.py --kind {args.kind}` and "
-          f"`write_card.py --kind {args.kind}`. Both stages follow the clock (schedule by elapsed time), so the steps reached "
-          "depend on the machine's speed; `--steps` instead of `--minutes` makes a stage deterministic.\n")
-    else:
-        w(f"- Reproduce: `PARALLEL=1 TRAIN_MINUTES={a['minutes']:g} bash models/training/build_all.sh` (the command that produced this model; "
-          "both models train at the same time, fixed seeds). "
-          "With a time budget the learning-rate schedule and the switch to 512-token windows follow the clock, so the steps "
-          f"reached depend on the machine's speed; `{args.kind.upper()}_STEPS={tr['steps']}` gives a deterministic run of the same "
-          "number of steps (schedule by step instead of by time).\n")
+    tokens_total = training_section(w, args.kind, tr, a, tot_tr, args.build_seconds)
     w("## Held-out metrics\n")
     if args.kind == "causal":
         w(f"On {m['eval_tokens']:,} held-out tokens (windows of {m['window']}, up to {m['eval_tokens']//m['window']//len(m['per_source'])} per source):\n")
@@ -186,13 +235,13 @@ def main():
         w("## Gates not met\n")
         for g, ok in m["gates"].items():
             if not ok:
-                w(f"- `{g}`: not met (see the metrics above). The model has seen {tr.get('tokens_seen_total', tr['tokens_seen']):,} "
-                  "training tokens: the CPU was shared with other work, so throughput was far below that of an idle machine. "
+                w(f"- `{g}`: not met (see the metrics above). The model has seen {tokens_total:,} training tokens. "
                   "See models/training/README.md "
                   "(\"Gates\") for what was observed during training.")
         w("")
     w("## Limitations\n")
-    w("- Tiny model, minutes-to-an-hour of CPU training on ~10 M tokens: it produces plausible local syntax, not knowledge. "
+    w(f"- Tiny model trained on ~{tot_tr/1e6:.1f} M distinct tokens ({tokens_total/tot_tr:.1f} epochs): it produces plausible local "
+      "syntax, not knowledge. "
       "Do not use it for anything but looking at attention patterns.")
     w("- Training text is 1960s American prose, the KJV Bible, Python documentation, hacker folklore, a 19th-century satirical "
       "dictionary and TypeScript/JavaScript; it inherits their biases and archaic language. Very little Chinese.")

@@ -4,6 +4,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WEIGHT_LEVELS } from '../../webview/theme';
 import { SAMPLE_TEXT, alphaOf, analyzeWithCli, launchBrowser, openPage, pickView, setDropdown, type CliJson, type OpenedPage } from './harness';
 
 /** Quantised to uint8 on the way (≤ 1/510), then printed with 3 decimals (≤ 0.0005). */
@@ -72,10 +73,12 @@ describe('text view (encoder, real model)', () => {
         expect(s.weight, `token ${s.index}`).not.toBeNull();
         expect(Math.abs((s.weight as number) - row[s.index])).toBeLessThanOrEqual(QUANT_TOL);
       }
-      // Background alpha follows the weights: whenever two weights clearly differ, the heavier one is darker.
+      // Background alpha follows the weights: a heavier token is never lighter, and one heavier by more than a
+      // tint step (1/WEIGHT_LEVELS of the scale, whose top is at most 1) is darker.
       for (const a of states) {
         for (const b of states) {
-          if (row[a.index] > row[b.index] + 0.01) expect(a.alpha, `${a.index} vs ${b.index}`).toBeGreaterThan(b.alpha);
+          if (row[a.index] > row[b.index]) expect(a.alpha, `${a.index} vs ${b.index}`).toBeGreaterThanOrEqual(b.alpha);
+          if (row[a.index] > row[b.index] + 1 / WEIGHT_LEVELS) expect(a.alpha, `${a.index} vs ${b.index}`).toBeGreaterThan(b.alpha);
         }
       }
       const strongest = row.indexOf(Math.max(...row));
