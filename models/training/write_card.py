@@ -72,7 +72,7 @@ def training_section(w, kind, tr, a, tot_tr, build_seconds):
     stages = stages_of(tr)
     gpu = tr.get("device", "cpu") != "cpu"
     if gpu:
-        w(f"- Hardware of the last stage: one {tr['device']} GPU (a machine lent for minutes), torch {tr.get('torch')}, bf16 "
+        w(f"- Hardware{' of the last stage' if len(stages) > 1 else ''}: one {tr['device']} GPU (a machine lent for minutes), torch {tr.get('torch')}, bf16 "
           "autocast. The attention was the explicit one of the exported graph: train.py compares the fused attention "
           "kernel with it first and falls back when they differ by more than 1e-3 (they differed by ~1e-3 under TF32 "
           "matrix products). Four runs shared the GPU at once (models/training/gpu_train.sh)."
