@@ -15,6 +15,11 @@ PATH those of a checkpoint. The optimiser state is not kept (AdamW starts fresh,
 schedule (warm-up, cosine, 512-token phase) runs again over the new budget. What the starting point had
 already seen (steps, tokens, seconds) is read from the training.json next to the model.onnx (or from the
 checkpoint) and recorded under "init" in the checkpoints, so export.py and the card report both stages.
+
+GPU (--device cuda, see gpu_train.sh): bf16 autocast and fused AdamW; the fused attention kernel is used only if it
+gives the explicit attention's logits within 1e-3 (checked at start). --dropout adds residual dropout (training
+only). --eval-minutes N checks held-out loss and every head's previous-token share every N minutes; --keep heldout
+then makes final.pt the best check's weights (rule in --keep's help) instead of the last ones.
 """
 import argparse
 import json
