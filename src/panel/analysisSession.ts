@@ -3,7 +3,7 @@
  * path from a text to streamed messages. The panel adds only VS Code glue (progress, overlay, dialogs); the
  * storm and soak tests drive this same class.
  */
-import type { MaskKind, Slot, WebviewToHost } from '../protocol/messages';
+import type { MaskKind, Slot } from '../protocol/messages';
 import { AnalysisStreamer, type PostFn } from './analysisStreamer';
 import { analyzeWindow, InputError, type AnalysisResult } from '../pipeline/analyze';
 import { CancelledError, tokenizeInSlices, TooManyTokensError } from '../pipeline/windows';
@@ -114,6 +114,12 @@ export class AnalysisSession {
     }
     if (this.compareMode) await Promise.all([this.analyze(0, source), this.analyze(1, source)]);
     else await this.analyze(0, source);
+  }
+
+  /** The webview picked another model or mask for a slot: re-run its text with it. */
+  async changeModel(slot: Slot, choice: SlotChoice): Promise<void> {
+    this.choices.set(slot, choice);
+    await this.rerun(slot);
   }
 
   /** Re-runs a slot's current text (after a model or mask change). */
@@ -242,22 +248,6 @@ export class AnalysisSession {
     if (tokens.length === 0) throw new InputError(this.t('The selection has no tokens to analyse.'));
     this.tokenCache.set(slot, { source, tokenizerPath: manifest.tokenizerPath, limit, tokens });
     return tokens;
-  }
-
-  /** Handles the webview messages that belong to the session. Returns true when handled. */
-  async handle(message: WebviewToHost): Promise<boolean> {
-    if (this.streamer.handle(message)) return true;
-    switch (message.type) {
-      case 'changeModel':
-        this.choices.set(message.slot, { modelId: message.modelId, mask: message.mask });
-        await this.rerun(message.slot);
-        return true;
-      case 'changeWindow':
-        await this.changeWindow(message.windowIndex);
-        return true;
-      default:
-        return false;
-    }
   }
 
   currentResults(): AnalysisResult[] {

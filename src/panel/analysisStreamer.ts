@@ -9,8 +9,9 @@
 import {
   encodeHead,
   type HostToWebview,
+  type RequestHeadsMessage,
+  type RequestVectorsMessage,
   type Slot,
-  type WebviewToHost,
 } from '../protocol/messages';
 import { headVectors, headWeights, type AnalysisResult } from '../pipeline/analyze';
 
@@ -86,10 +87,6 @@ export class AnalysisStreamer {
     if (previous.queue.length > 0) void this.pump(slot, previous); // its stream was cut short: finish it
   }
 
-  progress(slot: Slot, generation: number, message: string): void {
-    if (this.isCurrent(slot, generation)) this.post({ type: 'progress', generation, slot, message });
-  }
-
   /** `detail` (a stack, for the log) only for unexpected failures; refusals of bad input carry none. */
   fail(slot: Slot, generation: number, error: Error, detail?: string): void {
     if (!this.isCurrent(slot, generation)) return;
@@ -161,31 +158,25 @@ export class AnalysisStreamer {
     this.post({ type: 'headData', generation: stream.generation, slot, layer, head, layout, data: data.buffer as ArrayBuffer });
   }
 
-  /** Handles the webview's requests that concern streaming. Returns true if the message was handled. */
-  handle(message: WebviewToHost): boolean {
-    switch (message.type) {
-      case 'requestHeads': {
-        const stream = this.slots.get(message.slot);
-        if (!stream || stream.generation !== message.generation || !stream.result) return true;
-        const heads = stream.result.model.heads;
-        for (const ref of message.heads) {
-          if (ref.layer < 0 || ref.head < 0 || ref.head >= heads || ref.layer >= stream.result.model.layers) continue;
-          // Sent at once, out of turn: the person is waiting for exactly this head.
-          this.sendHead(message.slot, stream, ref.layer * heads + ref.head);
-        }
-        return true;
-      }
-      case 'requestVectors': {
-        const stream = this.slots.get(message.slot);
-        const r = stream?.result;
-        if (!stream || !r || stream.generation !== message.generation) return true;
-        if (message.layer < 0 || message.layer >= r.model.layers || message.head < 0 || message.head >= r.model.heads) return true;
-        this.post(vectorsMessage(r, stream.generation, message.slot, message.layer, message.head));
-        return true;
-      }
-      default:
-        return false;
+  /** The webview asks for heads of a generation out of turn; a stale generation or a bad index is ignored. */
+  requestHeads(message: RequestHeadsMessage): void {
+    const stream = this.slots.get(message.slot);
+    if (!stream || stream.generation !== message.generation || !stream.result) return;
+    const { layers, heads } = stream.result.model;
+    for (const ref of message.heads) {
+      if (ref.layer < 0 || ref.head < 0 || ref.head >= heads || ref.layer >= layers) continue;
+      // Sent at once, out of turn: the person is waiting for exactly this head.
+      this.sendHead(message.slot, stream, ref.layer * heads + ref.head);
     }
+  }
+
+  /** The webview asks for the exact vectors of one head (computation view). */
+  requestVectors(message: RequestVectorsMessage): void {
+    const stream = this.slots.get(message.slot);
+    const r = stream?.result;
+    if (!stream || !r || stream.generation !== message.generation) return;
+    if (message.layer < 0 || message.layer >= r.model.layers || message.head < 0 || message.head >= r.model.heads) return;
+    this.post(vectorsMessage(r, stream.generation, message.slot, message.layer, message.head));
   }
 }
 

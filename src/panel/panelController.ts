@@ -4,18 +4,17 @@
  * is the VS Code glue around it.
  */
 import * as vscode from 'vscode';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import {
+  dispatch,
   isWebviewToHost,
   PROTOCOL_VERSION,
   type HostToWebview,
   type PanelState,
   type Slot,
   type TokenInfo,
-  type WebviewToHost,
 } from '../protocol/messages';
 import { AnalysisSession, type SlotChoice, type TextSource } from './analysisSession';
+import { webviewHandlers, type WebviewHandlers } from './webviewMessages';
 import { makeNonce, renderWebviewHtml } from './panelHtml';
 import { toModelInfo } from '../model/modelManifest';
 import type { ModelRegistry } from '../model/modelRegistry';
@@ -42,6 +41,7 @@ export class AttentionPanel implements vscode.Disposable {
   /** Messages posted before the webview said `ready` (only the latest analysis per slot is kept, see post()). */
   private backlog: HostToWebview[] = [];
   private readonly overlay: EditorOverlay;
+  private readonly handlers: WebviewHandlers;
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
 
@@ -81,6 +81,12 @@ export class AttentionPanel implements vscode.Disposable {
       },
     );
     this.overlay = new EditorOverlay((tokenIndex) => this.focusFromEditor(tokenIndex));
+    this.handlers = webviewHandlers(this.session, {
+      ready: () => this.onReady(),
+      showFocus: (tokenIndex, weights) => this.overlay.show(tokenIndex, weights),
+      export: (m) => this.exportFromWebview(m.format, m.payload, m.suggestedName),
+      log: (m) => (m.level === 'error' ? deps.log.error(`webview: ${m.message}`) : deps.log.info(`webview: ${m.message}`)),
+    });
     this.overlay.setEnabled(deps.settings().editorOverlay);
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon.svg');
     panel.webview.options = AttentionPanel.webviewOptions(deps.extensionUri);
@@ -162,27 +168,8 @@ export class AttentionPanel implements vscode.Disposable {
       this.deps.log.warn('Ignored a malformed message from the webview');
       return;
     }
-    const message: WebviewToHost = raw;
     try {
-      if (await this.session.handle(message)) return;
-      switch (message.type) {
-        case 'ready':
-          await this.onReady();
-          return;
-        case 'focusToken':
-          if (message.slot === 0 && this.session.streamer.isCurrent(0, message.generation)) {
-            this.session.view = { layer: message.layer, head: message.head };
-            this.overlay.show(message.tokenIndex, message.weights);
-          }
-          return;
-        case 'export':
-          await this.exportFromWebview(message.format, message.payload, message.suggestedName);
-          return;
-        case 'log':
-          if (message.level === 'error') this.deps.log.error(`webview: ${message.message}`);
-          else this.deps.log.info(`webview: ${message.message}`);
-          return;
-      }
+      await dispatch(this.handlers, raw);
     } catch (e) {
       this.deps.log.error(e as Error);
       void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: {0}', (e as Error).message));
@@ -197,7 +184,7 @@ export class AttentionPanel implements vscode.Disposable {
       protocolVersion: PROTOCOL_VERSION,
       models: models.map(toModelInfo),
       host: 'vscode',
-      strings: await this.webviewStrings(),
+      strings: this.webviewStrings(),
     };
     const reloaded = this.ready;
     this.ready = true;
@@ -209,15 +196,12 @@ export class AttentionPanel implements vscode.Disposable {
     if (reloaded) await this.session.rerunAll();
   }
 
-  private async webviewStrings(): Promise<Record<string, string>> {
-    const lang = vscode.env.language.toLowerCase();
-    if (lang === 'en' || lang.startsWith('en-')) return {};
-    const file = path.join(this.deps.extensionUri.fsPath, 'webview', 'l10n', `strings.${lang}.json`);
-    try {
-      return JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
-    } catch {
-      return {};
-    }
+  /**
+   * The webview localises with the same l10n bundle VS Code loaded for the host (l10n/bundle.l10n.<locale>.json;
+   * undefined in English), handed to `@vscode/l10n` there: one set of translation files for the whole extension.
+   */
+  private webviewStrings(): Record<string, string> {
+    return vscode.l10n.bundle ?? {};
   }
 
   /** See AnalysisSession.analyzeSource; a new analysis removes the old overlay at once. */
@@ -271,7 +255,7 @@ export class AttentionPanel implements vscode.Disposable {
     const html = await buildStandaloneHtml(results, {
       distDir: vscode.Uri.joinPath(this.deps.extensionUri, 'dist').fsPath,
       sourceLabel: this.session.sourceOf(0)?.label,
-      strings: await this.webviewStrings(),
+      strings: this.webviewStrings(),
       lang: vscode.env.language,
     });
     await this.saveFile(Buffer.from(html), 'attention.html', 'HTML', ['html']);

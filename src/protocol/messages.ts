@@ -2,7 +2,9 @@
  * The one message protocol between the extension host (or the CLI's standalone page) and the webview.
  *
  * Both sides import this file; nothing else crosses the boundary. Rules that keep it simple:
- * - Every message has a `type` discriminant; unions are split by direction.
+ * - Every message has a `type` discriminant; unions are split by direction. Each direction's types are listed
+ *   once more, checked against its union by the compiler (see "guards"), for the run-time checks; each receiver
+ *   handles them through one `MessageHandlers` table, so a type without a handler does not compile.
  * - Every message about an analysis carries its `generation`. Generations only grow. The webview drops any
  *   message whose generation is not the one it currently shows, so a stale result can never be painted.
  * - Attention crosses as binary (`ArrayBuffer`), quantised to uint8, one head per message. The host sends the
@@ -143,17 +145,10 @@ export interface FocusFromEditorMessage {
   tokenIndex: number;
 }
 
-/** Work in progress (long selections, model loading). */
-export interface ProgressMessage {
-  type: 'progress';
-  generation: number;
-  slot: Slot;
-  message: string;
-}
-
 /**
- * The slot no longer shows anything (e.g. compare mode was left: slot 1 closes). The webview forgets the slot's
- * analysis so a stale pane is never shown. Additive (webview engineer); the host sends it where it clears a slot.
+ * The slot no longer shows anything: sent when compare mode is left (slot 1 closes, AnalysisSession.setCompareMode).
+ * It carries no generation because it ends every generation of the slot. The webview forgets the slot's analysis,
+ * so a stale right-hand pane is never shown beside a new single view.
  */
 export interface SlotClosedMessage {
   type: 'slotClosed';
@@ -168,7 +163,6 @@ export type HostToWebview =
   | HeadVectorsMessage
   | AnalysisErrorMessage
   | FocusFromEditorMessage
-  | ProgressMessage
   | SlotClosedMessage;
 
 // ───────────────────────────── webview → host ─────────────────────────────
@@ -267,40 +261,62 @@ export interface PanelState {
 
 // ───────────────────────────── guards ─────────────────────────────
 
-const HOST_TYPES: ReadonlySet<string> = new Set<HostToWebview['type']>([
-  'init',
-  'analysisStart',
-  'headData',
-  'analysisComplete',
-  'headVectors',
-  'analysisError',
-  'focusFromEditor',
-  'progress',
-  'slotClosed',
-]);
+/**
+ * Every message type of each direction, written once. `satisfies Record<…['type'], true>` makes the compiler reject
+ * a key that is no message type (excess property) and a message type left out (missing property), so the run-time
+ * checks below cannot drift from the unions above.
+ */
+const HOST_TO_WEBVIEW_TYPES = {
+  init: true,
+  analysisStart: true,
+  headData: true,
+  analysisComplete: true,
+  headVectors: true,
+  analysisError: true,
+  focusFromEditor: true,
+  slotClosed: true,
+} as const satisfies Record<HostToWebview['type'], true>;
 
-const WEBVIEW_TYPES: ReadonlySet<string> = new Set<WebviewToHost['type']>([
-  'ready',
-  'requestHeads',
-  'requestVectors',
-  'changeModel',
-  'focusToken',
-  'changeWindow',
-  'export',
-  'log',
-]);
+const WEBVIEW_TO_HOST_TYPES = {
+  ready: true,
+  requestHeads: true,
+  requestVectors: true,
+  changeModel: true,
+  focusToken: true,
+  changeWindow: true,
+  export: true,
+  log: true,
+} as const satisfies Record<WebviewToHost['type'], true>;
+
+export const hostToWebviewTypes = Object.keys(HOST_TO_WEBVIEW_TYPES) as HostToWebview['type'][];
+export const webviewToHostTypes = Object.keys(WEBVIEW_TO_HOST_TYPES) as WebviewToHost['type'][];
 
 function hasType(value: unknown): value is { type: string } {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
 }
 
-/** Messages arrive untyped; check the discriminant before trusting one. */
+/** Messages arrive untyped; check the discriminant before trusting one. `hasOwn`, so `toString` is no type. */
 export function isHostToWebview(value: unknown): value is HostToWebview {
-  return hasType(value) && HOST_TYPES.has(value.type);
+  return hasType(value) && Object.hasOwn(HOST_TO_WEBVIEW_TYPES, value.type);
 }
 
 export function isWebviewToHost(value: unknown): value is WebviewToHost {
-  return hasType(value) && WEBVIEW_TYPES.has(value.type);
+  return hasType(value) && Object.hasOwn(WEBVIEW_TO_HOST_TYPES, value.type);
+}
+
+/**
+ * One handler per message type of a direction. A receiver declares its table with this type, so a message type
+ * without a handler (or a handler for no message type) is a compile error, not a message silently dropped.
+ */
+export type MessageHandlers<M extends { type: string }, R = void> = {
+  [K in M['type']]: (message: Extract<M, { type: K }>) => R;
+};
+
+/** Calls the handler for `message.type` in `handlers`. */
+export function dispatch<M extends { type: string }, R>(handlers: MessageHandlers<M, R>, message: M): R {
+  // The table pairs each key with its own message type; TypeScript cannot follow that pairing through an index.
+  const handler = handlers[message.type as M['type']] as (message: M) => R;
+  return handler(message);
 }
 
 /** Quantise float weights in [0, 1] to uint8 (round to nearest). */

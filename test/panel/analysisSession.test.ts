@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AnalysisSession, type TextSource } from '../../src/panel/analysisSession';
-import type { HostToWebview } from '../../src/protocol/messages';
+import { dispatch, webviewToHostTypes, type HostToWebview, type WebviewToHost } from '../../src/protocol/messages';
+import { webviewHandlers, type PanelActions } from '../../src/panel/webviewMessages';
 import { bundledRegistry } from '../helpers/bundled';
 
 const registry = bundledRegistry();
@@ -14,6 +15,11 @@ const source = (text: string, version = 1): TextSource => ({ uri: 'file:///a.txt
 function session(posted: HostToWebview[]): AnalysisSession {
   return new AnalysisSession({ registry: () => registry, post: (m) => posted.push(m), maxTokens: () => 4096, defaultModel: () => 'encoder' });
 }
+
+/** The panel's VS Code side, reduced to nothing: these tests look at what the session posts. */
+const noPanel: PanelActions = { ready: async () => undefined, showFocus: () => undefined, export: async () => undefined, log: () => undefined };
+/** Delivers a webview message through the host's handler table, as the panel does. */
+const receive = (s: AnalysisSession, m: WebviewToHost): Promise<void> | void => dispatch(webviewHandlers(s, noPanel), m);
 
 const startsOf = (posted: HostToWebview[]): string[] =>
   posted.filter((m): m is Extract<HostToWebview, { type: 'analysisStart' }> => m.type === 'analysisStart').map((m) => m.text);
@@ -41,7 +47,7 @@ describe('analysis session: superseding', () => {
     // The requests the webview makes for the analysis on screen are still answered.
     const gen = posted.find((m) => m.type === 'analysisStart')!.generation;
     posted.length = 0;
-    await s.handle({ type: 'requestVectors', generation: gen, slot: 0, layer: 1, head: 2 });
+    await receive(s, { type: 'requestVectors', generation: gen, slot: 0, layer: 1, head: 2 });
     expect(posted.map((m) => m.type)).toEqual(['headVectors']);
 
     await s.analyzeSource(b);
@@ -57,5 +63,12 @@ describe('analysis session: superseding', () => {
     s.supersedePending();
     expect(s.covers(a)).toBe(true);
     expect(startsOf(posted)).toEqual([a.text]);
+  });
+});
+
+describe('the host\'s handler table', () => {
+  it('has one handler for each webview → host message type the run-time check accepts, and no other', () => {
+    const table = webviewHandlers(session([]), noPanel);
+    expect(Object.keys(table).sort()).toEqual([...webviewToHostTypes].sort());
   });
 });

@@ -30,7 +30,7 @@ describe('analysis streamer', () => {
     for (let i = 0; i < w.length; i++) expect(Math.abs(dequantizeWeight(bytes[i]) - w[i])).toBeLessThanOrEqual(1 / 510 + 1e-6);
     // Asking again for a head already sent sends nothing.
     const before = posted.length;
-    s.handle({ type: 'requestHeads', generation: g, slot: 0, heads: [{ layer: 2, head: 3 }] });
+    s.requestHeads({ type: 'requestHeads', generation: g, slot: 0, heads: [{ layer: 2, head: 3 }] });
     expect(posted.length).toBe(before);
   });
 
@@ -46,7 +46,7 @@ describe('analysis streamer', () => {
     // analysisStart and the first head go out synchronously; nothing after the new generation began.
     expect(afterG1.length).toBeLessThanOrEqual(2);
     expect(posted.some((m) => m.type === 'analysisComplete')).toBe(false);
-    s.handle({ type: 'requestVectors', generation: g1, slot: 0, layer: 0, head: 0 });
+    s.requestVectors({ type: 'requestVectors', generation: g1, slot: 0, layer: 0, head: 0 });
     expect(posted.filter((m) => m.type === 'headVectors')).toHaveLength(0);
     expect(g2).toBeGreaterThan(g1);
   });
@@ -57,7 +57,7 @@ describe('analysis streamer', () => {
     const s = new AnalysisStreamer((m) => posted.push(m));
     const g = s.begin(0);
     await s.show(0, g, r, { documentOffset: 0, sourceLabel: 'x' });
-    s.handle({ type: 'requestVectors', generation: g, slot: 0, layer: 1, head: 0 });
+    s.requestVectors({ type: 'requestVectors', generation: g, slot: 0, layer: 1, head: 0 });
     const v = posted.find((m) => m.type === 'headVectors') as Extract<HostToWebview, { type: 'headVectors' }>;
     expect(new Float32Array(v.queries).length).toBe(r.n * r.model.headDim);
     expect(Array.from(new Float32Array(v.attention))).toEqual(Array.from(headWeights(r, 1, 0)));

@@ -4,9 +4,11 @@ import {
   dequantizeWeight,
   encodeHead,
   headByteLength,
+  hostToWebviewTypes,
   isHostToWebview,
   isWebviewToHost,
   quantizeWeights,
+  webviewToHostTypes,
   type HostToWebview,
 } from '../../src/protocol/messages';
 import { buildAttentionBias } from '../../src/attention/mask';
@@ -17,10 +19,21 @@ describe('protocol', () => {
     expect(isWebviewToHost({ type: 'ready', protocolVersion: 1 })).toBe(true);
     expect(isWebviewToHost({ type: 'headData' })).toBe(false);
     expect(isHostToWebview({ type: 'headData' })).toBe(true);
-    for (const junk of [null, 3, 'ready', {}, { type: 7 }, { type: 'nope' }]) {
+    // Names an object has by inheritance are no message types.
+    for (const junk of [null, 3, 'ready', {}, { type: 7 }, { type: 'nope' }, { type: 'toString' }, { type: '__proto__' }, { type: 'constructor' }]) {
       expect(isWebviewToHost(junk)).toBe(false);
       expect(isHostToWebview(junk)).toBe(false);
     }
+  });
+
+  it('accepts every listed type of a direction and only in that direction', () => {
+    for (const type of webviewToHostTypes) {
+      expect(isWebviewToHost({ type })).toBe(true);
+      expect(isHostToWebview({ type })).toBe(false);
+    }
+    for (const type of hostToWebviewTypes) expect(isHostToWebview({ type })).toBe(true);
+    expect(hostToWebviewTypes).toContain('slotClosed');
+    expect(hostToWebviewTypes).not.toContain('progress');
   });
 
   it('quantises weights to one byte with error at most 1/510', () => {

@@ -1,0 +1,40 @@
+/**
+ * The host's one table of webview → host messages: every message type has exactly one handler here, and the
+ * table's type (`MessageHandlers<WebviewToHost>`) makes a new message type without a handler a compile error.
+ *
+ * No VS Code API here: what only the panel can do (the handshake, the editor overlay, save dialogs, the log) comes
+ * in as `PanelActions`, so tests drive the same table with plain functions.
+ */
+import type { ExportRequestMessage, MessageHandlers, WebviewLogMessage, WebviewToHost } from '../protocol/messages';
+import type { AnalysisSession } from './analysisSession';
+
+/** The VS Code side of a panel, as the handlers need it. */
+export interface PanelActions {
+  /** The webview is listening: send init and whatever was queued. */
+  ready(): Promise<void>;
+  /** Draw (or, with nulls, remove) the focused token's weights in the editor. */
+  showFocus(tokenIndex: number | null, weights: number[] | null): void;
+  export(message: ExportRequestMessage): Promise<void>;
+  log(message: WebviewLogMessage): void;
+}
+
+export type WebviewHandlers = MessageHandlers<WebviewToHost, void | Promise<void>>;
+
+export function webviewHandlers(session: AnalysisSession, panel: PanelActions): WebviewHandlers {
+  const streamer = session.streamer;
+  return {
+    ready: () => panel.ready(),
+    requestHeads: (m) => streamer.requestHeads(m),
+    requestVectors: (m) => streamer.requestVectors(m),
+    changeModel: (m) => session.changeModel(m.slot, { modelId: m.modelId, mask: m.mask }),
+    changeWindow: (m) => session.changeWindow(m.windowIndex),
+    focusToken: (m) => {
+      // Only the view's own analysis drives the overlay: a focus on an older generation describes other tokens.
+      if (m.slot !== 0 || !streamer.isCurrent(0, m.generation)) return;
+      session.view = { layer: m.layer, head: m.head };
+      panel.showFocus(m.tokenIndex, m.weights);
+    },
+    export: (m) => panel.export(m),
+    log: (m) => panel.log(m),
+  };
+}
