@@ -1,8 +1,14 @@
 /**
- * UI strings of the panel. English defaults live here; the host sends localised strings in `init.strings`
- * (it localises with @vscode/l10n from webview/l10n/strings.<lang>.json, keyed the same as DEFAULT_STRINGS).
- * Keys are stable ids; `{0}`-style placeholders are filled by `t()`.
+ * UI strings of the panel, localised with `@vscode/l10n` as VS Code documents for webviews: the English message is
+ * the key, and the translations live in the extension's one bundle, l10n/bundle.l10n.<locale>.json (beside the
+ * host's own `vscode.l10n.t` strings). The host sends `vscode.l10n.bundle` (the display language's bundle, absent in
+ * English) in `init.strings`, and `setStrings` hands it to `l10n.config`; the CLI's standalone page sends none and
+ * shows English.
+ * Code names a string by a stable id (`t('view.text')`) so views never repeat an English sentence; DEFAULT_STRINGS
+ * maps each id to its English message.
  */
+import * as l10n from '@vscode/l10n';
+
 export const DEFAULT_STRINGS = {
   'title': 'Attention Lens',
   'control.model': 'Model',
@@ -107,18 +113,28 @@ export const DEFAULT_STRINGS = {
 
 export type StringKey = keyof typeof DEFAULT_STRINGS;
 
-let active: Record<string, string> = { ...DEFAULT_STRINGS };
+/**
+ * Context for translators where one English message needs its own translation here. The comment is part of the
+ * bundle key (`message/comment`, @vscode/l10n's rule): this 'title' keeps the English name beside the Chinese one,
+ * while the host's "Attention Lens" (the tab title) is translated alone.
+ */
+const COMMENTS: Partial<Record<StringKey, string>> = {
+  'title': 'heading of the panel',
+};
 
-/** Replace defaults with the host's localised strings (unknown keys are ignored, missing keys keep English). */
-export function setStrings(overrides: Record<string, string> | undefined): void {
-  active = { ...DEFAULT_STRINGS };
-  if (!overrides) return;
-  for (const [key, value] of Object.entries(overrides)) {
-    if (key in DEFAULT_STRINGS && typeof value === 'string') active[key] = value;
-  }
+/** The key of a string in l10n/bundle.l10n.*.json. */
+export function bundleKey(key: StringKey): string {
+  const comment = COMMENTS[key];
+  return comment ? `${DEFAULT_STRINGS[key]}/${comment}` : DEFAULT_STRINGS[key];
+}
+
+/** Use the host's l10n bundle (missing or empty: English; messages it lacks stay English). */
+export function setStrings(bundle: Record<string, string> | undefined): void {
+  l10n.config({ contents: bundle ?? {} });
 }
 
 export function t(key: StringKey, ...args: Array<string | number>): string {
-  const template = active[key] ?? DEFAULT_STRINGS[key];
-  return template.replace(/\{(\d+)\}/g, (m, i: string) => (args[Number(i)] !== undefined ? String(args[Number(i)]) : m));
+  const message = DEFAULT_STRINGS[key];
+  const comment = COMMENTS[key];
+  return comment ? l10n.t({ message, args, comment }) : l10n.t(message, ...args);
 }

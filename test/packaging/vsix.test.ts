@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/bundled';
-import type { WorkerReply, WorkerRequest } from '../../src/model/modelRunner';
+import type { WorkerReply, WorkerRequest } from '../../src/model/workerClient';
 import { loadManifest } from '../../src/model/modelManifest';
 
 const run = promisify(execFile);
@@ -40,6 +40,9 @@ describe('VSIX (linux-x64)', () => {
   it('holds the extension, its worker, the webview, both models and only the linux-x64 runtime', () => {
     for (const f of [
       'package.json',
+      'package.nls.zh-cn.json',
+      // The translations of the host's and the webview's strings (VS Code loads them; the host forwards them).
+      'l10n/bundle.l10n.zh-cn.json',
       'dist/extension.js',
       'dist/inferenceWorker.js',
       'dist/cli.js',

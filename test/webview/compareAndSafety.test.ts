@@ -68,7 +68,7 @@ describe('localised UI (init.strings, 简体中文)', () => {
   it('shows the host-sent strings', async () => {
     const registry = new ModelRegistry([MODELS_DIR]);
     const result = await analyzeText(registry, SAMPLE_TEXT, { modelId: 'encoder' });
-    const strings = JSON.parse(readFileSync(path.join(REPO_ROOT, 'webview', 'l10n', 'strings.zh-cn.json'), 'utf8')) as Record<string, string>;
+    const strings = JSON.parse(readFileSync(path.join(REPO_ROOT, 'l10n', 'bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
     const file = path.join(CACHE, 'zh.html');
     writeFileSync(file, await buildStandaloneHtml([result], { distDir: DIST, sourceLabel: 'zh.txt', strings, lang: 'zh-cn' }));
     const { page, errors } = await openPage(browser, file);
