@@ -12,7 +12,8 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { ModelManifest } from '../src/model/modelManifest';
 import { ModelRegistry } from '../src/model/modelRegistry';
-import { releaseSessions, useInferenceWorker } from '../src/model/modelRunner';
+import { releaseSessions } from '../src/model/modelRunner';
+import { InferenceWorkerClient } from '../src/model/workerClient';
 import { analyzeTokens, type AnalysisResult } from '../src/pipeline/analyze';
 import type { Token } from '../src/tokenizer/byteLevelBpe';
 import { benchActivation, type ActivationResult } from './activation';
@@ -124,9 +125,9 @@ async function main(): Promise<void> {
 
   // 6 (host side) — before the browser sections so nothing else competes for the CPU.
   // The extension runs inference in its worker thread (src/model/inferenceWorker.ts): measure the same way.
-  useInferenceWorker(path.join(__dirname, 'inferenceWorker.js'));
-  const longText = await section('longText', () => benchLongText(registry, primary, corpus, tokens));
-  useInferenceWorker(undefined);
+  const worker = new InferenceWorkerClient(path.join(__dirname, 'inferenceWorker.js'));
+  const longText = await section('longText', () => benchLongText(registry, primary, corpus, tokens, worker));
+  await worker.dispose();
   const inWorker = await section('worker', async () => {
     const p = prefix(corpus, tokens, 512);
     const r = await analyzeTokens(primary, p.text, p.tokens, 'default');

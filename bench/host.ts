@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { buildAttentionBias, resolveMask } from '../src/attention/mask';
 import type { ModelManifest } from '../src/model/modelManifest';
 import type { ModelRegistry } from '../src/model/modelRegistry';
+import type { InferenceBackend } from '../src/model/modelRunner';
 import { AnalysisStreamer } from '../src/panel/analysisStreamer';
 import { analyzeTokens, analyzeWindow, headWeights, toTokenInfo, type AnalysisResult } from '../src/pipeline/analyze';
 import { planWindows, tokenizeInSlices, TooManyTokensError, TOKENIZE_SLICE_CHARS, WINDOW_OVERLAP } from '../src/pipeline/windows';
@@ -214,6 +215,7 @@ export async function benchLongText(
   manifest: ModelManifest,
   corpus: string,
   corpusTokens: readonly Token[],
+  inference: InferenceBackend,
 ): Promise<LongTextSection> {
   const tokenizer = await registry.tokenizer(manifest);
   const doc = prefix(corpus, corpusTokens, Math.min(4096, corpusTokens.length)).text;
@@ -229,7 +231,7 @@ export async function benchLongText(
   const tTok = performance.now();
   const windows = planWindows(tokens.length, manifest.maxPositions);
   probe.setPhase('inference (session.run, window 1)');
-  const w0 = await analyzeWindow(manifest, doc, tokens, 0, 'default');
+  const w0 = await analyzeWindow(manifest, doc, tokens, 0, 'default', inference);
   const tInf = performance.now();
   probe.setPhase('AnalysisStreamer.show (window 1, all heads)');
   let firstHeadAt = NaN;
@@ -241,7 +243,7 @@ export async function benchLongText(
   for (let i = 1; i < windows.length; i++) {
     const s = performance.now();
     probe.setPhase(`inference (session.run, window ${i + 1})`);
-    const w = await analyzeWindow(manifest, doc, tokens, i, 'default');
+    const w = await analyzeWindow(manifest, doc, tokens, i, 'default', inference);
     probe.setPhase(`AnalysisStreamer.show (window ${i + 1}, all heads)`);
     await streamer.show(0, streamer.begin(0), w.result, { documentOffset: w.offset, sourceLabel: 'bench', window: w.window });
     perWindow.push(performance.now() - s);

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import path from 'node:path';
 import { ModelRegistry } from './model/modelRegistry';
-import { releaseSessions, useInferenceWorker } from './model/modelRunner';
+import { InferenceWorkerClient } from './model/workerClient';
 import { AttentionPanel, PANEL_VIEW_TYPE, type PanelDeps, type TextSource } from './panel/panelController';
 import type { PanelState } from './protocol/messages';
 import { readSettings, type Settings } from './settings';
@@ -18,8 +18,11 @@ class Extension implements vscode.Disposable {
   private readonly log: vscode.LogOutputChannel;
   private followTimer: NodeJS.Timeout | undefined;
   private warnedUntrusted = false;
+  /** Inference leaves the extension host's thread; the worker starts on the first analysis, not at activation. */
+  private readonly inference: InferenceWorkerClient;
 
   constructor(private readonly context: vscode.ExtensionContext) {
+    this.inference = new InferenceWorkerClient(path.join(context.extensionPath, 'dist', 'inferenceWorker.js'));
     this.log = vscode.window.createOutputChannel('Attention Lens', { log: true });
     this.settings = readSettings();
     this.registry = this.makeRegistry();
@@ -49,6 +52,7 @@ class Extension implements vscode.Disposable {
     return {
       extensionUri: this.context.extensionUri,
       registry: () => this.registry,
+      inference: this.inference,
       log: this.log,
       settings: () => this.settings,
       onDispose: (p) => {
@@ -200,14 +204,12 @@ class Extension implements vscode.Disposable {
   dispose(): void {
     clearTimeout(this.followTimer);
     for (const p of [...this.panels]) p.dispose();
-    void releaseSessions();
+    void this.inference.dispose();
     this.log.dispose();
   }
 }
 
 export function activate(context: vscode.ExtensionContext): void {
-  // Inference leaves the extension host's thread (the worker starts on the first analysis, not here).
-  useInferenceWorker(path.join(context.extensionPath, 'dist', 'inferenceWorker.js'));
   new Extension(context).register();
 }
 

@@ -1,10 +1,11 @@
 /**
  * Entry of the inference worker thread (built to dist/inferenceWorker.js). It holds its own onnxruntime sessions
- * and runs the same runModelHere code as the main thread, so the extension host's event loop stays free while
+ * and runs the same runModel code as the in-process backend, so the extension host's event loop stays free while
  * a model runs. Outputs are transferred back without a copy where onnxruntime allows it.
  */
 import { parentPort } from 'node:worker_threads';
-import { runModelHere, type ModelOutputs, type WorkerReply, type WorkerRequest } from './modelRunner';
+import { runModel, type ModelOutputs } from './modelRunner';
+import type { WorkerReply, WorkerRequest } from './workerClient';
 
 const port = parentPort;
 if (!port) throw new Error('inferenceWorker.js must run as a worker thread');
@@ -12,7 +13,7 @@ if (!port) throw new Error('inferenceWorker.js must run as a worker thread');
 port.on('message', async (request: WorkerRequest) => {
   let reply: WorkerReply;
   try {
-    const out = await runModelHere(request.manifest, request.ids, request.bias, request.options);
+    const out = await runModel(request.manifest, request.ids, request.bias, request.options);
     reply = { id: request.id, ok: true, outputs: out };
   } catch (e) {
     port.postMessage({ id: request.id, ok: false, name: (e as Error).name, message: (e as Error).message } satisfies WorkerReply);

@@ -1,9 +1,13 @@
 /**
- * Runs a model with onnxruntime-node. The native module is imported on first use only, so activating the
- * extension never loads it. One session per model file, cached; concurrent first uses share one load.
+ * Runs a model with onnxruntime-node on the calling thread. The native module is imported on first use only, so
+ * activating the extension never loads it. One session per model file and purpose (with or without logits),
+ * cached; concurrent first uses share one load.
+ *
+ * Where inference runs is the caller's choice, an `InferenceBackend`: `inProcessInference` (this module; the CLI,
+ * the bench and the tests) or the worker client (workerClient.ts; the extension), passed in through the analysis
+ * session's dependencies.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
 import type * as Ort from 'onnxruntime-node';
 import type { ModelManifest } from './modelManifest';
 import { graphSignature, withoutOutputs } from './onnxProto';
@@ -134,7 +138,6 @@ export function getSession(manifest: ModelManifest, withLogits = false): Promise
 }
 
 export async function releaseSessions(): Promise<void> {
-  await client?.terminate();
   const all = [...sessions.values()];
   sessions.clear();
   await Promise.all(all.map((p) => p.then((s) => s.release()).catch(() => undefined)));
@@ -146,107 +149,19 @@ function expectShape(file: string, name: string, dims: readonly number[], expect
   }
 }
 
+/** Where inference runs: this thread (`inProcessInference`) or a worker thread (`InferenceWorkerClient`). */
+export interface InferenceBackend {
+  run(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array, options?: { logits?: boolean }): Promise<ModelOutputs>;
+  /** Releases what the backend holds (sessions, a worker thread). */
+  dispose(): Promise<void>;
+}
+
 /**
- * Runs the model on `ids` under `bias` (n×n) and checks every output's shape against model.json.
- * onnxruntime-node's `session.run` holds the JavaScript thread for the whole inference (≈ 200 ms at 512 tokens,
- * measured by the bench), so the extension sends it to a worker thread (see useInferenceWorker); the CLI and the
- * tests run it here.
+ * Runs the model on `ids` under `bias` (n×n) on the calling thread and checks every output's shape against
+ * model.json. `session.run` holds the thread for the whole inference, hence the worker backend in the extension;
+ * the worker itself runs this function.
  */
-export function runModel(
-  manifest: ModelManifest,
-  ids: ArrayLike<number>,
-  bias: Float32Array,
-  options: { logits?: boolean } = {},
-): Promise<ModelOutputs> {
-  return workerScript ? workerClient().run(manifest, Array.from(ids), bias, options) : runModelHere(manifest, ids, bias, options);
-}
-
-// ───────────────────────────── inference in a worker thread ─────────────────────────────
-
-let workerScript: string | undefined;
-let client: InferenceWorkerClient | undefined;
-
-/** From now on run inference in a worker thread started from `script` (the built dist/inferenceWorker.js). */
-export function useInferenceWorker(script: string | undefined): void {
-  workerScript = script;
-  void client?.terminate();
-  client = undefined;
-}
-
-function workerClient(): InferenceWorkerClient {
-  client ??= new InferenceWorkerClient(workerScript as string);
-  return client;
-}
-
-export interface WorkerRequest {
-  id: number;
-  manifest: ModelManifest;
-  ids: number[];
-  bias: Float32Array;
-  options: { logits?: boolean };
-}
-
-export type WorkerReply =
-  | { id: number; ok: true; outputs: ModelOutputs }
-  | { id: number; ok: false; name: string; message: string };
-
-/** One worker thread holding the sessions; requests are matched to replies by id. */
-class InferenceWorkerClient {
-  private worker: Worker | undefined;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (o: ModelOutputs) => void; reject: (e: Error) => void }>();
-
-  constructor(private readonly script: string) {}
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(this.script);
-    w.on('message', (reply: WorkerReply) => {
-      const p = this.pending.get(reply.id);
-      if (!p) return;
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) w.unref();
-      if (reply.ok) p.resolve(reply.outputs);
-      else {
-        const e = new Error(reply.message);
-        e.name = reply.name;
-        p.reject(e);
-      }
-    });
-    // A crashed worker fails what it had in hand; the next request starts a new one.
-    const fail = (e: Error): void => {
-      if (this.worker !== w) return;
-      this.worker = undefined;
-      for (const p of this.pending.values()) p.reject(new Error(`The inference worker stopped: ${e.message}`));
-      this.pending.clear();
-    };
-    w.on('error', fail);
-    w.on('exit', (code) => fail(new Error(`exit code ${code}`)));
-    w.unref(); // an idle worker never keeps the process alive; one with work in hand does (see run)
-    this.worker = w;
-    return w;
-  }
-
-  run(manifest: ModelManifest, ids: number[], bias: Float32Array, options: { logits?: boolean }): Promise<ModelOutputs> {
-    const worker = this.start();
-    const id = this.nextId++;
-    return new Promise<ModelOutputs>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.ref(); // a caller awaiting this reply (the CLI, a script) must not see the process exit under it
-      const request: WorkerRequest = { id, manifest, ids, bias: bias.slice(), options };
-      worker.postMessage(request, [request.bias.buffer as ArrayBuffer]);
-    });
-  }
-
-  async terminate(): Promise<void> {
-    const w = this.worker;
-    this.worker = undefined;
-    await w?.terminate();
-  }
-}
-
-/** The same as runModel, always on the calling thread (the worker itself calls this). */
-export async function runModelHere(
+export async function runModel(
   manifest: ModelManifest,
   ids: ArrayLike<number>,
   bias: Float32Array,
@@ -319,3 +234,5 @@ export async function runModelHere(
   }
   return result;
 }
+
+export const inProcessInference: InferenceBackend = { run: runModel, dispose: releaseSessions };

@@ -10,6 +10,7 @@ import { CancelledError, tokenizeInSlices, TooManyTokensError } from '../pipelin
 import { LatestOnlyRunner } from '../pipeline/latestOnly';
 import type { ModelManifest } from '../model/modelManifest';
 import type { ModelRegistry } from '../model/modelRegistry';
+import type { InferenceBackend } from '../model/modelRunner';
 import type { Token } from '../tokenizer/byteLevelBpe';
 
 /** What a slot analyses: a piece of a document. */
@@ -32,6 +33,8 @@ export interface SessionDeps {
   post: PostFn;
   maxTokens: () => number;
   defaultModel: () => string;
+  /** Where the model runs; left out, on this thread (the CLI's and the tests' way). The extension passes its worker. */
+  inference?: InferenceBackend;
   /** Localises a message (vscode.l10n.t in the extension); `{0}` placeholders. */
   t?: (message: string, ...args: (string | number)[]) => string;
   /** Unexpected failures (not input errors) go here. */
@@ -173,7 +176,7 @@ export class AnalysisSession {
         const tokens = await this.tokensFor(registry, slot, source, manifest, isStale);
         if (isStale()) return;
         this.inferences++;
-        const { result, offset, window } = await analyzeWindow(manifest, source.text, tokens, windowIndex, choice.mask);
+        const { result, offset, window } = await analyzeWindow(manifest, source.text, tokens, windowIndex, choice.mask, this.deps.inference);
         if (isStale()) return;
         const documentOffset = source.startOffset + offset;
         if (this.inFlight.get(slot)?.generation === generation) this.inFlight.delete(slot);

@@ -18,6 +18,7 @@ import { webviewHandlers, type WebviewHandlers } from './webviewMessages';
 import { makeNonce, renderWebviewHtml } from './panelHtml';
 import { toModelInfo } from '../model/modelManifest';
 import type { ModelRegistry } from '../model/modelRegistry';
+import type { InferenceBackend } from '../model/modelRunner';
 import { EditorOverlay } from '../editor/editorOverlay';
 import { analysisToJson, buildStandaloneHtml } from '../export/standalonePage';
 import type { Settings } from '../settings';
@@ -29,6 +30,8 @@ export const PANEL_VIEW_TYPE = 'attentionLens.panel';
 export interface PanelDeps {
   extensionUri: vscode.Uri;
   registry: () => ModelRegistry;
+  /** Where the model runs (the extension's worker thread); shared by every panel. */
+  inference: InferenceBackend;
   log: vscode.LogOutputChannel;
   settings: () => Settings;
   onDispose: (panel: AttentionPanel) => void;
@@ -66,6 +69,7 @@ export class AttentionPanel implements vscode.Disposable {
     this.session = new AnalysisSession(
       {
         registry: deps.registry,
+        inference: deps.inference,
         post: (m) => this.post(m),
         maxTokens: () => deps.settings().maxTokens,
         defaultModel: () => deps.settings().defaultModel,

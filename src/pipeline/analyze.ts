@@ -5,7 +5,7 @@
 import type { MaskKind, ModelInfo, TokenInfo } from '../protocol/messages';
 import { buildAttentionBias, resolveMask } from '../attention/mask';
 import { toModelInfo, type ModelManifest } from '../model/modelManifest';
-import { runModel } from '../model/modelRunner';
+import { inProcessInference, type InferenceBackend } from '../model/modelRunner';
 import type { ModelRegistry } from '../model/modelRegistry';
 import type { Token } from '../tokenizer/byteLevelBpe';
 import { planWindows, windowSlice } from './windows';
@@ -60,6 +60,7 @@ export async function analyzeTokens(
   text: string,
   tokens: readonly Token[],
   requestedMask: MaskKind | 'default' | undefined,
+  inference: InferenceBackend = inProcessInference,
 ): Promise<AnalysisResult> {
   const n = tokens.length;
   if (n === 0) throw new InputError('The selection has no tokens to analyse.');
@@ -71,7 +72,7 @@ export async function analyzeTokens(
   const { mask, whatIf } = resolveMask(manifest.kind, requestedMask);
   const bias = buildAttentionBias(n, mask);
   const ids = tokens.map((t) => t.id);
-  const out = await runModel(manifest, ids, bias);
+  const out = await inference.run(manifest, ids, bias);
   return {
     model: toModelInfo(manifest),
     manifest,
@@ -124,10 +125,11 @@ export async function analyzeWindow(
   tokens: readonly Token[],
   windowIndex: number,
   mask: MaskKind | 'default' | undefined,
+  inference: InferenceBackend = inProcessInference,
 ): Promise<WindowedResult> {
   const windows = planWindows(tokens.length, manifest.maxPositions);
   const w = windows[Math.max(0, Math.min(windowIndex, windows.length - 1))];
   const slice = windowSlice(text, tokens, w);
-  const result = await analyzeTokens(manifest, slice.text, slice.tokens, mask);
+  const result = await analyzeTokens(manifest, slice.text, slice.tokens, mask, inference);
   return { result, offset: slice.offset, window: { index: w.index, count: windows.length } };
 }

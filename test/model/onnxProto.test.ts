@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildAttentionBias } from '../../src/attention/mask';
 import { graphSignature, rawFields, withoutOutputs } from '../../src/model/onnxProto';
-import { loadOrt, runModelHere, SESSION_OPTIONS, sessionSource } from '../../src/model/modelRunner';
+import { loadOrt, runModel, SESSION_OPTIONS, sessionSource } from '../../src/model/modelRunner';
 import { bundledRegistry, MODELS_DIR } from '../helpers/bundled';
 
 const registry = bundledRegistry();
@@ -44,7 +44,7 @@ describe('attention-only graph', () => {
         const ids = (await registry.tokenizer(manifest)).encode('Pruning the head must not change what the heads see.').map((t) => t.id);
         const n = ids.length;
         const bias = buildAttentionBias(n, id === 'causal' ? 'causal' : 'full');
-        const full = await runModelHere(manifest, ids, bias, { logits: true }); // the whole model file
+        const full = await runModel(manifest, ids, bias, { logits: true }); // the whole model file
         const out = await session.run({
           input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (x) => BigInt(x)), [1, n]),
           attention_bias: new ort.Tensor('float32', bias, [n, n]),

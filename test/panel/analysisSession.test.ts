@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { AnalysisSession, type TextSource } from '../../src/panel/analysisSession';
 import { dispatch, webviewToHostTypes, type HostToWebview, type WebviewToHost } from '../../src/protocol/messages';
 import { webviewHandlers, type PanelActions } from '../../src/panel/webviewMessages';
+import { inProcessInference, type InferenceBackend } from '../../src/model/modelRunner';
 import { bundledRegistry } from '../helpers/bundled';
 
 const registry = bundledRegistry();
@@ -70,5 +71,23 @@ describe('the host\'s handler table', () => {
   it('has one handler for each webview → host message type the run-time check accepts, and no other', () => {
     const table = webviewHandlers(session([]), noPanel);
     expect(Object.keys(table).sort()).toEqual([...webviewToHostTypes].sort());
+  });
+});
+
+describe('inference backend', () => {
+  it('runs the model through the backend the session was given', async () => {
+    const runs: number[] = [];
+    const counting: InferenceBackend = {
+      run: (manifest, ids, bias, options) => {
+        runs.push(ids.length);
+        return inProcessInference.run(manifest, ids, bias, options);
+      },
+      dispose: async () => undefined,
+    };
+    const posted: HostToWebview[] = [];
+    const s = new AnalysisSession({ registry: () => registry, inference: counting, post: (m) => posted.push(m), maxTokens: () => 4096, defaultModel: () => 'encoder' });
+    await s.analyzeSource(source('Inference goes where the session says.'));
+    const start = posted.find((m) => m.type === 'analysisStart') as Extract<HostToWebview, { type: 'analysisStart' }>;
+    expect(runs).toEqual([start.tokens.length]);
   });
 });

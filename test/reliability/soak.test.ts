@@ -8,7 +8,7 @@
  * freed memory can stay resident: RSS then climbs in steps with no leak at all. The process with the threshold fixed
  * (MALLOC_MMAP_THRESHOLD_, read by glibc at start-up) shows what a leak would look like without that noise; the
  * process with the default allocator is what the extension host runs. Both are asserted. Before the runner had
- * onnxruntime write its outputs into buffers of ours (runModelHere), the default process grew 21–33 MB in most runs;
+ * onnxruntime write its outputs into buffers of ours (runModel), the default process grew 21–33 MB in most runs;
  * since, 5.3–6.4 MB in ten runs.
  */
 import { spawn } from 'node:child_process';
