@@ -73,10 +73,6 @@ export class EditorOverlay implements vscode.Disposable {
     this.source = source;
   }
 
-  hasSource(): boolean {
-    return this.source !== undefined;
-  }
-
   /** Draws `weights` (one per token) with `tokenIndex` outlined; `null` removes the drawing. */
   show(tokenIndex: number | null, weights: readonly number[] | null): void {
     if (tokenIndex === null || weights === null || !this.source) {

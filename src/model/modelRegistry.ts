@@ -1,6 +1,7 @@
 /**
  * Finds the models a person can pick: every `models/<id>/model.json` under the bundled folder and any extra
- * folders (from settings, trusted workspaces only). Caches manifests and tokenizers; a broken model folder is
+ * folders (from settings, trusted workspaces only). Caches manifests and tokenizers for its whole life: the
+ * extension makes a new registry when the models path or workspace trust changes. A broken model folder is
  * reported with its error and never hides the others.
  */
 import { readdir, readFile } from 'node:fs/promises';
@@ -21,12 +22,6 @@ export class ModelRegistry {
   private readonly tokenizers = new Map<string, Promise<ByteLevelBpeTokenizer>>();
 
   constructor(private readonly roots: readonly string[]) {}
-
-  /** Forget cached listings (after settings change or files change). */
-  refresh(): void {
-    this.listing = undefined;
-    this.tokenizers.clear();
-  }
 
   list(): Promise<ModelListing> {
     this.listing ??= this.scan();

@@ -54,10 +54,6 @@ export function loadOrt(): Promise<typeof Ort> {
 
 const sessions = new Map<string, Promise<Ort.InferenceSession>>();
 
-export function isOrtLoaded(): boolean {
-  return ortPromise !== undefined;
-}
-
 /**
  * What a session is created from: the model file itself when logits are wanted; otherwise the graph without
  * the `logits` output and the LM head behind it (see withoutOutputs — onnxruntime runs every node whatever is

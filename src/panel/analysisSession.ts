@@ -82,14 +82,6 @@ export class AnalysisSession {
     return this.sources.get(slot);
   }
 
-  get isCompare(): boolean {
-    return this.compareMode;
-  }
-
-  get hasAnalysis(): boolean {
-    return this.sources.size > 0;
-  }
-
   choose(slot: Slot, choice: SlotChoice): void {
     this.choices.set(slot, choice);
   }

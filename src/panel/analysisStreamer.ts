@@ -43,8 +43,6 @@ export class AnalysisStreamer {
   private readonly slots = new Map<Slot, SlotStream>();
   /** Per slot: the last stream that showed something, kept so a superseded generation can hand back to it. */
   private readonly previous = new Map<Slot, SlotStream>();
-  /** Counts posted head messages (tests and the benchmark read it to prove nothing is sent twice). */
-  headsPosted = 0;
 
   constructor(private readonly post: PostFn) {}
 
@@ -154,7 +152,6 @@ export class AnalysisStreamer {
     const layer = Math.floor(index / heads);
     const head = index % heads;
     const { layout, data } = encodeHead(headWeights(result, layer, head), result.n, result.mask);
-    this.headsPosted++;
     this.post({ type: 'headData', generation: stream.generation, slot, layer, head, layout, data: data.buffer as ArrayBuffer });
   }
 

@@ -1,7 +1,8 @@
 /**
- * One Attention Lens panel: owns its webview, the text it analyses (per slot), the model/mask chosen per slot,
- * and the editor overlay for its source document. Streaming and staleness live in AnalysisStreamer; this class
- * is the VS Code glue around it.
+ * One Attention Lens panel: owns its webview (the handshake and the messages queued before it) and the editor
+ * overlay for its source document. What each slot analyses, with which model and mask, lives in AnalysisSession;
+ * streaming and staleness in AnalysisStreamer; incoming messages go through the table in webviewMessages.ts.
+ * This class is the VS Code glue around them.
  */
 import * as vscode from 'vscode';
 import {
@@ -116,10 +117,6 @@ export class AttentionPanel implements vscode.Disposable {
 
   get isDisposed(): boolean {
     return this.disposed;
-  }
-
-  get hasAnalysis(): boolean {
-    return this.session.hasAnalysis;
   }
 
   sourceOf(slot: Slot): TextSource | undefined {

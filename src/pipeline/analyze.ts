@@ -47,7 +47,10 @@ export function toTokenInfo(text: string, tokens: readonly Token[]): TokenInfo[]
   return tokens.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end }));
 }
 
-/** Tokenizes `text` with the model's tokenizer; refuses empty input and input longer than the model reads. */
+/**
+ * Tokenizes `text` with the model's tokenizer; refuses empty input. Any length is tokenized whole: a text longer
+ * than the model reads is cut into windows by analyzeWindow, and only analyzeTokens refuses an over-long list.
+ */
 export async function tokenizeFor(registry: ModelRegistry, manifest: ModelManifest, text: string): Promise<Token[]> {
   if (text.length === 0) throw new InputError('The selection is empty: select some text first.');
   const tokenizer = await registry.tokenizer(manifest);

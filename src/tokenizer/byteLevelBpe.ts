@@ -10,10 +10,10 @@
  * Added/special tokens in the file are never matched in user text: the text is analysed as plain text.
  */
 
-/** The GPT-2 split pattern, which the ByteLevel pre-tokenizer (use_regex: true) applies. */
 /** Longest pre-token given to BPE in one piece (UTF-16 units); see encodePieceBounded. */
 export const MAX_PIECE_UNITS = 4096;
 
+/** The GPT-2 split pattern, which the ByteLevel pre-tokenizer (use_regex: true) applies. */
 const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
 export interface Token {
