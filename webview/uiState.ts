@@ -1,0 +1,109 @@
+/**
+ * The person's way of looking at the analysis, saved so the panel comes back as it was after a reload.
+ *
+ * Owns: the UiState (layer, head, aggregate, word level, direction, scale, view, focused token, head set, sorting,
+ * the last detail view) and, until an analysis replaces them, the model, mask and source a restored state named.
+ * It is written with `setState` (as PanelState) at most every 50 ms; the analysis data itself is never saved.
+ */
+import type { MaskKind, PanelState } from '../src/protocol/messages';
+import type { AnalysisStore } from './analysisStore';
+import type { StatKey } from './headStats';
+import type { HostBridge } from './hostBridge';
+import { isViewId } from './viewTypes';
+import type { UiState } from './views/viewContext';
+
+/** How long changes gather before one `setState` writes them. */
+const PERSIST_DELAY_MS = 50;
+
+export class UiStateKeeper {
+  readonly state: UiState = {
+    layer: 0,
+    head: 0,
+    aggregate: 'head',
+    wordLevel: false,
+    direction: 'to',
+    scale: true,
+    view: 'text',
+    focusedToken: null,
+    headSet: [],
+    sortBy: 'position',
+    sortDescending: true,
+    lastDetailView: 'text',
+  };
+
+  private savedSource: PanelState['source'];
+  private savedModel: { modelId?: string; mask?: MaskKind | 'default' } = {};
+  private persistTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly bridge: Pick<HostBridge, 'setState'>,
+    private readonly store: AnalysisStore,
+  ) {}
+
+  /** Takes over a saved state, value by value: anything missing or malformed keeps its default. */
+  restore(saved: PanelState | undefined): void {
+    if (!saved) return;
+    const s = this.state;
+    const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : d);
+    s.layer = num(saved.layer, 0);
+    s.head = num(saved.head, 0);
+    s.focusedToken = typeof saved.focusedToken === 'number' ? num(saved.focusedToken, 0) : null;
+    if (isViewId(saved.view)) s.view = saved.view;
+    const agg = saved['aggregate'];
+    if (agg === 'head' || agg === 'mean' || agg === 'max' || agg === 'rollout') s.aggregate = agg;
+    if (typeof saved['wordLevel'] === 'boolean') s.wordLevel = saved['wordLevel'];
+    if (saved['direction'] === 'to' || saved['direction'] === 'from') s.direction = saved['direction'];
+    if (typeof saved['scale'] === 'boolean') s.scale = saved['scale'];
+    if (Array.isArray(saved['headSet'])) s.headSet = (saved['headSet'] as unknown[]).filter((x): x is number => typeof x === 'number');
+    if (isViewId(saved['lastDetailView'])) s.lastDetailView = saved['lastDetailView'];
+    if (typeof saved['sortBy'] === 'string') s.sortBy = saved['sortBy'] as StatKey | 'position';
+    if (typeof saved['sortDescending'] === 'boolean') s.sortDescending = saved['sortDescending'];
+    this.savedSource = saved.source;
+    this.savedModel = { modelId: saved.modelId, mask: saved.mask };
+  }
+
+  /** Keeps the state within the analysis on the left (a restored or older state may point past its model). */
+  clamp(): void {
+    const start = this.store.slot(0).start;
+    const m = start?.model;
+    if (!m) return;
+    this.state.layer = Math.min(Math.max(0, this.state.layer), m.layers - 1);
+    this.state.head = Math.min(Math.max(0, this.state.head), m.heads - 1);
+    this.state.headSet = this.state.headSet.filter((h) => h >= 0 && h < m.heads);
+    const n = start?.tokens.length ?? 0;
+    if (this.state.focusedToken !== null && this.state.focusedToken >= n) this.state.focusedToken = null;
+    if (this.state.view === 'diff' && !this.store.compareMode()) this.state.view = 'text';
+  }
+
+  persist(): void {
+    if (this.persistTimer) return;
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = null;
+      const start = this.store.slot(0).start;
+      const s = this.state;
+      const uri = start?.sourceUri;
+      const source =
+        start && uri
+          ? { uri, startOffset: start.documentOffset, text: start.text, label: start.sourceLabel }
+          : this.savedSource;
+      const state: PanelState = {
+        modelId: start?.model.id ?? this.savedModel.modelId,
+        mask: start ? (start.whatIf ? start.mask : 'default') : this.savedModel.mask,
+        layer: s.layer,
+        head: s.head,
+        focusedToken: s.focusedToken,
+        view: s.view,
+        aggregate: s.aggregate,
+        wordLevel: s.wordLevel,
+        direction: s.direction,
+        scale: s.scale,
+        headSet: s.headSet,
+        lastDetailView: s.lastDetailView,
+        sortBy: s.sortBy,
+        sortDescending: s.sortDescending,
+      };
+      if (source) state.source = source;
+      this.bridge.setState(state);
+    }, PERSIST_DELAY_MS);
+  }
+}
