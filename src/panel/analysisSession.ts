@@ -62,7 +62,10 @@ export class AnalysisSession {
   private readonly shownSources = new Map<Slot, TextSource>();
   /** Generations superseded before they were shown (see supersedePending); removed when their work ends. */
   private readonly superseded = new Set<number>();
-  /** The head the person looks at, sent first in the next analysis. */
+  /**
+   * The head the person looks at (from the webview's `visibleHead`, or the restored panel state), sent first in
+   * the next analysis; AnalysisStreamer.show clamps it to the model's size.
+   */
   view = { layer: 0, head: 0 };
   /** Inferences started (tests and the storm check read it). */
   inferences = 0;

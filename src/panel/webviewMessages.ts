@@ -31,8 +31,13 @@ export function webviewHandlers(session: AnalysisSession, panel: PanelActions): 
     focusToken: (m) => {
       // Only the view's own analysis drives the overlay: a focus on an older generation describes other tokens.
       if (m.slot !== 0 || !streamer.isCurrent(0, m.generation)) return;
-      session.view = { layer: m.layer, head: m.head };
       panel.showFocus(m.tokenIndex, m.weights);
+    },
+    // The only place the host learns the visible head: a head change needs no focused token and no current
+    // generation to count (the next analysis, or the one computing now, streams it first).
+    visibleHead: (m) => {
+      if (!Number.isInteger(m.layer) || !Number.isInteger(m.head) || m.layer < 0 || m.head < 0) return;
+      session.view = { layer: m.layer, head: m.head };
     },
     export: (m) => panel.export(m),
     log: (m) => panel.log(m),

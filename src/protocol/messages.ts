@@ -204,10 +204,22 @@ export interface FocusTokenMessage {
   generation: number;
   slot: Slot;
   tokenIndex: number | null;
+  /** The head the weights are taken from (the host learns the visible head from `visibleHead`). */
   layer: number;
   head: number;
   /** Weights the overlay should draw, one per token (already aggregated as the view shows them). */
   weights: number[] | null;
+}
+
+/**
+ * The head the person looks at changed (toolbar, grid, keyboard), whether or not a token is focused. The host
+ * streams this head first in every later analysis. No generation: it is the person's choice, not a fact about one
+ * analysis, so it counts even while a newer analysis is still being computed.
+ */
+export interface VisibleHeadMessage {
+  type: 'visibleHead';
+  layer: number;
+  head: number;
 }
 
 /** Move to another window of a long selection. */
@@ -240,6 +252,7 @@ export type WebviewToHost =
   | RequestVectorsMessage
   | ChangeModelMessage
   | FocusTokenMessage
+  | VisibleHeadMessage
   | ChangeWindowMessage
   | ExportRequestMessage
   | WebviewLogMessage;
@@ -283,6 +296,7 @@ const WEBVIEW_TO_HOST_TYPES = {
   requestVectors: true,
   changeModel: true,
   focusToken: true,
+  visibleHead: true,
   changeWindow: true,
   export: true,
   log: true,

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AnalysisSession, type TextSource } from '../../src/panel/analysisSession';
-import { dispatch, webviewToHostTypes, type HostToWebview, type WebviewToHost } from '../../src/protocol/messages';
+import { dispatch, isWebviewToHost, webviewToHostTypes, type HostToWebview, type WebviewToHost } from '../../src/protocol/messages';
 import { webviewHandlers, type PanelActions } from '../../src/panel/webviewMessages';
 import { inProcessInference, type InferenceBackend } from '../../src/model/modelRunner';
 import { bundledRegistry } from '../helpers/bundled';
@@ -89,5 +89,39 @@ describe('inference backend', () => {
     await s.analyzeSource(source('Inference goes where the session says.'));
     const start = posted.find((m) => m.type === 'analysisStart') as Extract<HostToWebview, { type: 'analysisStart' }>;
     expect(runs).toEqual([start.tokens.length]);
+  });
+});
+
+describe('the visible head', () => {
+  /** Delivers an untyped message as the panel does: checked first, then through the handler table. */
+  const receiveRaw = (s: AnalysisSession, raw: unknown): Promise<void> | void => (isWebviewToHost(raw) ? receive(s, raw) : undefined);
+  const firstHeadOf = (posted: HostToWebview[], generation: number): { layer: number; head: number } | undefined => {
+    const m = posted.find((x) => x.type === 'headData' && x.generation === generation);
+    return m?.type === 'headData' ? { layer: m.layer, head: m.head } : undefined;
+  };
+  const lastGeneration = (posted: HostToWebview[]): number =>
+    (posted.filter((m) => m.type === 'analysisStart').at(-1) as Extract<HostToWebview, { type: 'analysisStart' }>).generation;
+
+  it('a head picked with no token focused is the first head streamed by the next analysis', async () => {
+    const posted: HostToWebview[] = [];
+    const s = session(posted);
+    await s.analyzeSource(source('The first analysis opens on the default head.'));
+    expect(firstHeadOf(posted, lastGeneration(posted))).toEqual({ layer: 0, head: 0 });
+    // The person picks layer 3, head 6 in the toolbar. No token is focused, so no focusToken goes out: what the
+    // webview tells the host is only that the visible head changed.
+    await receiveRaw(s, { type: 'visibleHead', layer: 2, head: 5 });
+    await s.analyzeSource(source('A new selection, analysed after the head changed.'));
+    expect(firstHeadOf(posted, lastGeneration(posted))).toEqual({ layer: 2, head: 5 });
+  });
+
+  it('a head picked while an analysis computes is the first head that analysis streams', async () => {
+    const posted: HostToWebview[] = [];
+    const s = session(posted);
+    await s.analyzeSource(source('Shown first.'));
+    const running = s.analyzeSource(source('Still computing when the person picks another head.'));
+    // The webview still shows the older generation; the choice of head is the person's, not that generation's.
+    await receiveRaw(s, { type: 'visibleHead', layer: 1, head: 7 });
+    await running;
+    expect(firstHeadOf(posted, lastGeneration(posted))).toEqual({ layer: 1, head: 7 });
   });
 });
