@@ -20,6 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { consoleOrigin, describeErrors, errorLines, isWorkbenchOwn, type ConsoleEntry, type ExtensionError } from './errorSources';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CODE_SERVER_VERSION = '4.100.3';
@@ -83,10 +85,14 @@ export interface StartOptions {
   headed?: boolean;
 }
 
-export interface ConsoleEntry {
-  type: string;
-  text: string;
-  at: number;
+export type { ConsoleEntry, ConsoleOrigin, ExtensionError } from './errorSources';
+
+/** Counts of what had been seen at a moment, so a later check looks only at what came after it. */
+export interface ErrorCheckpoint {
+  console: number;
+  pageErrors: number;
+  outputChannelErrors: number;
+  extensionHostErrors: number;
 }
 
 export interface Timings {
@@ -316,17 +322,50 @@ export class CodeServer {
 
   /** Lines at level error (`[error]`) in a VS Code log text. */
   static errorLines(logText: string): string[] {
-    return logText.split('\n').filter((l) => /\[error\]/i.test(l));
-  }
-
-  /** Page console messages of type error, minus the harmless noise code-server always produces. */
-  consoleErrors(extraIgnore: RegExp[] = []): ConsoleEntry[] {
-    return this.consoleEntries.filter((e) => e.type === 'error' && !isHarmlessNoise(e.text) && !extraIgnore.some((r) => r.test(e.text)));
+    return errorLines(logText);
   }
 
   /** Page console lines the extension host forwarded (`[Extension Host] …`). */
   extensionHostConsole(): ConsoleEntry[] {
-    return this.consoleEntries.filter((e) => e.text.includes('[Extension Host]'));
+    return this.consoleEntries.filter((e) => e.origin === 'extension-host');
+  }
+
+  /** What has been seen so far; pass it to extensionErrors() to look only at what comes after. */
+  checkpoint(): ErrorCheckpoint {
+    return {
+      console: this.consoleEntries.length,
+      pageErrors: this.pageErrors.length,
+      outputChannelErrors: errorLines(this.readExtensionLog()).length,
+      extensionHostErrors: errorLines(this.readExtHostLog()).length,
+    };
+  }
+
+  /**
+   * Every error that is the extension's (see errorSources.ts): console errors from our webview, the extension host
+   * or an unplaceable source, workbench console errors that name the extension, uncaught exceptions in the page,
+   * and `[error]` lines in our output channel and the extension host log. Log files only grow and a reload's new
+   * logs folder sorts after the old one, so counting lines is enough to skip what came before `since`.
+   */
+  extensionErrors(since?: ErrorCheckpoint): ExtensionError[] {
+    const out: ExtensionError[] = [];
+    for (const e of this.consoleEntries.slice(since?.console ?? 0)) {
+      if (e.type === 'error' && !isWorkbenchOwn(e)) out.push({ source: `console:${e.origin}`, text: e.text, url: e.url });
+    }
+    for (const text of this.pageErrors.slice(since?.pageErrors ?? 0)) out.push({ source: 'page-error', text });
+    for (const text of errorLines(this.readExtensionLog()).slice(since?.outputChannelErrors ?? 0)) out.push({ source: 'output-channel', text });
+    for (const text of errorLines(this.readExtHostLog()).slice(since?.extensionHostErrors ?? 0)) out.push({ source: 'extension-host-log', text });
+    return out;
+  }
+
+  /** Console errors the workbench's own scripts logged (not counted against the extension). */
+  workbenchErrors(since?: ErrorCheckpoint): ConsoleEntry[] {
+    return this.consoleEntries.slice(since?.console ?? 0).filter((e) => e.type === 'error' && isWorkbenchOwn(e));
+  }
+
+  /** Fails with every extension error seen (since `since`), each with its source, and the workbench errors ignored. */
+  expectNoExtensionErrors(since?: ErrorCheckpoint): void {
+    const ours = this.extensionErrors(since);
+    expect(ours, describeErrors(ours, this.workbenchErrors(since))).toEqual([]);
   }
 
   // ───────────────────────────── lifecycle ─────────────────────────────
@@ -351,7 +390,7 @@ export class CodeServer {
       const logs = path.join(this.userDataDir, 'logs');
       if (existsSync(logs)) cpSync(logs, path.join(dest, 'logs'), { recursive: true });
       if (existsSync(this.serverLogFile)) cpSync(this.serverLogFile, path.join(dest, 'code-server.log'));
-      writeFileSync(path.join(dest, 'console.log'), this.consoleEntries.map((e) => `[${e.type}] ${e.text}`).join('\n') + '\n');
+      writeFileSync(path.join(dest, 'console.log'), this.consoleEntries.map((e) => `[${e.type}] [${e.origin}] ${e.text} (${e.url})`).join('\n') + '\n');
       return dest;
     } catch {
       return undefined;
@@ -370,17 +409,6 @@ export class CodeServer {
       process.stderr.write(`[e2e] sandbox kept: ${this.sandbox}\n`);
     }
   }
-}
-
-const NOISE = [
-  /Found unexpected service worker controller/i,
-  /vsda/i,
-  /Failed to load resource: the server responded with a status of 404/i,
-  /An iframe which has both allow-scripts and allow-same-origin/i,
-];
-
-export function isHarmlessNoise(text: string): boolean {
-  return NOISE.some((r) => r.test(text));
 }
 
 /** Process groups of servers still running; killed when this process exits, even if a test never reached stop(). */
@@ -589,7 +617,10 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
     cs.timings.browserLaunchMs = Date.now() - t1;
     cs.context = await cs.browser.newContext({ viewport: opts.viewport ?? { width: 1600, height: 1000 } });
     cs.page = await cs.context.newPage();
-    cs.page.on('console', (m) => cs.consoleEntries.push({ type: m.type(), text: m.text(), at: Date.now() }));
+    cs.page.on('console', (m) => {
+      const url = m.location().url ?? '';
+      cs.consoleEntries.push({ type: m.type(), text: m.text(), url, origin: consoleOrigin(m.text(), url), at: Date.now() });
+    });
     cs.page.on('pageerror', (e) => cs.pageErrors.push(String(e?.stack ?? e)));
 
     const t2 = Date.now();

@@ -89,9 +89,6 @@ describe('reviewer: compare mode and the what-if mask (code-server)', () => {
     expect(await right.locator('.token[data-masked]').count()).toBe(0);
     await vs.screenshot('reviewer-whatif');
 
-    expect(CodeServer.errorLines(vs.readExtensionLog()), 'errors in the Attention Lens output channel').toEqual([]);
-    expect(CodeServer.errorLines(vs.readExtHostLog()), 'errors in the extension host log').toEqual([]);
-    expect(vs.pageErrors, 'uncaught errors in the page').toEqual([]);
-    expect(vs.consoleErrors().map((e) => e.text), 'console errors in the page').toEqual([]);
+    vs.expectNoExtensionErrors();
   });
 });

@@ -151,12 +151,7 @@ describe('Attention Lens: Show Attention for Selection (code-server)', () => {
     await vs.screenshot('showSelection-hover');
 
     // ── nothing went wrong along the way ──
-    const extLog = vs.readExtensionLog();
-    expect(CodeServer.errorLines(extLog), 'errors in the Attention Lens output channel').toEqual([]);
-    const extHostErrors = CodeServer.errorLines(vs.readExtHostLog());
-    expect(extHostErrors, 'errors in the extension host log').toEqual([]);
-    expect(vs.pageErrors, 'uncaught errors in the page').toEqual([]);
-    expect(vs.consoleErrors().map((e) => e.text), 'console errors in the page').toEqual([]);
+    vs.expectNoExtensionErrors();
     expect(await vs.dialogText(), 'an error dialog').toBeNull();
   });
 
@@ -179,6 +174,6 @@ describe('Attention Lens: Show Attention for Selection (code-server)', () => {
     await expect.poll(() => vs.webviewFrame().locator('.text-view').textContent(), { timeout: 60_000 }).toBe(other);
     expect(await vs.webviewCount(), 'still one panel').toBe(panelsBefore);
     expect(await vs.page.locator('.tabs-container .tab', { hasText: 'Attention Lens' }).count()).toBe(1);
-    expect(CodeServer.errorLines(vs.readExtensionLog())).toEqual([]);
+    vs.expectNoExtensionErrors();
   });
 });
