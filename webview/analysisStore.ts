@@ -89,8 +89,9 @@ export class AnalysisStore {
     this.slots[m.slot] = fresh;
     this.pendingHeads[m.slot].clear();
     if (m.slot === 0) {
-      // Compare mode is one text under two models. The protocol has no "slot closed" message, so a right-hand
-      // analysis of other text is stale by definition (compare mode was left, or its new run is on its way).
+      // Compare mode is one text under two models. Leaving it is told by `slotClosed`; within it, a new text
+      // runs in both slots at once, and a right-hand analysis of other text is stale (its new run is on its way):
+      // it goes, so the two panes never pair two texts.
       const right = this.slots[1].start;
       if (right && right.text !== m.text) this.slots[1] = emptySlot(this.slots[1].generation);
     }

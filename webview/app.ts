@@ -12,7 +12,7 @@
  * - repaint.ts       — when to paint (one render per frame; the wait for a new analysis's first head)
  * Views are re-rendered when their data or the UI state changes; focus changes only update highlights.
  */
-import type { AnalysisStartMessage, HostToWebview, Slot, WebviewToHost } from '../src/protocol/messages';
+import { dispatch, type AnalysisStartMessage, type HostToWebview, type MessageHandlers, type Slot, type WebviewToHost } from '../src/protocol/messages';
 import { AnalysisStore } from './analysisStore';
 import type { AttentionMatrix } from './attentionMath';
 import { Chrome } from './chrome';
@@ -97,7 +97,7 @@ export class App implements ViewContext {
 
   private onMessage(m: HostToWebview): void {
     try {
-      this.handleMessage(m);
+      dispatch(this.handlers, m);
     } catch (err) {
       this.log('error', `webview failed on ${m.type}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       this.chrome.notify(String(err));
@@ -105,66 +105,65 @@ export class App implements ViewContext {
     }
   }
 
-  private handleMessage(m: HostToWebview): void {
-    const { store, chrome, repaint } = this;
-    switch (m.type) {
-      case 'init':
-        chrome.init(m); // before setStrings: its protocol warning is worded as before
-        setStrings(m.strings);
-        document.body.dataset.host = m.host;
-        this.initDone = true;
-        this.render();
-        return;
-      case 'focusFromEditor':
-        this.focus.fromEditor(m);
-        return;
-      case 'slotClosed':
-        // The host stopped showing this slot (compare mode left): forget it, so no stale pane stays.
-        store.close(m.slot);
-        if (m.slot === 0 || m.slot === 1) repaint.clearFirstHeadWait(m.slot);
-        if (this.ui.state.view === 'diff') this.ui.state.view = 'text';
-        this.render();
-        return;
-      case 'analysisStart':
-        if (!store.begin(m)) return; // an older analysis finishing late
-        if (m.slot === 0) {
-          chrome.clearProgress();
-          chrome.clearNotice();
-        }
-        this.ui.clamp();
-        this.ui.persist();
-        repaint.waitForFirstHead(m.slot);
-        return;
-      case 'analysisError':
-        if (!store.fail(m)) return;
-        repaint.clearFirstHeadWait(m.slot);
-        chrome.clearProgress();
-        if (m.detail) this.log('error', m.detail);
-        this.render();
-        return;
-      case 'headData': {
-        const idx = store.addHead(m);
-        if (idx === null) return;
-        this.derived.headArrived(m.slot, idx);
-        const view = this.ui.state.view;
-        if (repaint.isWaitingForFirstHead(m.slot)) {
-          repaint.clearFirstHeadWait(m.slot);
-          repaint.scheduleRender();
-        } else if (store.isWaitingFor(m.slot, idx) || view === 'grid' || view === 'stats') {
-          repaint.scheduleRender();
-        } else {
-          repaint.scheduleStatus();
-        }
-        return;
+  /**
+   * One handler per host → webview message type. Typed as MessageHandlers<HostToWebview>, so a message type added
+   * to the protocol without a handler here (or a handler for no message type) does not compile.
+   */
+  private readonly handlers: MessageHandlers<HostToWebview> = {
+    init: (m) => {
+      this.chrome.init(m);
+      setStrings(m.strings);
+      document.body.dataset.host = m.host;
+      this.initDone = true;
+      this.render();
+    },
+    focusFromEditor: (m) => this.focus.fromEditor(m),
+    slotClosed: (m) => {
+      // The host stopped showing this slot (compare mode left): forget it, so no stale pane stays.
+      this.store.close(m.slot);
+      if (m.slot === 0 || m.slot === 1) this.repaint.clearFirstHeadWait(m.slot);
+      if (this.ui.state.view === 'diff') this.ui.state.view = 'text';
+      this.render();
+    },
+    analysisStart: (m) => {
+      if (!this.store.begin(m)) return; // an older analysis finishing late
+      if (m.slot === 0) {
+        this.chrome.clearProgress();
+        this.chrome.clearNotice();
       }
-      case 'analysisComplete':
-        if (store.complete(m)) repaint.scheduleStatus();
-        return;
-      case 'headVectors':
-        if (store.addVectors(m) && this.ui.state.view === 'computation') repaint.scheduleRender();
-        return;
-    }
-  }
+      this.ui.clamp();
+      this.ui.persist();
+      this.repaint.waitForFirstHead(m.slot);
+    },
+    analysisError: (m) => {
+      if (!this.store.fail(m)) return;
+      this.repaint.clearFirstHeadWait(m.slot);
+      this.chrome.clearProgress();
+      if (m.detail) this.log('error', m.detail);
+      this.render();
+    },
+    headData: (m) => {
+      const idx = this.store.addHead(m);
+      if (idx === null) return;
+      this.derived.headArrived(m.slot, idx);
+      const { repaint } = this;
+      const view = this.ui.state.view;
+      if (repaint.isWaitingForFirstHead(m.slot)) {
+        repaint.clearFirstHeadWait(m.slot);
+        repaint.scheduleRender();
+      } else if (this.store.isWaitingFor(m.slot, idx) || view === 'grid' || view === 'stats') {
+        repaint.scheduleRender();
+      } else {
+        repaint.scheduleStatus();
+      }
+    },
+    analysisComplete: (m) => {
+      if (this.store.complete(m)) this.repaint.scheduleStatus();
+    },
+    headVectors: (m) => {
+      if (this.store.addVectors(m) && this.ui.state.view === 'computation') this.repaint.scheduleRender();
+    },
+  };
 
   // ───────────────────────────── posting to the host ─────────────────────────────
 

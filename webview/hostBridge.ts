@@ -9,11 +9,13 @@
 import {
   PROTOCOL_VERSION,
   decodeHead,
+  dispatch,
   isHostToWebview,
   type AnalysisStartMessage,
   type HostToWebview,
   type InitMessage,
   type MaskKind,
+  type MessageHandlers,
   type ModelInfo,
   type PanelState,
   type WebviewToHost,
@@ -72,7 +74,7 @@ class VsCodeBridge implements HostBridge {
   }
 }
 
-/** One recorded analysis of the embedded stream: its start, its heads, and the exact vectors per head. */
+/** One recorded analysis of the embedded stream: its analysisStart, and every message of it in recorded order. */
 interface RecordedAnalysis {
   start: AnalysisStartMessage;
   stream: HostToWebview[];
@@ -81,8 +83,9 @@ interface RecordedAnalysis {
 const headKey = (layer: number, head: number): string => `${layer}.${head}`;
 
 /**
- * The local host of the standalone page. The export embeds, per analysis: analysisStart, headData for every
- * head, headVectors for every head, analysisComplete. Everything stays in this page: nothing is fetched.
+ * The local host of the standalone page. The page embeds (recordMessages, src/export/standalonePage.ts) an `init`,
+ * then per analysis: analysisStart, headData for every head, analysisComplete, and — for texts of at most
+ * MAX_TOKENS_WITH_VECTORS tokens — headVectors for every head. Everything stays in this page: nothing is fetched.
  */
 class StandaloneBridge implements HostBridge {
   readonly host = 'standalone' as const;
@@ -109,6 +112,8 @@ class StandaloneBridge implements HostBridge {
   private record(messages: HostToWebview[]): void {
     const byGeneration = new Map<string, RecordedAnalysis>();
     for (const m of messages) {
+      // Only message types this bundle handles (a page made by another version may hold others).
+      if (!isHostToWebview(m)) continue;
       if (m.type === 'init') {
         this.init = m;
         continue;
@@ -150,30 +155,24 @@ class StandaloneBridge implements HostBridge {
   }
 
   private handle(message: WebviewToHost): void {
-    switch (message.type) {
-      case 'ready':
-        this.onReady();
-        break;
-      case 'requestHeads':
-        this.onRequestHeads(message.slot, message.generation, message.heads);
-        break;
-      case 'requestVectors':
-        this.onRequestVectors(message.slot, message.generation, message.layer, message.head);
-        break;
-      case 'changeModel':
-        this.onChangeModel(message.slot, message.modelId, message.mask);
-        break;
-      case 'export':
-        this.onExport(message.format, message.payload, message.suggestedName);
-        break;
-      case 'focusToken':
-      case 'changeWindow':
-      case 'log':
-        // No editor to draw on and no other windows in a standalone page.
-        if (message.type === 'log' && message.level === 'error') console.error(message.message);
-        break;
-    }
+    dispatch(this.handlers, message);
   }
+
+  /** This local host's answer to each webview → host message type (the type makes a missing one a compile error). */
+  private readonly handlers: MessageHandlers<WebviewToHost> = {
+    ready: () => this.onReady(),
+    requestHeads: (m) => this.onRequestHeads(m.slot, m.generation, m.heads),
+    requestVectors: (m) => this.onRequestVectors(m.slot, m.generation, m.layer, m.head),
+    changeModel: (m) => this.onChangeModel(m.slot, m.modelId, m.mask),
+    export: (m) => this.onExport(m.format, m.payload, m.suggestedName),
+    // No editor to draw on, no other windows, and nothing streamed: every head is in the page already.
+    focusToken: () => undefined,
+    visibleHead: () => undefined,
+    changeWindow: () => undefined,
+    log: (m) => {
+      if (m.level === 'error') console.error(m.message);
+    },
+  };
 
   private onReady(): void {
     const models = new Map<string, ModelInfo>();
