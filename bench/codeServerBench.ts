@@ -239,7 +239,6 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
     }
 
     // Both models loaded: the compare command runs the encoder and the causal model.
-    let rss: CodeServerSection['extensionHostRss'];
     let loaded = ['encoder', 'causal'];
     try {
       await selectFile(cs, 'warm-a.txt');
@@ -251,7 +250,7 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
       loaded = [`encoder (compare mode did not show the causal model: ${(e as Error).message.split('\n')[0]})`];
     }
     const pid = cs.pid !== undefined ? extensionHostPid(cs.pid) : undefined;
-    rss = pid ? { bytes: rssBytes(pid), pid, modelsLoaded: loaded } : { notMeasured: 'extension host process not found' };
+    const rss: CodeServerSection['extensionHostRss'] = pid ? { bytes: rssBytes(pid), pid, modelsLoaded: loaded } : { notMeasured: 'extension host process not found' };
 
     // VS Code's own activation figure, from Developer: Show Running Extensions (when the web workbench has it).
     let activation: string | null = null;

@@ -2,10 +2,11 @@
 // THE test command (`npm test`, also run by .ci/run):
 //   1. node scripts/build.mjs                 — esbuild bundles (extension host, CLI, webview)
 //   2. tsc -p tsconfig.json --noEmit          — strict type check of src/, webview/, test/
-//   3. vitest run                              — every project: unit, webview (Chromium), e2e (code-server)
+//   3. eslint .                                — typescript-eslint rules (eslint.config.mjs)
+//   4. vitest run                              — every project: unit, webview (Chromium), e2e (code-server)
 // Extra arguments go to vitest, e.g. `npm test -- --project unit` or `npm test -- test/e2e/showSelection`.
 // Exits non-zero if any step fails. A failed build stops the run (nothing downstream would mean anything);
-// a failed type check does not stop the tests, so one run reports both.
+// a failed type check or lint does not stop the tests, so one run reports them all.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -41,6 +42,7 @@ function summary() {
 
 if (!step('build', [path.join(root, 'scripts', 'build.mjs')])) summary();
 step('typecheck', [bin('typescript', 'bin/tsc'), '-p', path.join(root, 'tsconfig.json'), '--noEmit']);
+step('lint', [bin('eslint', 'bin/eslint.js'), '.']);
 step('vitest', [bin('vitest', 'vitest.mjs'), 'run', ...vitestArgs], {
   ATTENTION_LENS_SKIP_BUILD: '1', // built above; the e2e global setup need not build again
   VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true',

@@ -76,7 +76,7 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
   container.addEventListener('keydown', (e) => {
     const i = indexOf(e.target);
     if (i < 0) return;
-    let next = -1;
+    let next: number;
     switch (e.key) {
       case 'ArrowRight':
         next = Math.min(i + 1, spans.length - 1);
