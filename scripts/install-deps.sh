@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the extension, its tests and `npm start` need on Debian 12 with Node 20 (as root or sudo):
-# apt packages (Chromium for the browser tests, build tools for code-server's native modules, ripgrep), the npm
-# dependencies (npm ci; onnxruntime-node's CUDA download is skipped, its CPU binaries ship in the package), and
-# code-server 4.100.3 into .cache/ for the end-to-end tests and `npm start`. Used by `npm run quickstart` and .ci/run.
+# apt packages (Chromium for the browser tests, a CJK font so that Chromium draws Chinese text instead of boxes, build
+# tools for code-server's native modules, ripgrep), the npm dependencies (npm ci; onnxruntime-node's CUDA download is
+# skipped, its CPU binaries ship in the package), and code-server 4.100.3 into .cache/ for the end-to-end tests and
+# `npm start`. Used by `npm run quickstart` and .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,12 +21,13 @@ if [ "$NODE_MAJOR" != "20" ]; then
   exit 1
 fi
 
-log "apt packages: Chromium (tests), ripgrep and build tools for code-server's native modules"
+log "apt packages: Chromium and a CJK font (tests), ripgrep and build tools for code-server's native modules"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
   ca-certificates git tar gzip \
   chromium \
+  fonts-noto-cjk \
   ripgrep \
   build-essential python3 \
   libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev

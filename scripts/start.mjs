@@ -76,32 +76,40 @@ rmSync(dirs.extensions, { recursive: true, force: true });
 mkdirSync(dirs.extensions, { recursive: true });
 symlinkSync(root, path.join(dirs.extensions, `${pkg.publisher}.${pkg.name}-${pkg.version}`), 'dir');
 
+// User settings that keep the first minute about the extension. Merged into an existing settings file on every
+// start (a setting the user changed there wins), so that a .cache/start/ from an older version gets new ones too.
+const QUIET_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'security.workspace.trust.enabled': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'update.mode': 'none',
+  'telemetry.telemetryLevel': 'off',
+  // The sample workspace's copy lives in .cache/ inside this repository: without this, the git extension asks
+  // whether to open "the git repository found in the parent folders" (ours), which has nothing to do with the sample.
+  'git.openRepositoryInParentFolders': 'never',
+};
 const settingsFile = path.join(dirs.userData, 'User', 'settings.json');
-if (!existsSync(settingsFile)) {
-  mkdirSync(path.dirname(settingsFile), { recursive: true });
-  writeFileSync(
-    settingsFile,
-    JSON.stringify(
-      {
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'security.workspace.trust.enabled': false,
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'update.mode': 'none',
-        'telemetry.telemetryLevel': 'off',
-      },
-      null,
-      2,
-    ) + '\n',
-  );
+mkdirSync(path.dirname(settingsFile), { recursive: true });
+let userSettings = {};
+if (existsSync(settingsFile)) {
+  try {
+    userSettings = JSON.parse(readFileSync(settingsFile, 'utf8'));
+  } catch {
+    // Edited by hand into JSON with comments: leave it as it is rather than lose the user's changes.
+    userSettings = null;
+    process.stderr.write(`[start] ${path.relative(root, settingsFile)} is not plain JSON; left unchanged\n`);
+  }
 }
+if (userSettings) writeFileSync(settingsFile, JSON.stringify({ ...QUIET_SETTINGS, ...userSettings }, null, 2) + '\n');
 
 let folder = process.argv[2] ? path.resolve(process.argv[2]) : null;
 let openFile = null;
 if (!folder) {
   folder = path.join(state, 'sample-workspace');
-  if (!existsSync(folder)) cpSync(path.join(root, 'test', 'fixtures', 'sample-workspace'), folder, { recursive: true });
+  // Files the sample gained since the copy was made are added; files already there (maybe edited) are kept.
+  cpSync(path.join(root, 'test', 'fixtures', 'sample-workspace'), folder, { recursive: true, force: false, errorOnExist: false });
   openFile = path.join(folder, 'prose.md');
 } else if (!existsSync(folder) || !lstatSync(folder).isDirectory()) {
   fail(`not a folder: ${folder}`);
@@ -163,7 +171,10 @@ if (!healthy) {
 process.stdout.write(
   `\n  Attention Lens is running in VS Code (code-server ${JSON.parse(readFileSync(path.join(path.dirname(path.dirname(path.dirname(entry))), 'package.json'), 'utf8')).version}).\n\n` +
     `  Open:  ${url}\n\n` +
-    '  Select text in the editor, then F1 → "Attention Lens: Show Attention for Selection" (or right-click).\n' +
+    (openFile
+      ? `  It opens ${path.basename(openFile)}: select a sentence or two and press Ctrl+Alt+A\n` +
+        '  (or right-click → "Attention Lens: Show Attention for Selection"). chinese.md and example.ts are there too.\n'
+      : '  Select text in the editor and press Ctrl+Alt+A (or right-click → "Attention Lens: Show Attention for Selection").\n') +
     `  Logs:  ${path.relative(root, path.join(dirs.userData, 'logs'))}/   Stop: Ctrl+C\n` +
     '  Remote machine? Forward the port first: ssh -L ' +
     `${port}:127.0.0.1:${port} <host>\n\n`,

@@ -3,6 +3,7 @@
  * any statistic. Click (or Enter on) a thumbnail to open that head. Thumbnails are painted through ImageData
  * (one pass over the pixels), so 100+ heads at a few hundred tokens stay quick.
  */
+import { headAt } from '../../src/common/heads';
 import type { Slot } from '../../src/protocol/messages';
 import { createDropdown } from '../controls';
 import { svgDocument, svgEscape } from '../exportView';
@@ -105,8 +106,7 @@ export const renderGridView: ViewRenderer = (host, ctx: ViewContext, slot: Slot)
   if (byPosition) grid.style.setProperty('--grid-columns', String(H));
   const order = sortedHeads(stats, H, ctx.state.sortBy, ctx.state.sortDescending);
   for (const i of order) {
-    const layer = Math.floor(i / H);
-    const head = i % H;
+    const { layer, head } = headAt(i, H);
     const s = stats[i];
     const card = document.createElement('button');
     card.type = 'button';
@@ -132,6 +132,8 @@ export const renderGridView: ViewRenderer = (host, ctx: ViewContext, slot: Slot)
       ? `H ${s.entropy.toFixed(2)} · d ${s.meanDistance.toFixed(1)} · prev ${pct(s.prev)} · self ${pct(s.self)} · first ${pct(s.first)}`
       : t('banner.loadingHead');
     card.setAttribute('aria-label', `${title.textContent}: ${label.textContent}. ${nums.textContent}`);
+    // A narrow panel hides the numbers on the card (styles.css); the tooltip still has them.
+    card.title = card.getAttribute('aria-label') ?? '';
     card.append(canvas, title, label, nums);
     card.addEventListener('click', () => ctx.openHead(layer, head));
     grid.append(card);
