@@ -130,6 +130,7 @@ export class App implements ViewContext {
       if (m.slot === 0) {
         this.chrome.clearProgress();
         this.chrome.clearNotice();
+        this.ui.applyDefaultHead(m.model);
       }
       this.ui.clamp();
       this.ui.persist();

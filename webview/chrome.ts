@@ -196,6 +196,13 @@ export class Chrome {
       }
       lines.push(line);
     }
+    // One line on why the panel opened on this head (the model's default head), while it still shows it.
+    const note = store.slot(0).start ? this.deps.ui.defaultHeadNote() : null;
+    if (note) {
+      const line = el('div', 'status-line default-head');
+      line.textContent = t('status.defaultHead', `${note.layer + 1}.${note.head + 1}`, note.reason);
+      lines.push(line);
+    }
     this.statusEl.replaceChildren(...lines);
   }
 

@@ -49,6 +49,7 @@ export const DEFAULT_STRINGS = {
   'status.window': 'window {0}/{1}',
   'status.inference': 'inference {0} ms',
   'status.loadingHeads': 'loading heads {0}/{1}',
+  'status.defaultHead': 'Opened on head {0}: {1}',
   'banner.waiting': 'Select text in an editor and run “Attention Lens: Show Attention for Selection”.',
   'banner.analysing': 'Analysing…',
   'banner.error': 'Error: {0}',

@@ -2,10 +2,11 @@
  * The person's way of looking at the analysis, saved so the panel comes back as it was after a reload.
  *
  * Owns: the UiState (layer, head, aggregate, word level, direction, scale, view, focused token, head set, sorting,
- * the last detail view) and, until an analysis replaces them, the model, mask and source a restored state named.
+ * the last detail view) and, until an analysis replaces them, the model, mask and source a restored state named;
+ * the model's default head while the panel shows it unchanged (see applyDefaultHead).
  * It is written with `setState` (as PanelState) at most every 50 ms; the analysis data itself is never saved.
  */
-import type { MaskKind, PanelState } from '../src/protocol/messages';
+import type { DefaultHead, MaskKind, ModelInfo, PanelState } from '../src/protocol/messages';
 import type { AnalysisStore } from './analysisStore';
 import type { StatKey } from './headStats';
 import type { HostBridge } from './hostBridge';
@@ -34,6 +35,10 @@ export class UiStateKeeper {
   private savedSource: PanelState['source'];
   private savedModel: { modelId?: string; mask?: MaskKind | 'default' } = {};
   private persistTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A saved state named a head: it wins over any model's default head. */
+  private restoredHead = false;
+  /** The default head this panel put on screen itself, until the person picks another head. */
+  private autoHead: DefaultHead | null = null;
 
   constructor(
     private readonly bridge: Pick<HostBridge, 'setState'>,
@@ -47,6 +52,7 @@ export class UiStateKeeper {
     const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : d);
     s.layer = num(saved.layer, 0);
     s.head = num(saved.head, 0);
+    this.restoredHead = typeof saved.layer === 'number' || typeof saved.head === 'number';
     s.focusedToken = typeof saved.focusedToken === 'number' ? num(saved.focusedToken, 0) : null;
     if (isViewId(saved.view)) s.view = saved.view;
     const agg = saved['aggregate'];
@@ -60,6 +66,37 @@ export class UiStateKeeper {
     if (typeof saved['sortDescending'] === 'boolean') s.sortDescending = saved['sortDescending'];
     this.savedSource = saved.source;
     this.savedModel = { modelId: saved.modelId, mask: saved.mask };
+  }
+
+  /**
+   * A new analysis on the left: a panel whose head nobody chose (no saved state named one, and the person has not
+   * moved off the default head shown so far) opens on the model's default head, so that the first picture shows
+   * structure rather than layer 1, head 1 (near-uniform in the bundled encoder). Returns whether it moved.
+   */
+  applyDefaultHead(model: ModelInfo): boolean {
+    const s = this.state;
+    const untouched = this.autoHead ? s.layer === this.autoHead.layer && s.head === this.autoHead.head : !this.restoredHead;
+    if (!untouched) {
+      this.autoHead = null;
+      return false;
+    }
+    const d = model.defaultHead;
+    if (!d || d.layer >= model.layers || d.head >= model.heads) {
+      this.autoHead = null;
+      return false;
+    }
+    this.autoHead = d;
+    const moved = s.layer !== d.layer || s.head !== d.head;
+    s.layer = d.layer;
+    s.head = d.head;
+    return moved;
+  }
+
+  /** Why the panel shows this head, while it shows the model's default head as a single head; else null. */
+  defaultHeadNote(): DefaultHead | null {
+    const d = this.autoHead;
+    const s = this.state;
+    return d && s.layer === d.layer && s.head === d.head && s.aggregate === 'head' ? d : null;
   }
 
   /** Keeps the state within the analysis on the left (a restored or older state may point past its model). */

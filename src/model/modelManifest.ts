@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ModelInfo, ModelKind } from '../protocol/messages';
+import type { DefaultHead, ModelInfo, ModelKind } from '../protocol/messages';
 
 export interface ModelManifest {
   id: string;
@@ -19,6 +19,8 @@ export interface ModelManifest {
   positional: string | undefined;
   corpus: string | undefined;
   license: string | undefined;
+  /** The head a new panel opens on, and why (model.json `default_head`, 0-based); absent: layer 0, head 0. */
+  defaultHead: DefaultHead | undefined;
   /** Absolute paths. */
   folder: string;
   modelPath: string;
@@ -90,6 +92,7 @@ export function parseManifest(raw: unknown, file: string, folder: string): Model
       throw new ModelConfigError(file, `files.${key}`, 'must stay inside the model folder');
     }
   }
+  const defaultHead = parseDefaultHead(o.default_head, file, layers, heads);
   return {
     id,
     displayName: str('display_name', true) ?? id,
@@ -103,10 +106,37 @@ export function parseManifest(raw: unknown, file: string, folder: string): Model
     positional: str('positional', true),
     corpus: str('corpus', true),
     license: str('license', true),
+    defaultHead,
     folder,
     modelPath: path.resolve(folder, f.model as string),
     tokenizerPath: path.resolve(folder, f.tokenizer as string),
   };
+}
+
+/** Longest `default_head.reason`: it is one line in the panel. */
+const MAX_REASON = 200;
+
+/** `default_head` is optional; when present it must name a head of this model and say why in one line. */
+function parseDefaultHead(v: unknown, file: string, layers: number, heads: number): DefaultHead | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new ModelConfigError(file, 'default_head', `must be an object {"layer": 0, "head": 0, "reason": "..."} (${describe(v)})`);
+  }
+  const o = v as Record<string, unknown>;
+  const index = (field: 'layer' | 'head', count: number): number => {
+    const x = o[field];
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= count) {
+      throw new ModelConfigError(file, `default_head.${field}`, `must be an integer from 0 to ${count - 1}, counted from 0 (${describe(x)})`);
+    }
+    return x;
+  };
+  const layer = index('layer', layers);
+  const head = index('head', heads);
+  const reason = o.reason;
+  if (typeof reason !== 'string' || reason.trim() === '' || reason.length > MAX_REASON || /[\r\n]/.test(reason)) {
+    throw new ModelConfigError(file, 'default_head.reason', `must be one line of text, at most ${MAX_REASON} characters (${describe(reason)})`);
+  }
+  return { layer, head, reason: reason.trim() };
 }
 
 export async function loadManifest(folder: string): Promise<ModelManifest> {
@@ -135,5 +165,6 @@ export function toModelInfo(m: ModelManifest): ModelInfo {
     heads: m.heads,
     headDim: m.headDim,
     maxPositions: m.maxPositions,
+    ...(m.defaultHead ? { defaultHead: m.defaultHead } : {}),
   };
 }

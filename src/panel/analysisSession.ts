@@ -3,7 +3,7 @@
  * path from a text to streamed messages. The panel adds only VS Code glue (progress, overlay, dialogs); the
  * storm and soak tests drive this same class.
  */
-import type { MaskKind, Slot } from '../protocol/messages';
+import type { HeadRef, MaskKind, Slot } from '../protocol/messages';
 import { AnalysisStreamer, type PostFn } from './analysisStreamer';
 import { analyzeWindow, InputError, type AnalysisResult } from '../pipeline/analyze';
 import { CancelledError, tokenizeInSlices, TooManyTokensError } from '../pipeline/windows';
@@ -64,9 +64,10 @@ export class AnalysisSession {
   private readonly superseded = new Set<number>();
   /**
    * The head the person looks at (from the webview's `visibleHead`, or the restored panel state), sent first in
-   * the next analysis; AnalysisStreamer.show clamps it to the model's size.
+   * the next analysis; AnalysisStreamer.show clamps it to the model's size. Null until either says: then the
+   * model's default head goes first, the one the webview opens on.
    */
-  view = { layer: 0, head: 0 };
+  view: HeadRef | null = null;
   /** Inferences started (tests and the storm check read it). */
   inferences = 0;
 
@@ -182,7 +183,7 @@ export class AnalysisSession {
           sourceLabel: source.label,
           sourceUri: source.uri,
           window,
-          firstHead: this.view,
+          firstHead: this.view ?? manifest.defaultHead ?? { layer: 0, head: 0 },
         });
       });
     try {

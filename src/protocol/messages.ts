@@ -29,6 +29,15 @@ export interface ModelInfo {
   heads: number;
   headDim: number;
   maxPositions: number;
+  /** The head a panel opens on when no saved state names one (model.json `default_head`). */
+  defaultHead?: DefaultHead;
+}
+
+/** A head worth seeing first (0-based), with the one line the panel shows to say why. */
+export interface DefaultHead {
+  layer: number;
+  head: number;
+  reason: string;
 }
 
 /** One token: its text as the document shows it, and its UTF-16 range in the analysed text (end exclusive). */

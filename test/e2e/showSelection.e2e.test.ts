@@ -114,12 +114,20 @@ describe('Attention Lens: Show Attention for Selection (code-server)', () => {
     // Laid out as the text reads: the view's text is the selection, line break included.
     expect(await panel.locator('.text-view').textContent()).toBe(selected);
 
-    // ── hover: highlighted tokens carry the real weights of layer 0, head 0 ──
-    const layer0head0 = ref.attention[0][0];
+    // ── hover: highlighted tokens carry the real weights of the head the panel opened on, the model's default head
+    //    (model.json default_head; layer 0, head 0 for a model without one) ──
+    const [layer, head] = await panel
+      .locator('body')
+      .evaluate(() => ['ctl-layer', 'ctl-head'].map((id) => Number((document.getElementById(id) as HTMLElement & { value: string }).value)));
+    if (!extraModelsDir) {
+      const named = JSON.parse(readFileSync(path.join(repoRoot, 'models', ref.model, 'model.json'), 'utf8')).default_head as { layer: number; head: number } | undefined;
+      expect([layer, head]).toEqual([named?.layer ?? 0, named?.head ?? 0]);
+    }
+    const shownHead = ref.attention[layer][head];
     const checkHover = async (q: number) => {
       await tokens.nth(q).hover();
       await expect.poll(() => tokens.nth(q).getAttribute('class')).toContain('focused');
-      const visible = layer0head0[q].map((_, k) => !(ref.mask === 'causal' && k > q));
+      const visible = shownHead[q].map((_, k) => !(ref.mask === 'causal' && k > q));
       await expect.poll(() => panel.locator('.text-view [data-weight]').count()).toBe(visible.filter(Boolean).length);
       const shown = await tokens.evaluateAll((els) =>
         // bg: the painted background, '' when none (the tint is a class per step, so read the computed colour).
@@ -135,11 +143,11 @@ describe('Attention Lens: Show Attention for Selection (code-server)', () => {
           return;
         }
         expect(s.weight, `token ${k} carries data-weight`).not.toBeNull();
-        expect(Math.abs(Number(s.weight) - layer0head0[q][k]), `weight of token ${k} for query ${q}`).toBeLessThanOrEqual(WEIGHT_TOLERANCE);
+        expect(Math.abs(Number(s.weight) - shownHead[q][k]), `weight of token ${k} for query ${q}`).toBeLessThanOrEqual(WEIGHT_TOLERANCE);
         if (s.bg) highlighted++;
       });
       // The biggest weight is painted.
-      const top = layer0head0[q].indexOf(Math.max(...layer0head0[q]));
+      const top = shownHead[q].indexOf(Math.max(...shownHead[q]));
       expect(shown[top].bg, `the most attended token (${top}) is highlighted`).not.toBe('');
       expect(highlighted).toBeGreaterThan(0);
       return shown.map((s) => s.weight);

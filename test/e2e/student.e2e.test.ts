@@ -51,7 +51,7 @@ describe('student: all heads grid and the computation view (code-server)', () =>
     expect(all.length).toBe(layers * heads);
     await vs.screenshot('student-grid');
 
-    // ── click a thumbnail (not the default L1 H1) → that head is selected ──
+    // ── click a thumbnail (not the default head) → that head is selected ──
     const layer = layers - 1;
     const head = Math.min(2, heads - 1);
     await panel.locator(`.head-card[data-layer="${layer}"][data-head="${head}"]`).click();

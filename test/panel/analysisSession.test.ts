@@ -106,7 +106,8 @@ describe('the visible head', () => {
     const posted: HostToWebview[] = [];
     const s = session(posted);
     await s.analyzeSource(source('The first analysis opens on the default head.'));
-    expect(firstHeadOf(posted, lastGeneration(posted))).toEqual({ layer: 0, head: 0 });
+    // The encoder's default head (models/encoder/model.json default_head), the one the webview opens on.
+    expect(firstHeadOf(posted, lastGeneration(posted))).toEqual({ layer: 3, head: 7 });
     // The person picks layer 3, head 6 in the toolbar. No token is focused, so no focusToken goes out: what the
     // webview tells the host is only that the visible head changed.
     await receiveRaw(s, { type: 'visibleHead', layer: 2, head: 5 });

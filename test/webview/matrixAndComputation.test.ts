@@ -18,6 +18,10 @@ beforeAll(async () => {
   browser = await launchBrowser();
   opened = await openPage(browser, made.html);
   page = opened.page;
+  // The page opens on the model's default head (model.json default_head, see defaultHead.test.ts); the checks
+  // below compare with layer 1, head 1 of the CLI's JSON.
+  await setDropdown(page, 'ctl-layer', '0');
+  await setDropdown(page, 'ctl-head', '0');
 });
 
 afterAll(async () => {

@@ -14,7 +14,7 @@ import { recordMessages } from '../../src/export/standalonePage';
 import { renderWebviewHtml } from '../../src/panel/panelHtml';
 import { analyzeText } from '../../src/pipeline/analyze';
 import { ModelRegistry } from '../../src/model/modelRegistry';
-import type { HostToWebview } from '../../src/protocol/messages';
+import type { HostToWebview, ModelInfo } from '../../src/protocol/messages';
 import { serializeMessages } from '../../src/protocol/serialize';
 import { CACHE, DIST, MODELS_DIR, SAMPLE_TEXT, ensureBuilt, launchBrowser, setDropdown } from './harness';
 
@@ -82,7 +82,16 @@ beforeAll(async () => {
   n = result.n;
   heads = result.model.heads;
   weights = (l, h, q, k) => result.attentions[((l * heads + h) * n + q) * n + k];
-  stream = recordMessages([result], 'sample.txt');
+  // These checks follow the panel from layer 1, head 1: the host they play offers a model without a default head
+  // (model.json default_head; the panel's opening on it is checked in defaultHead.test.ts).
+  const noDefault = (m: ModelInfo): ModelInfo => {
+    const copy = { ...m };
+    delete copy.defaultHead;
+    return copy;
+  };
+  stream = recordMessages([result], 'sample.txt').map((m) =>
+    m.type === 'init' ? { ...m, models: m.models.map(noDefault) } : m.type === 'analysisStart' ? { ...m, model: noDefault(m.model) } : m,
+  );
   mkdirSync(CACHE, { recursive: true });
   pageFile = path.join(CACHE, 'vscode-panel.html');
   writeFileSync(
