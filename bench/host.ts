@@ -3,7 +3,8 @@
  * src/attention/mask.ts, src/pipeline/*, the AnalysisStreamer that the panel uses, and the real models.
  */
 import { readFileSync } from 'node:fs';
-import { buildAttentionBias, resolveMask } from '../src/attention/mask';
+import { buildAttentionBias } from '../src/attention/mask';
+import { resolveMask } from '../src/common/mask';
 import type { ModelManifest } from '../src/model/modelManifest';
 import type { ModelRegistry } from '../src/model/modelRegistry';
 import type { InferenceBackend } from '../src/model/modelRunner';

@@ -6,6 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelRegistry, DEFAULT_MODEL_ID } from './model/modelRegistry';
 import { analyzeWindow, tokenizeFor } from './pipeline/analyze';
+import { attentionJsonText } from './common/attentionJson';
 import { analysisToJson, buildStandaloneHtml } from './export/standalonePage';
 import type { MaskKind } from './protocol/messages';
 
@@ -99,15 +100,12 @@ export async function main(argv: string[]): Promise<number> {
   if (window.count > 1) {
     process.stderr.write(`${tokens.length} tokens: showing window ${window.index + 1} of ${window.count} (--window N picks another).\n`);
   }
-  if (args.json) {
-    // Offsets are into the whole file, as the tokens were cut from it.
-    const json = analysisToJson(result) as { tokens: { start: number; end: number }[] };
-    json.tokens = json.tokens.map((t) => ({ ...t, start: t.start + offset, end: t.end + offset }));
-    process.stdout.write(JSON.stringify({ ...json, window: { ...window, offset } }) + '\n');
-  }
+  // Token offsets are into the whole file, as the tokens were cut from it; the page exports the same JSON.
+  const placed = { ...window, offset };
+  if (args.json) process.stdout.write(attentionJsonText(analysisToJson(result, placed)));
   if (args.html) {
     const out = path.resolve(args.html);
-    const html = await buildStandaloneHtml([result], { distDir: __dirname, sourceLabel: path.basename(file) });
+    const html = await buildStandaloneHtml([result], { distDir: __dirname, sourceLabel: path.basename(file), window: placed });
     await writeFile(out, html);
     process.stderr.write(`Wrote ${out} (${result.n} tokens, model ${result.model.id}, ${result.mask} mask). Open it in a browser.\n`);
   }

@@ -7,6 +7,7 @@
  * Only host messages change a slot. A message of any generation but the slot's current one is dropped, so a stale
  * result is never painted. Numbers computed from the heads (matrices, statistics) live in derivedData.ts.
  */
+import { headAt, headIndex } from '../src/common/heads';
 import {
   decodeHead,
   type AnalysisCompleteMessage,
@@ -55,7 +56,7 @@ export class AnalysisStore {
   private readonly slots: [SlotData, SlotData] = [emptySlot(), emptySlot()];
   private readonly pendingHeads: [Set<number>, Set<number>] = [new Set(), new Set()];
   private requestTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Heads (layer*H+head) the views on screen are waiting for, per slot: their arrival triggers a re-render. */
+  /** Heads (flat index, src/common/heads.ts) the views on screen wait for, per slot: their arrival re-renders. */
   private waitingFor: [Set<number>, Set<number>] = [new Set(), new Set()];
 
   constructor(
@@ -157,7 +158,7 @@ export class AnalysisStore {
   headIndex(slot: SlotData, layer: number, head: number): number {
     const model = slot.start?.model;
     if (!model || layer < 0 || head < 0 || layer >= model.layers || head >= model.heads) return -1;
-    return layer * model.heads + head;
+    return headIndex(layer, head, model.heads);
   }
 
   /** The views are rendered anew: what they wait for is recorded again as they ask. */
@@ -195,7 +196,7 @@ export class AnalysisStore {
           type: 'requestHeads',
           generation: s.generation,
           slot: index,
-          heads: missing.map((i) => ({ layer: Math.floor(i / model.heads), head: i % model.heads })),
+          heads: missing.map((i) => headAt(i, model.heads)),
         });
       }
     }, REQUEST_DELAY_MS);

@@ -14,7 +14,7 @@
  */
 import { dispatch, type AnalysisStartMessage, type HostToWebview, type MessageHandlers, type Slot, type WebviewToHost } from '../src/protocol/messages';
 import { AnalysisStore } from './analysisStore';
-import type { AttentionMatrix } from './attentionMath';
+import type { AttentionMatrix, Unit } from './attentionMath';
 import { Chrome } from './chrome';
 import { registerToolkit } from './controls';
 import { DerivedData } from './derivedData';
@@ -26,7 +26,7 @@ import { setStrings, t } from './strings';
 import { onThemeChange, watchTheme } from './theme';
 import { UiStateKeeper } from './uiState';
 import { ViewArea } from './viewArea';
-import type { HeadVectors, Unit, UiState, ViewContext } from './views/viewContext';
+import type { HeadVectors, UiState, ViewContext } from './views/viewContext';
 
 export class App implements ViewContext {
   readonly state: Readonly<UiState>;

@@ -1,15 +1,17 @@
 /**
- * Pure maths on attention matrices: dequantising, masks, aggregates over heads, rollout, word merging.
+ * Pure maths on attention matrices: dequantising, aggregates over heads, rollout, word merging (the mask rule
+ * itself is src/common/mask.ts).
  * No DOM here, so every function can be reasoned about (and tested) on its own.
  * All matrices are row-major n×n Float32Array, row = query, column = key.
  */
-import { dequantizeWeight, type MaskKind, type TokenInfo } from '../src/protocol/messages';
+import { dequantizeWeight, type TokenInfo } from '../src/protocol/messages';
 
 /** A matrix plus what the views need to draw it. */
 export interface AttentionMatrix {
   n: number;
   data: Float32Array;
-  /** Which cells the mask hides. Decided by the mask kind, never by a zero value (a visible weight can be 0). */
+  /** Which cells the mask hides (maskPredicate of src/common/mask.ts; for words, see mergeToWords). Decided by the
+   * mask kind, never by a zero value (a visible weight can be 0). */
   masked: (query: number, key: number) => boolean;
   /** Label of each row/column (token text, or word text at word level). */
   labels: string[];
@@ -19,10 +21,6 @@ export function dequantize(bytes: Uint8Array): Float32Array {
   const out = new Float32Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) out[i] = dequantizeWeight(bytes[i]);
   return out;
-}
-
-export function maskPredicate(mask: MaskKind): (query: number, key: number) => boolean {
-  return mask === 'causal' ? (q, k) => k > q : () => false;
 }
 
 export function meanOf(matrices: readonly Float32Array[]): Float32Array {
@@ -111,16 +109,20 @@ export function wordIndexOfTokens(tokens: readonly TokenInfo[]): number[] {
   return out;
 }
 
-export interface WordInfo {
+/**
+ * What the views show one of: a token, or at word level a word (the tokens in `tokens`). `start`/`end` are its
+ * UTF-16 range in the analysed text, `text` what it reads.
+ */
+export interface Unit {
   text: string;
   start: number;
   end: number;
   tokens: number[];
 }
 
-export function groupWords(tokens: readonly TokenInfo[], sourceText: string): WordInfo[] {
+export function groupWords(tokens: readonly TokenInfo[], sourceText: string): Unit[] {
   const index = wordIndexOfTokens(tokens);
-  const words: WordInfo[] = [];
+  const words: Unit[] = [];
   index.forEach((w, i) => {
     if (!words[w]) words[w] = { text: '', start: tokens[i].start, end: tokens[i].end, tokens: [] };
     words[w].tokens.push(i);
@@ -135,7 +137,7 @@ export function groupWords(tokens: readonly TokenInfo[], sourceText: string): Wo
  * of A[i][j] ). Summing over keys keeps "how much attention went to this word" (rows still sum to 1); averaging
  * over queries treats the word's pieces as one reader. A word cell is masked only if every token cell is masked.
  */
-export function mergeToWords(m: AttentionMatrix, words: readonly WordInfo[]): AttentionMatrix {
+export function mergeToWords(m: AttentionMatrix, words: readonly Unit[]): AttentionMatrix {
   const w = words.length;
   const n = m.n;
   const data = new Float32Array(w * w);

@@ -6,9 +6,10 @@
  * protocol-version warning, a notice (bridge notices, export failures, webview errors) and the local "analysing…"
  * shown between a model change and the host's answer. What it shows of the analyses is read from the store.
  */
-import { PROTOCOL_VERSION, type ExportFormat, type InitMessage, type MaskKind, type ModelInfo, type Slot, type WebviewToHost } from '../src/protocol/messages';
+import { whatIfMask } from '../src/common/mask';
+import { PROTOCOL_VERSION, type ExportFormat, type InitMessage, type ModelInfo, type Slot, type WebviewToHost } from '../src/protocol/messages';
 import type { AnalysisStore } from './analysisStore';
-import { buildToolbar, createButton, toolbarKey, updateToolbar, type ToolbarValues } from './controls';
+import { buildToolbar, createButton, maskLabel, toolbarKey, updateToolbar, type ToolbarValues } from './controls';
 import { el } from './dom';
 import { exportView } from './exportView';
 import { t } from './strings';
@@ -18,8 +19,6 @@ import type { UiState, ViewHandle } from './views/viewContext';
 
 /** Views a click in the grid or statistics may send the person back to. */
 const DETAIL_VIEWS: ReadonlySet<ViewId> = new Set(['text', 'head', 'matrix', 'computation']);
-
-const otherMask = (m: ModelInfo): MaskKind => (m.kind === 'causal' ? 'full' : 'causal');
 
 export interface ChromeDeps {
   store: AnalysisStore;
@@ -95,7 +94,7 @@ export class Chrome {
     if (!model) return;
     this.notice = null;
     this.localProgress = t('banner.analysing');
-    this.deps.post({ type: 'changeModel', slot, modelId, mask: whatIf ? otherMask(model) : 'default' });
+    this.deps.post({ type: 'changeModel', slot, modelId, mask: whatIf ? whatIfMask(model.kind) : 'default' });
     this.deps.render();
   }
 
@@ -174,7 +173,7 @@ export class Chrome {
       const parts: string[] = [];
       if (store.compareMode()) parts.push(t(slotIndex === 0 ? 'compare.left' : 'compare.right'));
       parts.push(t('status.model', start.model.displayName));
-      parts.push(t('status.mask', t(start.mask === 'causal' ? 'mask.causal' : 'mask.full')));
+      parts.push(t('status.mask', maskLabel(start.mask)));
       parts.push(t('status.tokens', start.tokens.length));
       parts.push(t('status.window', start.window.index + 1, start.window.count));
       parts.push(t('status.inference', Math.round(start.inferenceMs)));

@@ -3,10 +3,9 @@
  * scores q·k/√d_k + bias, softmax over the visible keys, and the output Σ weight·v. The computation view shows
  * these numbers and compares the softmax with the model's own attention row.
  */
+import { isMaskedBias } from '../src/common/mask';
 import type { HeadVectors } from './views/viewContext';
 
-/** Masked when the additive bias is −∞ or at most −1e9 (the model contract). */
-const MASKED_BIAS = -1e9;
 export const TOLERANCE = 1e-4;
 
 export interface HeadComputation {
@@ -37,7 +36,7 @@ export function computeRow(v: HeadVectors, n: number, d: number, i: number): Hea
     dot[j] = s;
     scaled[j] = s / sqrtD;
     bias[j] = v.bias[i * n + j];
-    masked.push(!(bias[j] > MASKED_BIAS));
+    masked.push(isMaskedBias(bias[j]));
     model[j] = v.attention[i * n + j];
     if (!masked[j]) max = Math.max(max, scaled[j] + bias[j]);
   }

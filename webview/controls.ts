@@ -12,7 +12,8 @@ import {
   vsCodeRadio,
   vsCodeRadioGroup,
 } from '@vscode/webview-ui-toolkit';
-import type { ExportFormat, ModelInfo } from '../src/protocol/messages';
+import { defaultMask, whatIfMask } from '../src/common/mask';
+import type { ExportFormat, MaskKind, ModelInfo } from '../src/protocol/messages';
 import { t } from './strings';
 import type { Aggregate, Direction, ViewId } from './viewTypes';
 
@@ -174,8 +175,10 @@ export interface ToolbarEvents {
   onExport(format: ExportFormat): void;
 }
 
-const otherMask = (model: ModelInfo): string => t(model.kind === 'causal' ? 'mask.full' : 'mask.causal');
-const ownMask = (model: ModelInfo): string => t(model.kind === 'causal' ? 'mask.causal' : 'mask.full');
+/** The localised name of a mask (toolbar, status line, compare-mode pane titles). */
+export const maskLabel = (mask: MaskKind): string => t(mask === 'causal' ? 'mask.causal' : 'mask.full');
+const otherMask = (model: ModelInfo): string => maskLabel(whatIfMask(model.kind));
+const ownMask = (model: ModelInfo): string => maskLabel(defaultMask(model.kind));
 
 /** Structure key: the toolbar is rebuilt only when this changes, so an open dropdown is not torn down by data. */
 export function toolbarKey(spec: ToolbarSpec): string {

@@ -6,17 +6,19 @@
  * record) starts with none; a head arriving drops what was computed from it (`headArrived`). Heads not yet
  * received are requested through the store, and the caller gets null until they are here.
  */
+import { headAt, headIndex } from '../src/common/heads';
+import { maskPredicate } from '../src/common/mask';
 import type { Slot } from '../src/protocol/messages';
 import type { AnalysisStore, SlotData } from './analysisStore';
-import { dequantize, groupWords, maskPredicate, maxOf, meanOf, mergeToWords, rollout, type AttentionMatrix, type WordInfo } from './attentionMath';
+import { dequantize, groupWords, maxOf, meanOf, mergeToWords, rollout, type AttentionMatrix, type Unit } from './attentionMath';
 import { computeHeadStats, type HeadStats } from './headStats';
-import type { Unit, UiState } from './views/viewContext';
+import type { UiState } from './views/viewContext';
 
 interface Caches {
   floats: Map<number, Float32Array>;
   matrices: Map<string, AttentionMatrix>;
   stats: Array<HeadStats | null>;
-  words: WordInfo[] | null;
+  words: Unit[] | null;
 }
 
 export class DerivedData {
@@ -46,7 +48,7 @@ export class DerivedData {
     c.stats[idx] = null;
   }
 
-  words(slotIndex: Slot): WordInfo[] {
+  words(slotIndex: Slot): Unit[] {
     const s = this.store.slot(slotIndex);
     if (!s.start) return [];
     const c = this.cachesOf(s);
@@ -102,9 +104,9 @@ export class DerivedData {
     if (cached) return cached;
     const H = start.model.heads;
     const needed: number[] = [];
-    if (aggregate === 'head') needed.push(layer * H + head);
-    else if (aggregate === 'rollout') for (let i = 0; i < (layer + 1) * H; i++) needed.push(i);
-    else for (let h = 0; h < H; h++) needed.push(layer * H + h);
+    if (aggregate === 'head') needed.push(headIndex(layer, head, H));
+    else if (aggregate === 'rollout') for (let i = 0; i < headIndex(layer + 1, 0, H); i++) needed.push(i);
+    else for (let h = 0; h < H; h++) needed.push(headIndex(layer, h, H));
     const floats = needed.map((i) => this.headFloat(slotIndex, i));
     if (floats.some((f) => f === null)) {
       this.store.requestHeads(slotIndex, needed);
@@ -118,7 +120,7 @@ export class DerivedData {
     else if (aggregate === 'max') data = maxOf(all);
     else {
       const layerMeans: Float32Array[] = [];
-      for (let l = 0; l <= layer; l++) layerMeans.push(meanOf(all.slice(l * H, (l + 1) * H)));
+      for (let l = 0; l <= layer; l++) layerMeans.push(meanOf(all.slice(headIndex(l, 0, H), headIndex(l + 1, 0, H))));
       data = rollout(layerMeans, n, layer);
     }
     let m: AttentionMatrix = { n, data, masked: maskPredicate(start.mask), labels: start.tokens.map((x) => x.text) };
@@ -141,7 +143,9 @@ export class DerivedData {
     for (let i = 0; i < total; i++) {
       if (stats[i]) continue;
       const f = this.headFloat(slotIndex, i);
-      if (f) stats[i] = computeHeadStats(Math.floor(i / H), i % H, f, texts.length, maskPredicate(start.mask), texts);
+      if (!f) continue;
+      const { layer, head } = headAt(i, H);
+      stats[i] = computeHeadStats(layer, head, f, texts.length, maskPredicate(start.mask), texts);
     }
     return stats;
   }

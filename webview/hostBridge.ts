@@ -8,7 +8,6 @@
  */
 import {
   PROTOCOL_VERSION,
-  decodeHead,
   dispatch,
   isHostToWebview,
   type AnalysisStartMessage,
@@ -21,7 +20,9 @@ import {
   type WebviewToHost,
 } from '../src/protocol/messages';
 import { deserializeMessages } from '../src/protocol/serialize';
-import { dequantize } from './attentionMath';
+import { attentionJsonText } from '../src/common/attentionJson';
+import { resolveMask } from '../src/common/mask';
+import { recordedAnalysisJson } from './recordedJson';
 
 export interface HostBridge {
   readonly host: 'vscode' | 'standalone';
@@ -232,11 +233,7 @@ class StandaloneBridge implements HostBridge {
   }
 
   private onChangeModel(slot: 0 | 1, modelId: string, mask: MaskKind | 'default'): void {
-    const match = this.analyses.find((a) => {
-      const defaultMask: MaskKind = a.start.model.kind === 'causal' ? 'causal' : 'full';
-      const wantedMask = mask === 'default' ? defaultMask : mask;
-      return a.start.model.id === modelId && a.start.mask === wantedMask;
-    });
+    const match = this.analyses.find((a) => a.start.model.id === modelId && a.start.mask === resolveMask(a.start.model.kind, mask).mask);
     if (!match) {
       this.notice({ kind: 'standaloneModel' });
       return;
@@ -252,7 +249,10 @@ class StandaloneBridge implements HostBridge {
     } else if (format === 'svg' && payload) {
       blob = new Blob([payload], { type: 'image/svg+xml' });
     } else if (format === 'json') {
-      blob = new Blob([JSON.stringify(this.exportJson(), null, 1)], { type: 'application/json' });
+      // The analysis on the left, as the CLI's --json and the panel write it (recordedJson.ts).
+      const cur = this.current.get(0);
+      const json = cur ? recordedAnalysisJson(cur.analysis.start, cur.analysis.stream) : null;
+      blob = new Blob([attentionJsonText(json)], { type: 'application/json' });
     } else {
       // The page itself, without what the app rendered into it (the copy renders itself again when opened).
       const clone = document.documentElement.cloneNode(true) as HTMLElement;
@@ -266,39 +266,5 @@ class StandaloneBridge implements HostBridge {
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-  }
-
-  /** The same shape as the CLI's `--json`: exact float attention from the embedded vectors when present. */
-  private exportJson(): unknown {
-    const cur = this.current.get(0);
-    if (!cur) return null;
-    const { start, stream } = cur.analysis;
-    const n = start.tokens.length;
-    const attention: number[][][][] = [];
-    for (let l = 0; l < start.model.layers; l++) {
-      attention.push([]);
-      for (let h = 0; h < start.model.heads; h++) {
-        const vec = stream.find((m) => m.type === 'headVectors' && m.layer === l && m.head === h);
-        const quant = stream.find((m) => m.type === 'headData' && m.layer === l && m.head === h);
-        const flat =
-          vec && vec.type === 'headVectors'
-            ? new Float32Array(vec.attention)
-            : quant && quant.type === 'headData'
-              ? dequantize(decodeHead(quant.data, n, quant.layout) ?? new Uint8Array(n * n))
-              : new Float32Array(n * n);
-        const rows: number[][] = [];
-        for (let q = 0; q < n; q++) rows.push(Array.from(flat.subarray(q * n, q * n + n)));
-        attention[l].push(rows);
-      }
-    }
-    return {
-      model: start.model.id,
-      kind: start.model.kind,
-      mask: start.mask,
-      layers: start.model.layers,
-      heads: start.model.heads,
-      tokens: start.tokens,
-      attention,
-    };
   }
 }

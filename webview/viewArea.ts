@@ -8,6 +8,7 @@
  */
 import type { Slot } from '../src/protocol/messages';
 import type { AnalysisStore } from './analysisStore';
+import { maskLabel } from './controls';
 import { el } from './dom';
 import { t } from './strings';
 import type { ViewId } from './viewTypes';
@@ -64,7 +65,7 @@ export class ViewArea {
       if (compare && view !== 'diff') {
         const title = el('h2', 'pane-title');
         const st = this.store.slot(slot).start!;
-        title.textContent = `${t(slot === 0 ? 'compare.left' : 'compare.right')}: ${st.model.displayName} · ${t(st.mask === 'causal' ? 'mask.causal' : 'mask.full')}${st.whatIf ? ' (what-if)' : ''}`;
+        title.textContent = `${t(slot === 0 ? 'compare.left' : 'compare.right')}: ${st.model.displayName} · ${maskLabel(st.mask)}${st.whatIf ? ' (what-if)' : ''}`;
         pane.append(title);
       }
       const host = el('div', 'view-host');

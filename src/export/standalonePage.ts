@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { attentionJson, type AttentionJson, type JsonWindow } from '../common/attentionJson';
 import { PROTOCOL_VERSION, encodeHead, type HostToWebview, type Slot } from '../protocol/messages';
 import { serializeMessages } from '../protocol/serialize';
 import { makeNonce, renderStandaloneHtml } from '../panel/panelHtml';
@@ -19,10 +20,21 @@ export interface StandaloneOptions {
   sourceLabel?: string;
   strings?: Record<string, string>;
   lang?: string;
+  /** For a window of a long text (the CLI's --window): which one, and its offset in the whole text. */
+  window?: JsonWindow;
 }
 
-/** The host→webview messages that show `results` (slot 0, and slot 1 in compare mode). */
-export function recordMessages(results: readonly AnalysisResult[], sourceLabel: string, strings: Record<string, string> = {}): HostToWebview[] {
+/**
+ * The host→webview messages that show `results` (slot 0, and slot 1 in compare mode), in this order: `init`, then
+ * per analysis analysisStart, headData for every head, analysisComplete, and headVectors for every head when the
+ * text has at most MAX_TOKENS_WITH_VECTORS tokens. `window` places a window of a long text (both slots share it).
+ */
+export function recordMessages(
+  results: readonly AnalysisResult[],
+  sourceLabel: string,
+  strings: Record<string, string> = {},
+  window: JsonWindow = { index: 0, count: 1, offset: 0 },
+): HostToWebview[] {
   const messages: HostToWebview[] = [
     {
       type: 'init',
@@ -43,10 +55,10 @@ export function recordMessages(results: readonly AnalysisResult[], sourceLabel: 
       mask: r.mask,
       whatIf: r.whatIf,
       text: r.text,
-      documentOffset: 0,
+      documentOffset: window.offset,
       sourceLabel,
       tokens: r.tokens,
-      window: { index: 0, count: 1 },
+      window: { index: window.index, count: window.count },
       inferenceMs: r.inferenceMs,
     });
     for (let layer = 0; layer < r.model.layers; layer++) {
@@ -76,34 +88,20 @@ export async function buildStandaloneHtml(results: readonly AnalysisResult[], op
     nonce: makeNonce(),
     scriptText,
     styleText,
-    messagesJson: serializeMessages(recordMessages(results, label, options.strings)),
+    messagesJson: serializeMessages(recordMessages(results, label, options.strings, options.window)),
     lang: options.lang ?? 'en',
     title: `Attention Lens — ${label}`,
   });
 }
 
-/** The JSON export: tokens with offsets, model, mask and every weight as nested arrays [layer][head][query][key]. */
-export function analysisToJson(r: AnalysisResult): object {
-  const { layers, heads } = r.model;
-  const attention: number[][][][] = [];
-  for (let l = 0; l < layers; l++) {
-    const perHead: number[][][] = [];
-    for (let h = 0; h < heads; h++) {
-      const w = headWeights(r, l, h);
-      const rows: number[][] = [];
-      for (let q = 0; q < r.n; q++) rows.push(Array.from(w.subarray(q * r.n, (q + 1) * r.n)));
-      perHead.push(rows);
-    }
-    attention.push(perHead);
-  }
-  return {
-    model: r.model.id,
-    kind: r.model.kind,
+/** The JSON export of one analysis (src/common/attentionJson.ts); `window` for a window of a long text. */
+export function analysisToJson(r: AnalysisResult, window?: JsonWindow): AttentionJson {
+  return attentionJson({
+    model: r.model,
     mask: r.mask,
     whatIf: r.whatIf,
-    layers,
-    heads,
     tokens: r.tokens,
-    attention,
-  };
+    weights: (layer, head) => headWeights(r, layer, head),
+    window,
+  });
 }

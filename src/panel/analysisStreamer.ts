@@ -13,6 +13,7 @@ import {
   type RequestVectorsMessage,
   type Slot,
 } from '../protocol/messages';
+import { headAt, headIndex } from '../common/heads';
 import { headVectors, headWeights, type AnalysisResult } from '../pipeline/analyze';
 
 export type PostFn = (message: HostToWebview) => unknown;
@@ -103,7 +104,7 @@ export class AnalysisStreamer {
     this.previous.delete(slot); // this generation is what the webview shows now: the one before may go
     const { layers, heads } = result.model;
     const first = options.firstHead ?? { layer: 0, head: 0 };
-    const firstIndex = Math.min(first.layer, layers - 1) * heads + Math.min(first.head, heads - 1);
+    const firstIndex = headIndex(Math.min(first.layer, layers - 1), Math.min(first.head, heads - 1), heads);
     stream.queue = [firstIndex];
     for (let i = 0; i < layers * heads; i++) if (i !== firstIndex) stream.queue.push(i);
     this.post({
@@ -148,9 +149,7 @@ export class AnalysisStreamer {
     const result = stream.result;
     if (!result || stream.sent.has(index)) return;
     stream.sent.add(index);
-    const heads = result.model.heads;
-    const layer = Math.floor(index / heads);
-    const head = index % heads;
+    const { layer, head } = headAt(index, result.model.heads);
     const { layout, data } = encodeHead(headWeights(result, layer, head), result.n, result.mask);
     this.post({ type: 'headData', generation: stream.generation, slot, layer, head, layout, data: data.buffer as ArrayBuffer });
   }
@@ -163,7 +162,7 @@ export class AnalysisStreamer {
     for (const ref of message.heads) {
       if (ref.layer < 0 || ref.head < 0 || ref.head >= heads || ref.layer >= layers) continue;
       // Sent at once, out of turn: the person is waiting for exactly this head.
-      this.sendHead(message.slot, stream, ref.layer * heads + ref.head);
+      this.sendHead(message.slot, stream, headIndex(ref.layer, ref.head, heads));
     }
   }
 

@@ -246,7 +246,7 @@ export class AttentionPanel implements vscode.Disposable {
   async exportData(): Promise<void> {
     const results = this.session.currentResults();
     if (results.length === 0) throw new Error(vscode.l10n.t('Nothing to export yet: analyse a selection first.'));
-    const data = results.length === 1 ? analysisToJson(results[0]) : { compare: results.map(analysisToJson) };
+    const data = results.length === 1 ? analysisToJson(results[0]) : { compare: results.map((r) => analysisToJson(r)) };
     await this.saveFile(Buffer.from(JSON.stringify(data)), 'attention.json', 'JSON', ['json']);
   }
 

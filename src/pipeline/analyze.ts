@@ -3,7 +3,9 @@
  * text → tokens with offsets → attention bias → model → AnalysisResult.
  */
 import type { MaskKind, ModelInfo, TokenInfo } from '../protocol/messages';
-import { buildAttentionBias, resolveMask } from '../attention/mask';
+import { buildAttentionBias } from '../attention/mask';
+import { headIndex } from '../common/heads';
+import { resolveMask } from '../common/mask';
 import { toModelInfo, type ModelManifest } from '../model/modelManifest';
 import { inProcessInference, type InferenceBackend } from '../model/modelRunner';
 import type { ModelRegistry } from '../model/modelRegistry';
@@ -103,14 +105,14 @@ export async function analyzeText(registry: ModelRegistry, text: string, options
 /** The n×n weights of one head, as a view into the result (no copy). */
 export function headWeights(r: AnalysisResult, layer: number, head: number): Float32Array {
   const size = r.n * r.n;
-  const offset = (layer * r.model.heads + head) * size;
+  const offset = headIndex(layer, head, r.model.heads) * size;
   return r.attentions.subarray(offset, offset + size);
 }
 
 /** The n×headDim vectors of one head, as a view into q, k or v (no copy). */
 export function headVectors(r: AnalysisResult, which: 'queries' | 'keys' | 'values', layer: number, head: number): Float32Array {
   const size = r.n * r.model.headDim;
-  const offset = (layer * r.model.heads + head) * size;
+  const offset = headIndex(layer, head, r.model.heads) * size;
   return r[which].subarray(offset, offset + size);
 }
 

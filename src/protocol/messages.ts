@@ -134,7 +134,7 @@ export interface HeadVectorsMessage {
   keys: ArrayBuffer;
   values: ArrayBuffer;
   attention: ArrayBuffer;
-  /** The additive bias row-major n×n as float32 (−1e9 or −Infinity for masked cells). */
+  /** The additive bias row-major n×n as float32: 0, or MASKED_BIAS (−1e9, src/common/mask.ts) for masked cells. */
   bias: ArrayBuffer;
 }
 

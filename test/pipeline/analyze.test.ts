@@ -1,7 +1,7 @@
 /** Attention invariants on the real bundled models, through the same pipeline the extension uses. */
 import { describe, expect, it } from 'vitest';
 import { analyzeText, analyzeWindow, headVectors, headWeights, InputError, tokenizeFor } from '../../src/pipeline/analyze';
-import { MASKED_BIAS } from '../../src/attention/mask';
+import { MASKED_BIAS } from '../../src/common/mask';
 import { bundledRegistry, OFFSET_TEXTS } from '../helpers/bundled';
 
 const registry = bundledRegistry();

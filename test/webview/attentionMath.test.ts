@@ -3,7 +3,8 @@
  * known answers — the page tests check the same code against the real model.
  */
 import { describe, expect, it } from 'vitest';
-import { groupWords, maskPredicate, maxOf, meanOf, mergeToWords, rollout, topK, wordIndexOfTokens } from '../../webview/attentionMath';
+import { maskPredicate } from '../../src/common/mask';
+import { groupWords, maxOf, meanOf, mergeToWords, rollout, topK, wordIndexOfTokens } from '../../webview/attentionMath';
 import { computeHeadStats } from '../../webview/headStats';
 import { computeRow } from '../../webview/computation';
 

@@ -1,8 +1,9 @@
 /**
  * Computation view: how one head turns one query token into its output, with the model's real float32 numbers
  * (headVectors: q, k, v, the bias and the model's own attention row). Attention as a soft database lookup: the
- * query asks, every key is matched against it (q·k), scores are scaled by √d_k, masked keys get −∞, softmax makes
- * weights, and the values are blended by those weights. We recompute the softmax here and show its largest
+ * query asks, every key is matched against it (q·k), scores are scaled by √d_k, masked keys get the bias −1e9
+ * (MASKED_BIAS: finite, so no NaN; their weight is exactly 0), softmax makes weights, and the values are blended by
+ * those weights. We recompute the softmax here and show its largest
  * difference from the model's attention row as a check (must be ≤ 1e-4) — no placeholder numbers anywhere.
  */
 import type { Slot } from '../../src/protocol/messages';
@@ -12,6 +13,12 @@ import { t } from '../strings';
 import { canvasTheme } from '../theme';
 import { computeRow, TOLERANCE } from '../computation';
 import type { ViewContext, ViewHandle, ViewRenderer } from './viewContext';
+
+/** A masked cell's bias as it is, e.g. "−1e9" (or "−∞" should a model's bias use it). */
+function maskedBiasText(bias: number): string {
+  if (bias === -Infinity) return '−∞';
+  return bias.toExponential(0).replace('e+', 'e').replace('-', '−');
+}
 
 function vectorText(values: ArrayLike<number>, digits = 3): string {
   return `[${Array.from(values, (x) => x.toFixed(digits)).join(', ')}]`;
@@ -116,7 +123,7 @@ function renderOnce(host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle
       shortVector(v.values.subarray(j * d, j * d + d)),
       r.dot[j].toFixed(3),
       r.scaled[j].toFixed(3),
-      r.masked[j] ? `${t('matrix.masked')} (−∞)` : r.bias[j].toFixed(1),
+      r.masked[j] ? `${t('matrix.masked')} (${maskedBiasText(r.bias[j])})` : r.bias[j].toFixed(1),
       r.masked[j] ? '0' : r.softmax[j].toFixed(6),
       r.model[j].toFixed(6),
       Math.abs(r.softmax[j] - r.model[j]).toExponential(1),

@@ -3,6 +3,7 @@
  * any statistic. Click (or Enter on) a thumbnail to open that head. Thumbnails are painted through ImageData
  * (one pass over the pixels), so 100+ heads at a few hundred tokens stay quick.
  */
+import { headAt } from '../../src/common/heads';
 import type { Slot } from '../../src/protocol/messages';
 import { createDropdown } from '../controls';
 import { svgDocument, svgEscape } from '../exportView';
@@ -105,8 +106,7 @@ export const renderGridView: ViewRenderer = (host, ctx: ViewContext, slot: Slot)
   if (byPosition) grid.style.setProperty('--grid-columns', String(H));
   const order = sortedHeads(stats, H, ctx.state.sortBy, ctx.state.sortDescending);
   for (const i of order) {
-    const layer = Math.floor(i / H);
-    const head = i % H;
+    const { layer, head } = headAt(i, H);
     const s = stats[i];
     const card = document.createElement('button');
     card.type = 'button';

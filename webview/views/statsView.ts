@@ -2,6 +2,7 @@
  * Head statistics: a summary table over all heads, computed live from the weights of this text. Column headers
  * sort; a row's first cell opens that head.
  */
+import { headAt } from '../../src/common/heads';
 import type { Slot } from '../../src/protocol/messages';
 import { svgDocument, svgEscape } from '../exportView';
 import { STAT_KEYS, type StatKey } from '../headStats';
@@ -46,8 +47,7 @@ export const renderStatsView: ViewRenderer = (host, ctx: ViewContext, slot: Slot
   for (const i of sortedHeads(stats, H, ctx.state.sortBy, ctx.state.sortDescending)) {
     const s = stats[i];
     const row = body.insertRow();
-    const layer = Math.floor(i / H);
-    const head = i % H;
+    const { layer, head } = headAt(i, H);
     row.dataset.layer = String(layer);
     row.dataset.head = String(head);
     if (layer === ctx.state.layer && head === ctx.state.head) row.classList.add('current');

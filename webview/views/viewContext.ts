@@ -3,17 +3,9 @@
  * host for heads not yet received) and report focus and navigation back through it.
  */
 import type { AnalysisStartMessage, Slot } from '../../src/protocol/messages';
-import type { AttentionMatrix } from '../attentionMath';
+import type { AttentionMatrix, Unit } from '../attentionMath';
 import type { HeadStats, StatKey } from '../headStats';
 import type { Aggregate, Direction, ViewId } from '../viewTypes';
-
-/** A displayed unit: one token, or one word (several tokens) at word level. */
-export interface Unit {
-  text: string;
-  start: number;
-  end: number;
-  tokens: number[];
-}
 
 export interface UiState {
   layer: number;
