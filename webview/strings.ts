@@ -93,7 +93,7 @@ export const DEFAULT_STRINGS = {
   'comp.step.q': '1. The query asks. The token’s query vector q (d_k = {0}) is what it is looking for.',
   'comp.step.k': '2. Keys are matched. Every visible token offers a key vector k; the dot product q·k measures how well it answers.',
   'comp.step.scale': '3. Scale. Dividing by √d_k = {0} keeps the scores in a range where softmax is not saturated.',
-  'comp.step.bias': '4. Mask. The additive bias is 0 for visible keys and −∞ for masked ones, which therefore get weight exactly 0.',
+  'comp.step.bias': '4. Mask. The additive bias is 0 for visible keys and −1e9 for masked ones (a large finite number: exp(−1e9) underflows to 0), which therefore get weight exactly 0.',
   'comp.step.softmax': '5. Softmax turns the scores into weights that are positive and sum to 1 — a soft choice among the keys.',
   'comp.step.output': '6. Values are blended. The output is Σ weight·v: the values of the keys, mixed by the weights (the “soft database lookup” result).',
   'comp.check': 'Check: recomputed softmax vs the model’s attention row, max |difference| = {0}',

@@ -70,7 +70,10 @@ export interface InitMessage {
   models: ModelInfo[];
   /** Where the webview is running: inside VS Code, or as an exported standalone page. */
   host: 'vscode' | 'standalone';
-  /** UI strings already localised by the host (`@vscode/l10n`), keyed by message id. */
+  /**
+   * The display language's l10n bundle (`vscode.l10n.bundle`: English message → translation), which the webview
+   * hands to `@vscode/l10n`; empty in English and in a page the CLI made.
+   */
   strings: Record<string, string>;
 }
 

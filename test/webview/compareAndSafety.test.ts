@@ -55,6 +55,10 @@ describe('compare mode', () => {
   });
 
   it('difference view draws left minus right', async () => {
+    // Both panes open on the encoder's default head (4.8), where the two models differ by almost 1 (0.998 rounds
+    // to 1.000 once quantised); layer 1, head 1 gives a difference the legend prints as 0.xxx.
+    await setDropdown(page, 'ctl-layer', '0');
+    await setDropdown(page, 'ctl-head', '0');
     await pickView(page, 'diff');
     const legend = await page.textContent('.pane[data-view="diff"] .legend');
     expect(legend).toMatch(/max \|Δ\| = 0\.\d{3}/);
