@@ -1,0 +1,151 @@
+/**
+ * What the model says at a position, from its logits. The panel's session runs without logits (they are n × vocab
+ * floats and the LM head was a third of the work), so these functions ask the inference backend for a run *with*
+ * logits only when predictions are wanted.
+ *
+ * - causal model: position i's logits are the distribution of the token after i (next-token prediction);
+ * - encoder (masked LM): the fillers for position i are read from a run with token i replaced by the mask token,
+ *   which is what the encoder was trained on.
+ */
+import { buildAttentionBias } from '../attention/mask';
+import { resolveMask } from '../common/mask';
+import type { ModelManifest } from '../model/modelManifest';
+import { inProcessInference, type InferenceBackend, type ModelOutputs } from '../model/modelRunner';
+import type { ByteLevelBpeTokenizer } from '../tokenizer/byteLevelBpe';
+import { logitsRow, softmaxWithTemperature, topK, type TokenProbability } from './distribution';
+import { NoMaskTokenError, specialTokensOf, type SpecialTokens } from './specialTokens';
+import { tokenText } from './tokenText';
+
+/** A candidate with its text, as the CLI and the panel show it. */
+export interface Prediction {
+  id: number;
+  text: string;
+  p: number;
+}
+
+export interface PositionPredictions {
+  position: number;
+  /** The K likeliest tokens, likeliest first. */
+  top: Prediction[];
+  /**
+   * How likely the model found the token that is really there: for a causal model the token after `position`
+   * (absent at the last position); for the encoder the masked token itself.
+   */
+  actual?: Prediction;
+  temperature: number;
+}
+
+/** The vocabulary size of the logits (the manifest's, or the logits' own length over n). */
+function vocabOf(manifest: ModelManifest, logits: Float32Array, n: number): number {
+  return manifest.vocabSize ?? logits.length / n;
+}
+
+/** Runs the model with logits on `ids` under its own mask (the predictions are the trained model's). */
+export async function runWithLogits(
+  manifest: ModelManifest,
+  ids: readonly number[],
+  inference: InferenceBackend = inProcessInference,
+): Promise<ModelOutputs & { logits: Float32Array }> {
+  const { mask } = resolveMask(manifest.kind, 'default');
+  const out = await inference.run(manifest, ids, buildAttentionBias(ids.length, mask), { logits: true });
+  if (!out.logits) throw new Error(`Model "${manifest.id}" returned no logits.`);
+  return out as ModelOutputs & { logits: Float32Array };
+}
+
+/** Top-K of one logits row at a temperature, with texts, and the probability of `actualId` if given. */
+export function predictFromRow(
+  row: Float32Array,
+  position: number,
+  k: number,
+  temperature: number,
+  describe: (id: number) => string,
+  actualId?: number,
+): PositionPredictions {
+  const probs = softmaxWithTemperature(row, temperature);
+  const withText = (t: TokenProbability): Prediction => ({ id: t.id, text: describe(t.id), p: t.p });
+  const result: PositionPredictions = { position, top: topK(probs, k).map(withText), temperature };
+  if (actualId !== undefined) result.actual = withText({ id: actualId, p: probs[actualId] });
+  return result;
+}
+
+/** What a model needs to name its predictions. */
+export interface PredictionContext {
+  manifest: ModelManifest;
+  tokenizer: ByteLevelBpeTokenizer;
+  special: SpecialTokens;
+}
+
+export async function predictionContext(manifest: ModelManifest, tokenizer: ByteLevelBpeTokenizer): Promise<PredictionContext> {
+  return { manifest, tokenizer, special: await specialTokensOf(manifest) };
+}
+
+/** Causal model: the top-K next tokens after every position, from logits already computed for `ids`. */
+export function nextTokenPredictionsFromLogits(
+  ctx: PredictionContext,
+  ids: readonly number[],
+  logits: Float32Array,
+  k: number,
+  temperature = 1,
+): PositionPredictions[] {
+  const vocab = vocabOf(ctx.manifest, logits, ids.length);
+  const describe = (id: number): string => tokenText(ctx.tokenizer, ctx.special, id);
+  return ids.map((_, i) => predictFromRow(logitsRow(logits, i, vocab), i, k, temperature, describe, ids[i + 1]));
+}
+
+/** The mask token's id, or a clear error when the tokenizer has none. */
+export function maskIdOf(ctx: PredictionContext): number {
+  if (ctx.special.maskId === undefined) throw new NoMaskTokenError(ctx.manifest);
+  return ctx.special.maskId;
+}
+
+/** `ids` with position `position` replaced by the mask token. */
+export function withMaskAt(ids: readonly number[], position: number, maskId: number): number[] {
+  if (!Number.isInteger(position) || position < 0 || position >= ids.length) {
+    throw new RangeError(`position ${position} is outside the ${ids.length} tokens`);
+  }
+  const masked = ids.slice();
+  masked[position] = maskId;
+  return masked;
+}
+
+/**
+ * Encoder: the top-K fillers for `position` — the model run with that token replaced by the mask token — and
+ * the probability of the token that was there. Returns the masked run's outputs too (its attention shows what
+ * masking changed).
+ */
+export async function maskFillPredictions(
+  ctx: PredictionContext,
+  ids: readonly number[],
+  position: number,
+  k: number,
+  temperature = 1,
+  inference: InferenceBackend = inProcessInference,
+): Promise<{ predictions: PositionPredictions; outputs: ModelOutputs & { logits: Float32Array }; maskedIds: number[] }> {
+  const maskedIds = withMaskAt(ids, position, maskIdOf(ctx));
+  const outputs = await runWithLogits(ctx.manifest, maskedIds, inference);
+  const vocab = vocabOf(ctx.manifest, outputs.logits, ids.length);
+  const describe = (id: number): string => tokenText(ctx.tokenizer, ctx.special, id);
+  const predictions = predictFromRow(logitsRow(outputs.logits, position, vocab), position, k, temperature, describe, ids[position]);
+  return { predictions, outputs, maskedIds };
+}
+
+/**
+ * Predictions at every position, as the CLI's `--predictions K` gives them: causal, one run with logits; encoder,
+ * one masked run per position (n runs: each position is asked on its own, as the model was trained).
+ */
+export async function predictionsForAll(
+  ctx: PredictionContext,
+  ids: readonly number[],
+  k: number,
+  temperature = 1,
+  inference: InferenceBackend = inProcessInference,
+): Promise<PositionPredictions[]> {
+  if (ctx.manifest.kind === 'causal') {
+    const { logits } = await runWithLogits(ctx.manifest, ids, inference);
+    return nextTokenPredictionsFromLogits(ctx, ids, logits, k, temperature);
+  }
+  maskIdOf(ctx); // the clear error before any run
+  const all: PositionPredictions[] = [];
+  for (let i = 0; i < ids.length; i++) all.push((await maskFillPredictions(ctx, ids, i, k, temperature, inference)).predictions);
+  return all;
+}
