@@ -184,3 +184,190 @@ export function withoutOutputs(model: Uint8Array, drop: readonly string[]): Uint
   }
   return concatBytes(parts);
 }
+
+// ───────────── reading nodes and initializers, adding outputs (the computation view's formula steps) ─────────────
+
+const NODE_NAME = 3;
+const NODE_OP = 4;
+const ATTRIBUTE_NAME = 1;
+const ATTRIBUTE_FLOAT = 2;
+const TENSOR = { dims: 1, dataType: 2, floatData: 4, int32Data: 5, rawData: 9, dataLocation: 14 };
+const DATA_TYPE = { float: 1, float16: 10 };
+
+/** One node of the top-level graph: op type, name, inputs, outputs and its float attributes (e.g. epsilon). */
+export interface GraphNode {
+  op: string;
+  name: string;
+  inputs: string[];
+  outputs: string[];
+  floats: Record<string, number>;
+}
+
+/** The top-level graph's nodes in file order (topological, the ONNX rule). Subgraphs are not entered. */
+export function graphNodes(model: Uint8Array): GraphNode[] {
+  const { fields } = readGraph(model);
+  const out: GraphNode[] = [];
+  for (const f of fields) {
+    if (f.field !== GRAPH.node || f.wire !== 2) continue;
+    const node: GraphNode = { op: '', name: '', inputs: [], outputs: [], floats: {} };
+    for (const x of rawFields(model, f.start!, f.end!)) {
+      if (x.wire !== 2) continue;
+      if (x.field === NODE.input) node.inputs.push(text(model, x));
+      else if (x.field === NODE.output) node.outputs.push(text(model, x));
+      else if (x.field === NODE_NAME) node.name = text(model, x);
+      else if (x.field === NODE_OP) node.op = text(model, x);
+      else if (x.field === NODE.attribute) {
+        const attr = rawFields(model, x.start!, x.end!);
+        const name = attr.find((a) => a.field === ATTRIBUTE_NAME && a.wire === 2);
+        const value = attr.find((a) => a.field === ATTRIBUTE_FLOAT && a.wire === 5);
+        if (name && value) node.floats[text(model, name)] = new DataView(model.buffer, model.byteOffset + value.from + 1, 4).getFloat32(0, true);
+      }
+    }
+    out.push(node);
+  }
+  return out;
+}
+
+/** IEEE half → number (exact: every float16 is a float32, so a Cast to float32 gives the same value). */
+function halfToNumber(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** A float tensor read from the model: its dims and its values as float32. */
+export interface FloatTensor {
+  dims: number[];
+  data: Float32Array;
+}
+
+function readTensor(model: Uint8Array, f: RawField): FloatTensor {
+  const fields = rawFields(model, f.start!, f.end!);
+  const dims: number[] = [];
+  let dataType = 0;
+  let raw: RawField | undefined;
+  const packed: RawField[] = [];
+  const unpacked: RawField[] = [];
+  for (const x of fields) {
+    if (x.field === TENSOR.dims) {
+      // dims are varints, packed (wire 2) or one per field (wire 0)
+      const bytes = x.wire === 2 ? model.subarray(x.start, x.end) : model.subarray(x.from + 1, x.to);
+      let v = 0;
+      let mul = 1;
+      for (const b of bytes) {
+        v += (b & 0x7f) * mul;
+        mul *= 128;
+        if ((b & 0x80) === 0) {
+          dims.push(v);
+          v = 0;
+          mul = 1;
+        }
+      }
+    } else if (x.field === TENSOR.dataType && x.wire === 0) dataType = model[x.from + 1];
+    else if (x.field === TENSOR.rawData && x.wire === 2) raw = x;
+    else if (x.field === TENSOR.dataLocation && x.wire === 0 && model[x.from + 1] === 1) throw new Error('its data is stored outside the model file');
+    else if ((x.field === TENSOR.floatData || x.field === TENSOR.int32Data) && x.wire === 2) packed.push(x);
+    else if ((x.field === TENSOR.floatData && x.wire === 5) || (x.field === TENSOR.int32Data && x.wire === 0)) unpacked.push(x);
+  }
+  const count = dims.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(count);
+  if (dataType === DATA_TYPE.float) {
+    if (raw) {
+      const view = new DataView(model.buffer, model.byteOffset + raw.start!, raw.end! - raw.start!);
+      for (let i = 0; i < count; i++) data[i] = view.getFloat32(i * 4, true);
+    } else if (packed.length) {
+      const view = new DataView(model.buffer, model.byteOffset + packed[0].start!, packed[0].end! - packed[0].start!);
+      for (let i = 0; i < count; i++) data[i] = view.getFloat32(i * 4, true);
+    } else unpacked.forEach((x, i) => (data[i] = new DataView(model.buffer, model.byteOffset + x.from + 1, 4).getFloat32(0, true)));
+  } else if (dataType === DATA_TYPE.float16) {
+    if (raw) {
+      const view = new DataView(model.buffer, model.byteOffset + raw.start!, raw.end! - raw.start!);
+      for (let i = 0; i < count; i++) data[i] = halfToNumber(view.getUint16(i * 2, true));
+    } else {
+      // float16 outside raw_data: one int32 varint per value (onnx.proto: int32_data holds the bits)
+      const halves: number[] = [];
+      const src = packed.length ? [model.subarray(packed[0].start, packed[0].end)] : unpacked.map((x) => model.subarray(x.from + 1, x.to));
+      for (const bytes of src) {
+        let v = 0;
+        let mul = 1;
+        for (const b of bytes) {
+          v += (b & 0x7f) * mul;
+          mul *= 128;
+          if ((b & 0x80) === 0) {
+            halves.push(v);
+            v = 0;
+            mul = 1;
+          }
+        }
+      }
+      halves.forEach((h, i) => (data[i] = halfToNumber(h)));
+    }
+  } else throw new Error(`data type ${dataType} is neither float32 nor float16`);
+  return { dims, data };
+}
+
+/**
+ * The float initializers `names` as float32, by the name the graph's nodes use. A weight stored as float16 behind
+ * a Cast to float32 (the Cast's output carries the weight's name) is read from the float16 initializer the Cast
+ * reads, which gives exactly the float32 values the model computes with. Names not found are left out.
+ */
+export function readFloatInitializers(model: Uint8Array, names: readonly string[]): Map<string, FloatTensor> {
+  const { fields } = readGraph(model);
+  const wanted = new Map<string, string>(names.map((n) => [n, n]));
+  // A name produced by a Cast of an initializer: read the initializer instead.
+  for (const node of graphNodes(model)) {
+    if (node.op === 'Cast' && node.inputs.length === 1 && node.outputs.length === 1 && wanted.has(node.outputs[0])) {
+      wanted.set(node.outputs[0], node.inputs[0]);
+    }
+  }
+  const bySource = new Map<string, string[]>();
+  for (const [name, source] of wanted) bySource.set(source, [...(bySource.get(source) ?? []), name]);
+  const out = new Map<string, FloatTensor>();
+  for (const f of fields) {
+    if (f.field !== GRAPH.initializer || f.wire !== 2) continue;
+    const targets = bySource.get(nameOf(model, f, TENSOR_NAME));
+    if (!targets) continue;
+    const tensor = readTensor(model, f);
+    for (const t of targets) out.set(t, tensor);
+  }
+  return out;
+}
+
+/**
+ * The same model with the tensors `names` (computed inside the graph) added as float32 outputs, and the outputs
+ * `drop` removed with the nodes only they needed. onnxruntime returns only declared outputs, so an intermediate
+ * tensor (a layer's input after its LayerNorm, say) can be read only by declaring it one.
+ */
+export function withExtraOutputs(model: Uint8Array, names: readonly string[], drop: readonly string[] = []): Uint8Array {
+  const { top, graph, fields } = readGraph(model);
+  const existing = new Set(namesOf(model, fields, GRAPH.output, VALUE_INFO_NAME));
+  const added: Uint8Array[] = [];
+  const enc = new TextEncoder();
+  for (const name of names) {
+    if (existing.has(name)) continue;
+    // ValueInfoProto { name, type: TypeProto { tensor_type: { elem_type: FLOAT } } } — no shape: it is inferred.
+    const type = concatBytes(lengthDelimited(1, [Uint8Array.from([0x08, DATA_TYPE.float])]));
+    const info = concatBytes([...lengthDelimited(1, [enc.encode(name)]), ...lengthDelimited(2, [type])]);
+    added.push(...lengthDelimited(GRAPH.output, [info]));
+  }
+  const graphParts: Uint8Array[] = [];
+  let lastOutput = -1;
+  fields.forEach((f, i) => {
+    if (f.field === GRAPH.output && f.wire === 2) lastOutput = i;
+  });
+  fields.forEach((f, i) => {
+    graphParts.push(model.subarray(f.from, f.to));
+    if (i === lastOutput) graphParts.push(...added);
+  });
+  const parts: Uint8Array[] = [];
+  for (const f of top) {
+    if (f === graph) parts.push(...lengthDelimited(MODEL_GRAPH, graphParts));
+    else parts.push(model.subarray(f.from, f.to));
+  }
+  const withAdded = concatBytes(parts);
+  // A graph with subgraphs is not pruned (withoutOutputs says null): it runs whole, with the extra outputs.
+  return drop.length ? (withoutOutputs(withAdded, drop) ?? withAdded) : withAdded;
+}
