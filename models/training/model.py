@@ -147,13 +147,14 @@ def causal_bias(n, neg=-1e9):
 
 def load_onnx_weights(model, onnx_path):
     """Warm start: copy the weights of a model.onnx written by export.py (fp32, no constant folding, so the
-    initializers are the PyTorch parameters themselves, named "model.<state_dict key>") into `model`.
+    initializers are the PyTorch parameters themselves, named "model.<state_dict key>") into `model`; a weight
+    stored as float16 by fp16_weights.py (behind a Cast to float32 that carries its name) is read back exactly.
     Every parameter of `model` must be found with the same shape; returns the number of tensors copied."""
     import onnx
-    from onnx import numpy_helper
+    from fp16_weights import float32_initializers
 
     m = onnx.load(onnx_path)
-    inits = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+    inits = float32_initializers(m)
     sd = model.state_dict()
     missing, copied = [], {}
     for key, ref in sd.items():

@@ -22,6 +22,28 @@ SOURCES = [
 ]
 
 
+FP16_PARAGRAPH = (
+    "Weights are stored as fp16 and cast back to fp32 when the model loads (`models/training/fp16_weights.py`: each "
+    "float initializer becomes a float16 initializer read by a `Cast` node that gives the float32 tensor its original "
+    "name; the rotary tables stay fp32). The weights came back from the GPU as fp16, so every one is exactly "
+    "representable: the largest weight difference is 0 (the script refuses a lossy conversion unless told otherwise), "
+    "and in onnxruntime-node every output (attentions, queries, keys, values, logits) is bit-identical to the fp32 "
+    "file's on the reference input, the texts of `test/models/model-gates.test.ts` and 128/512-token windows, under "
+    "both masks (`bench/modelFileCompare.ts`). Session creation and inference take the same time within the noise "
+    "(models/training/README.md, \"fp16 weights\").\n")
+
+
+def onnx_storage(path):
+    """(whether the weights are stored as float16 behind Casts, the file's size in bytes)."""
+    import onnx
+    from onnx import TensorProto
+
+    m = onnx.load(path)
+    half = {t.name for t in m.graph.initializer if t.data_type == TensorProto.FLOAT16}
+    fp16 = any(n.op_type == "Cast" and n.input and n.input[0] in half for n in m.graph.node)
+    return fp16, os.path.getsize(path)
+
+
 def fmt(x, nd=3):
     return f"{x:.{nd}f}" if isinstance(x, float) else str(x)
 
@@ -163,7 +185,13 @@ def main():
       "`values` are the per-head value vectors.")
     w(f"- Vocabulary: {c['vocab_size']} (shared byte-level BPE tokenizer, `tokenizer.json`: 256 byte symbols, 7934 merges, `<pad>`=8190 and `<mask>`=8191; "
       "no special tokens are added to the text).")
-    w(f"- ONNX: opset {tr['opset']}, fp32 weights, dynamic sequence length 1..512, {tr['onnx_bytes']/1e6:.1f} MB.\n")
+    fp16, size = onnx_storage(os.path.join(d, meta["files"]["model"]))
+    if not fp16:
+        w(f"- ONNX: opset {tr['opset']}, fp32 weights, dynamic sequence length 1..512, {size/1e6:.1f} MB.\n")
+    else:
+        w(f"- ONNX: opset {tr['opset']}, dynamic sequence length 1..512, {size/1e6:.1f} MB: weights stored as fp16 "
+          f"({tr['onnx_bytes']/1e6:.1f} MB as exported in fp32).\n")
+        w(FP16_PARAGRAPH)
     w("## Training data\n")
     w("| source | what | licence | train docs | train tokens | held-out docs | held-out tokens | share of training windows |")
     w("|---|---|---|---|---|---|---|---|")
