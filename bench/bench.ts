@@ -2,7 +2,7 @@
  * `npm run bench`: prints ONE JSON object on stdout (progress goes to stderr). See bench/README.md.
  *
  * Environment knobs (defaults in brackets): BENCH_RUNS [12] inference runs per point, BENCH_HOVERS [200],
- * BENCH_SKIP comma list of sections to leave out (inference,host,wire,webview,codeServer,longText,worker,activation),
+ * BENCH_SKIP comma list of sections to leave out (inference,host,wire,webview,codeServer,longText,worker,activation,generation),
  * BENCH_SVG_BUDGET_MS [12000] time allowed to build the SVG-lines baseline page, BENCH_CS_REPS [3],
  * BENCH_MODELS_DIR [models/] another folder of models following models/README.md.
  */
@@ -20,6 +20,7 @@ import { benchActivation, type ActivationResult } from './activation';
 import { benchCodeServer, type CodeServerSection } from './codeServerBench';
 import { corpusText, log, repoRoot, round } from './common';
 import { analyzePrefix, benchHostPipeline, benchLongText, benchWire, prefix, readTokenizerJson } from './host';
+import { benchGeneration, type GenerationSection } from './generation';
 import { benchInference, SIZES, type InferenceSection } from './inference';
 import { extendRotaryTables } from './onnxInspect';
 import { benchInferenceInWorker, workerMain } from './workerInference';
@@ -104,6 +105,12 @@ async function main(): Promise<void> {
   // 1. inference
   const inference: Record<string, InferenceSection | { notMeasured: string }> = {};
   for (const m of models) inference[m.id] = await section('inference', () => benchInference(m, tokens, RUNS));
+
+  // 1b. generation with each causal model (one forward pass per token: no key/value cache)
+  const generation: Record<string, GenerationSection | { notMeasured: string }> = {};
+  for (const m of models.filter((x) => x.kind === 'causal')) {
+    generation[m.id] = await section('generation', async () => benchGeneration(m, await registry.tokenizer(m), corpus));
+  }
 
   // 2. host pipeline
   const tokenizerJson = readTokenizerJson(primary);
@@ -217,6 +224,7 @@ async function main(): Promise<void> {
     corpus: { files: files.length, chars: corpus.length, tokens: tokens.length, what: 'README.md, ARCHITECTURE.md, models/README.md, the sample prose and every .ts file of src/ and webview/, concatenated; each n is its first n tokens' },
     models: models.map((m) => ({ id: m.id, layers: m.layers, heads: m.heads, dModel: m.dModel, maxPositions: m.maxPositions, positional: m.positional })),
     inference,
+    generation,
     hostPipeline: host,
     wire,
     webview,

@@ -1,23 +1,39 @@
 /**
- * `attention-lens analyze FILE [--model ID] [--mask full|causal] (--json | --html OUT.html)`
+ * `attention-lens analyze FILE [--model ID] [--mask full|causal] [--predictions K] (--json | --html OUT.html)`
+ * `attention-lens generate FILE --tokens N [--temperature T] [--top-k K] [--seed S] [--model ID] [--json]`
  * The same pipeline as the extension, without VS Code.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelRegistry, DEFAULT_MODEL_ID } from './model/modelRegistry';
-import { analyzeWindow, tokenizeFor } from './pipeline/analyze';
-import { attentionJsonText } from './common/attentionJson';
+import { analyzeTokens, analyzeWindow, InputError, tokenizeFor } from './pipeline/analyze';
+import { continuation } from './predict/continuation';
+import { generate } from './predict/generate';
+import { predictionContext, predictionsForAll, type Prediction } from './predict/predictions';
+import { attentionJsonText, type AttentionJson } from './common/attentionJson';
+import type { ModelManifest } from './model/modelManifest';
 import { analysisToJson, buildStandaloneHtml } from './export/standalonePage';
 import type { MaskKind } from './protocol/messages';
 
-const USAGE = `Usage: attention-lens analyze FILE [--model ID] [--mask full|causal] (--json | --html OUT.html)
+const USAGE = `Usage: attention-lens analyze FILE [--model ID] [--mask full|causal] [--predictions K] (--json | --html OUT.html)
+       attention-lens generate FILE --tokens N [--temperature T] [--top-k K] [--seed S] [--model ID] [--json]
        attention-lens models
 
   --model ID     a folder name under models/ (default: ${DEFAULT_MODEL_ID})
   --mask KIND    run under another mask than the model was trained with (a what-if)
   --json         print tokens (UTF-16 offsets) and every attention weight as JSON
   --html OUT     write a standalone page (works offline from file://)
-  --window N     for texts longer than the model reads: which window of max_positions tokens (from 0)`;
+  --window N     for texts longer than the model reads: which window of max_positions tokens (from 0)
+  --predictions K  with --json: for every position, the K likeliest next tokens (causal) or, for the encoder,
+                 the K likeliest fillers if that position were masked (one run per position), p at temperature 1
+
+generate continues the text of FILE with a causal model (default: causal), one full forward pass per token
+(no key/value cache):
+  --tokens N       how many tokens to add
+  --temperature T  0 = greedy (the likeliest token each time); otherwise sample from softmax(logits / T) (default 1)
+  --top-k K        sample only among the K likeliest tokens (default 0 = all)
+  --seed S         seed of the sampler: the same seed gives the same tokens (default 0)
+  --json           the generated tokens (text, id) and the whole sequence's tokens and attention as analyze --json`;
 
 class UsageError extends Error {}
 
@@ -30,10 +46,16 @@ interface CliArgs {
   html?: string;
   modelsDir?: string;
   window: number;
+  predictions?: number;
+  tokens?: number;
+  temperature: number;
+  topK: number;
+  seed: number;
+  modelGiven: boolean;
 }
 
 function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { command: argv[0] ?? '', model: DEFAULT_MODEL_ID, json: false, window: 0 };
+  const args: CliArgs = { command: argv[0] ?? '', model: DEFAULT_MODEL_ID, json: false, window: 0, temperature: 1, topK: 0, seed: 0, modelGiven: false };
   const rest = argv.slice(1);
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -42,7 +64,23 @@ function parseArgs(argv: string[]): CliArgs {
       if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
       return v;
     };
-    if (a === '--model') args.model = value();
+    const wholeNumber = (min: number): number => {
+      const v = Number(value());
+      if (!Number.isInteger(v) || v < min) throw new UsageError(`${a} must be a whole number from ${min}`);
+      return v;
+    };
+    if (a === '--model') {
+      args.model = value();
+      args.modelGiven = true;
+    } else if (a === '--predictions') args.predictions = wholeNumber(1);
+    else if (a === '--tokens') args.tokens = wholeNumber(1);
+    else if (a === '--top-k') args.topK = wholeNumber(0);
+    else if (a === '--seed') args.seed = wholeNumber(0);
+    else if (a === '--temperature') {
+      const t = Number(value());
+      if (!Number.isFinite(t) || t < 0) throw new UsageError('--temperature must be 0 (greedy) or a positive number');
+      args.temperature = t;
+    }
     else if (a === '--mask') {
       const m = value();
       if (m !== 'full' && m !== 'causal') throw new UsageError(`--mask must be "full" or "causal" (got "${m}")`);
@@ -67,9 +105,13 @@ export async function main(argv: string[]): Promise<number> {
   let args: CliArgs;
   try {
     args = parseArgs(argv);
-    if (args.command !== 'analyze' && args.command !== 'models') throw new UsageError(args.command ? `unknown command "${args.command}"` : '');
-    if (args.command === 'analyze' && !args.file) throw new UsageError('analyze needs a FILE');
+    if (!['analyze', 'generate', 'models'].includes(args.command)) throw new UsageError(args.command ? `unknown command "${args.command}"` : '');
+    if (args.command !== 'models' && !args.file) throw new UsageError(`${args.command} needs a FILE`);
     if (args.command === 'analyze' && !args.json && !args.html) throw new UsageError('choose --json or --html OUT.html');
+    if (args.command === 'analyze' && args.predictions !== undefined && !args.json) throw new UsageError('--predictions goes with --json');
+    if (args.command === 'generate' && args.tokens === undefined) throw new UsageError('generate needs --tokens N');
+    // Only a causal model continues a text, so generate defaults to the bundled one.
+    if (args.command === 'generate' && !args.modelGiven) args.model = 'causal';
   } catch (e) {
     if (e instanceof UsageError) {
       if (e.message) process.stderr.write(`attention-lens: ${e.message}\n`);
@@ -95,6 +137,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const manifest = await registry.get(args.model);
+  if (args.command === 'generate') return generateCommand(registry, manifest, text, args);
   const tokens = await tokenizeFor(registry, manifest, text);
   const { result, offset, window } = await analyzeWindow(manifest, text, tokens, args.window, args.mask);
   if (window.count > 1) {
@@ -102,13 +145,58 @@ export async function main(argv: string[]): Promise<number> {
   }
   // Token offsets are into the whole file, as the tokens were cut from it; the page exports the same JSON.
   const placed = { ...window, offset };
-  if (args.json) process.stdout.write(attentionJsonText(analysisToJson(result, placed)));
+  if (args.json) {
+    const json: AttentionJson & { predictions?: Prediction[][] } = analysisToJson(result, placed);
+    if (args.predictions !== undefined) {
+      const ctx = await predictionContext(manifest, await registry.tokenizer(manifest));
+      const all = await predictionsForAll(ctx, result.ids, args.predictions, 1);
+      json.predictions = all.map((p) => p.top);
+    }
+    process.stdout.write(attentionJsonText(json));
+  }
   if (args.html) {
     const out = path.resolve(args.html);
     const html = await buildStandaloneHtml([result], { distDir: __dirname, sourceLabel: path.basename(file), window: placed });
     await writeFile(out, html);
     process.stderr.write(`Wrote ${out} (${result.n} tokens, model ${result.model.id}, ${result.mask} mask). Open it in a browser.\n`);
   }
+  return 0;
+}
+
+/** `generate`: continues the file's text; prints the continued text, or with --json the tokens and attention. */
+async function generateCommand(registry: ModelRegistry, manifest: ModelManifest, text: string, args: CliArgs): Promise<number> {
+  const tokens = await tokenizeFor(registry, manifest, text);
+  if (tokens.length >= manifest.maxPositions) {
+    throw new InputError(`The text is ${tokens.length} tokens long; model "${manifest.id}" reads at most ${manifest.maxPositions}, which leaves no room to continue it.`);
+  }
+  const ctx = await predictionContext(manifest, await registry.tokenizer(manifest));
+  const result = await generate(ctx, tokens.map((t) => t.id), {
+    tokens: args.tokens ?? 0,
+    temperature: args.temperature,
+    topK: args.topK,
+    seed: args.seed,
+  });
+  if (result.stoppedBy === 'maxPositions') {
+    process.stderr.write(`Stopped after ${result.generated.length} tokens: model "${manifest.id}" reads at most ${manifest.maxPositions} tokens.\n`);
+  }
+  if (!args.json) {
+    process.stdout.write(text + result.text + '\n');
+    return 0;
+  }
+  // The whole sequence analysed as one selection, so the generated tokens' attention is in the usual shape.
+  const whole = continuation(text, tokens, result.generated);
+  const analysis = await analyzeTokens(manifest, whole.text, whole.tokens, 'default');
+  const json = {
+    ...analysisToJson(analysis),
+    generated: result.generated.map((g) => ({ id: g.id, text: g.text, position: g.position, p: g.p })),
+    generatedText: result.text,
+    firstGenerated: whole.firstGenerated,
+    settings: { tokens: args.tokens, temperature: args.temperature, topK: args.topK, seed: args.seed },
+    stoppedBy: result.stoppedBy,
+    kvCache: result.kvCache,
+    inferenceMsPerToken: result.inferenceMsPerToken,
+  };
+  process.stdout.write(attentionJsonText(json));
   return 0;
 }
 

@@ -1,6 +1,7 @@
 /** Generation with the real causal model: reproducible from a seed, cancellable, attention of generated tokens. */
 import { describe, expect, it } from 'vitest';
 import { analyzeTokens, headWeights } from '../../src/pipeline/analyze';
+import { continuation } from '../../src/predict/continuation';
 import { chooseToken, generate, GenerationCancelled, KV_CACHE } from '../../src/predict/generate';
 import { predictionContext } from '../../src/predict/predictions';
 import { seededRandom } from '../../src/predict/seededRandom';
@@ -38,14 +39,9 @@ describe('generate', () => {
   it("each generated token's attention row sums to 1 with exact zeros above the diagonal", async () => {
     const { ctx, tokens, manifest } = await causal();
     const result = await generate(ctx, tokens.map((t) => t.id), { tokens: 5, temperature: 1, topK: 40, seed: 3 });
-    // The extended sequence as tokens (the generated ones placed after the prompt's text).
-    let end = PROMPT.length;
-    const extended = [...tokens];
-    for (const g of result.generated) {
-      extended.push({ id: g.id, piece: '', start: end, end: end + g.text.length });
-      end += g.text.length;
-    }
-    const analysis = await analyzeTokens(manifest, PROMPT + result.text, extended, 'default');
+    const extended = continuation(PROMPT, tokens, result.generated);
+    expect(extended.text).toBe(PROMPT + result.text);
+    const analysis = await analyzeTokens(manifest, extended.text, extended.tokens, 'default');
     expect(analysis.mask).toBe('causal');
     const n = analysis.n;
     for (let l = 0; l < manifest.layers; l++) {
