@@ -13,11 +13,13 @@ import {
   type AnalysisCompleteMessage,
   type AnalysisErrorMessage,
   type AnalysisStartMessage,
+  type FormulaDataMessage,
   type HeadDataMessage,
   type HeadVectorsMessage,
   type Slot,
   type WebviewToHost,
 } from '../src/protocol/messages';
+import type { FormulaPayload } from '../src/common/formula';
 import type { HeadVectors } from './views/viewContext';
 
 export interface SlotData {
@@ -27,6 +29,9 @@ export interface SlotData {
   vectors: Map<number, HeadVectors>;
   requestedHeads: Set<number>;
   requestedVectors: Set<number>;
+  /** Formula steps by `layer.token` (computation view), and what was asked for. */
+  formulas: Map<string, FormulaPayload>;
+  requestedFormulas: Set<string>;
   received: number;
   complete: boolean;
   error: string | null;
@@ -43,6 +48,8 @@ function emptySlot(generation = 0): SlotData {
     vectors: new Map(),
     requestedHeads: new Set(),
     requestedVectors: new Set(),
+    formulas: new Map(),
+    requestedFormulas: new Set(),
     received: 0,
     complete: false,
     error: null,
@@ -154,6 +161,14 @@ export class AnalysisStore {
     return true;
   }
 
+  /** Keeps the formula steps of one layer and token. False when stale. */
+  addFormula(m: FormulaDataMessage): boolean {
+    const slot = this.current(m);
+    if (!slot) return false;
+    slot.formulas.set(`${m.layer}.${m.token}`, m.formula);
+    return true;
+  }
+
   /** The flat index of a head of the slot's model, or −1 when there is no such head. */
   headIndex(slot: SlotData, layer: number, head: number): number {
     const model = slot.start?.model;
@@ -212,6 +227,20 @@ export class AnalysisStore {
     if (!s.requestedVectors.has(idx)) {
       s.requestedVectors.add(idx);
       this.post({ type: 'requestVectors', generation: s.generation, slot: slotIndex, layer, head });
+    }
+    return null;
+  }
+
+  /** The formula steps of one layer for one query token; null while on their way (asked for once). */
+  formula(slotIndex: Slot, layer: number, token: number): FormulaPayload | null {
+    const s = this.slots[slotIndex];
+    if (!s.start || layer < 0 || layer >= s.start.model.layers || token < 0 || token >= s.start.tokens.length) return null;
+    const key = `${layer}.${token}`;
+    const f = s.formulas.get(key);
+    if (f) return f;
+    if (!s.requestedFormulas.has(key)) {
+      s.requestedFormulas.add(key);
+      this.post({ type: 'requestFormula', generation: s.generation, slot: slotIndex, layer, token });
     }
     return null;
   }

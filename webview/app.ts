@@ -27,6 +27,7 @@ import { onThemeChange, watchTheme } from './theme';
 import { UiStateKeeper } from './uiState';
 import { ViewArea } from './viewArea';
 import type { HeadVectors, UiState, ViewContext } from './views/viewContext';
+import type { FormulaPayload } from '../src/common/formula';
 
 export class App implements ViewContext {
   readonly state: Readonly<UiState>;
@@ -164,6 +165,9 @@ export class App implements ViewContext {
     headVectors: (m) => {
       if (this.store.addVectors(m) && this.ui.state.view === 'computation') this.repaint.scheduleRender();
     },
+    formulaData: (m) => {
+      if (this.store.addFormula(m) && this.ui.state.view === 'computation') this.repaint.scheduleRender();
+    },
   };
 
   // ───────────────────────────── posting to the host ─────────────────────────────
@@ -202,6 +206,10 @@ export class App implements ViewContext {
 
   vectors(slot: Slot, layer: number, head: number): HeadVectors | null {
     return this.store.vectors(slot, layer, head);
+  }
+
+  formula(slot: Slot, layer: number, token: number): FormulaPayload | null {
+    return this.store.formula(slot, layer, token);
   }
 
   focusUnit(): number | null {

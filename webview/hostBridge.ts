@@ -164,6 +164,7 @@ class StandaloneBridge implements HostBridge {
     ready: () => this.onReady(),
     requestHeads: (m) => this.onRequestHeads(m.slot, m.generation, m.heads),
     requestVectors: (m) => this.onRequestVectors(m.slot, m.generation, m.layer, m.head),
+    requestFormula: (m) => this.onRequestFormula(m.slot, m.generation, m.layer, m.token),
     changeModel: (m) => this.onChangeModel(m.slot, m.modelId, m.mask),
     export: (m) => this.onExport(m.format, m.payload, m.suggestedName),
     // No editor to draw on, no other windows, and nothing streamed: every head is in the page already.
@@ -201,7 +202,7 @@ class StandaloneBridge implements HostBridge {
   private replay(analysis: RecordedAnalysis, slot: 0 | 1, generation: number): void {
     this.current.set(slot, { analysis, generation });
     for (const m of analysis.stream) {
-      if (m.type === 'headVectors') continue;
+      if (m.type === 'headVectors' || m.type === 'formulaData') continue;
       this.emit({ ...m, generation, slot } as HostToWebview);
     }
   }
@@ -230,6 +231,18 @@ class StandaloneBridge implements HostBridge {
       // Long texts are exported without the n×d vectors (they grow quickly); say so instead of waiting forever.
       this.notice({ kind: 'noVectors', layer, head });
     }
+  }
+
+  /** The formula steps recorded for this layer and token, or why there are none (the page has no model to run). */
+  private onRequestFormula(slot: 0 | 1, generation: number, layer: number, token: number): void {
+    const analysis = this.find(slot, generation);
+    if (!analysis) return;
+    const m = analysis.stream.find((x) => x.type === 'formulaData' && x.layer === layer && x.token === token);
+    this.emit(
+      m
+        ? ({ ...m, generation, slot } as HostToWebview)
+        : { type: 'formulaData', generation, slot, layer, token, formula: { ok: false, reason: 'notRecorded', detail: 'not recorded in this page' } },
+    );
   }
 
   private onChangeModel(slot: 0 | 1, modelId: string, mask: MaskKind | 'default'): void {

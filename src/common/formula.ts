@@ -8,6 +8,8 @@
  */
 
 export const FORMULA_TOLERANCE = 1e-4;
+/** Texts up to this many tokens carry their formula steps into the standalone page (layers × tokens records). */
+export const MAX_TOKENS_WITH_FORMULA = 16;
 /** The distance plot covers Δ = 0 … ROTARY_PLOT_MAX tokens. */
 export const ROTARY_PLOT_MAX = 64;
 /** The rotary base of models/training/model.py (θ_c = position · base^(−2c/head_dim)). */

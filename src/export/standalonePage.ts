@@ -10,6 +10,7 @@ import { serializeMessages } from '../protocol/serialize';
 import { makeNonce, renderStandaloneHtml } from '../panel/panelHtml';
 import { headWeights, type AnalysisResult } from '../pipeline/analyze';
 import { vectorsMessage } from '../panel/analysisStreamer';
+import { recordFormulas } from '../formula/formulaRunner';
 
 /** Above this many tokens the exact q/k/v floats are left out of the page (they grow as n², see README). */
 export const MAX_TOKENS_WITH_VECTORS = 160;
@@ -84,11 +85,14 @@ export async function buildStandaloneHtml(results: readonly AnalysisResult[], op
     readFile(path.join(options.distDir, 'webview.css'), 'utf8'),
   ]);
   const label = options.sourceLabel ?? 'text';
+  const messages = recordMessages(results, label, options.strings, options.window);
+  // The computation view's formula steps, for short texts (each slot's generation is its index + 1, as recorded).
+  for (const [i, r] of results.entries()) messages.push(...(await recordFormulas(r, i + 1, i as Slot)));
   return renderStandaloneHtml({
     nonce: makeNonce(),
     scriptText,
     styleText,
-    messagesJson: serializeMessages(recordMessages(results, label, options.strings, options.window)),
+    messagesJson: serializeMessages(messages),
     lang: options.lang ?? 'en',
     title: `Attention Lens — ${label}`,
   });

@@ -7,11 +7,12 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import { headIndex } from '../common/heads';
-import { distanceScores, maxAbsDiff, rotate, ROTARY_BASE, type FormulaHead, type FormulaPayload, type FormulaRecord } from '../common/formula';
+import { distanceScores, maxAbsDiff, MAX_TOKENS_WITH_FORMULA, rotate, ROTARY_BASE, type FormulaHead, type FormulaPayload, type FormulaRecord } from '../common/formula';
 import type { ModelManifest } from '../model/modelManifest';
 import { loadOrt, openSession, SESSION_OPTIONS } from '../model/modelRunner';
 import { withExtraOutputs } from '../model/onnxProto';
 import type { AnalysisResult } from '../pipeline/analyze';
+import type { FormulaDataMessage, Slot } from '../protocol/messages';
 import { loadFormulaModel, type FormulaLayer } from './formulaModel';
 
 /** The model's own per-layer tensors for one analysis, each [n, d_model]. */
@@ -179,4 +180,26 @@ export async function formulaFor(r: AnalysisResult, layer: number, token: number
   } catch (e) {
     return { ok: false, reason: 'failed', detail: (e as Error).message.split('\n')[0] };
   }
+}
+
+
+/** Six significant digits: the page shows three decimals, and the checks were measured before rounding. */
+function compact(record: FormulaRecord): FormulaRecord {
+  return JSON.parse(JSON.stringify(record, (_k, v: unknown) => (typeof v === 'number' && v !== 0 && Number.isFinite(v) ? Number(v.toPrecision(6)) : v))) as FormulaRecord;
+}
+
+/**
+ * The formula steps of every layer and token of a short analysis, as the messages the standalone page replays
+ * (the page has no model to run); none for longer texts, where the page says the steps were not recorded.
+ */
+export async function recordFormulas(r: AnalysisResult, generation: number, slot: Slot): Promise<FormulaDataMessage[]> {
+  if (r.n > MAX_TOKENS_WITH_FORMULA) return [];
+  const out: FormulaDataMessage[] = [];
+  for (let layer = 0; layer < r.model.layers; layer++) {
+    for (let token = 0; token < r.n; token++) {
+      const f = await formulaFor(r, layer, token);
+      out.push({ type: 'formulaData', generation, slot, layer, token, formula: f.ok ? { ok: true, record: compact(f.record) } : f });
+    }
+  }
+  return out;
 }

@@ -9,12 +9,14 @@
 import {
   encodeHead,
   type HostToWebview,
+  type RequestFormulaMessage,
   type RequestHeadsMessage,
   type RequestVectorsMessage,
   type Slot,
 } from '../protocol/messages';
 import { headAt, headIndex } from '../common/heads';
 import { headVectors, headWeights, type AnalysisResult } from '../pipeline/analyze';
+import { formulaFor } from '../formula/formulaRunner';
 
 export type PostFn = (message: HostToWebview) => unknown;
 
@@ -173,6 +175,21 @@ export class AnalysisStreamer {
     if (!stream || !r || stream.generation !== message.generation) return;
     if (message.layer < 0 || message.layer >= r.model.layers || message.head < 0 || message.head >= r.model.heads) return;
     this.post(vectorsMessage(r, stream.generation, message.slot, message.layer, message.head));
+  }
+
+  /**
+   * The webview asks for the formula steps of one layer and query token (computation view). The first request of
+   * an analysis runs the model once more with its per-layer tensors as outputs (src/formula/, on this thread; the
+   * panel's own session is not involved); the reply is dropped if the generation went stale meanwhile.
+   */
+  async requestFormula(message: RequestFormulaMessage): Promise<void> {
+    const stream = this.slots.get(message.slot);
+    const r = stream?.result;
+    if (!stream || !r || stream.generation !== message.generation) return;
+    if (!Number.isInteger(message.layer) || !Number.isInteger(message.token)) return;
+    const formula = await formulaFor(r, message.layer, message.token);
+    if (!this.isCurrent(message.slot, message.generation)) return;
+    this.post({ type: 'formulaData', generation: message.generation, slot: message.slot, layer: message.layer, token: message.token, formula });
   }
 }
 

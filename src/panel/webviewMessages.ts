@@ -26,6 +26,7 @@ export function webviewHandlers(session: AnalysisSession, panel: PanelActions): 
     ready: () => panel.ready(),
     requestHeads: (m) => streamer.requestHeads(m),
     requestVectors: (m) => streamer.requestVectors(m),
+    requestFormula: (m) => streamer.requestFormula(m),
     changeModel: (m) => session.changeModel(m.slot, { modelId: m.modelId, mask: m.mask }),
     changeWindow: (m) => session.changeWindow(m.windowIndex),
     focusToken: (m) => {

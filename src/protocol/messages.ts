@@ -14,6 +14,8 @@
  *   computation view.
  */
 
+import type { FormulaPayload } from '../common/formula';
+
 export const PROTOCOL_VERSION = 1;
 
 /** How the additive attention bias was built. `full` = every key visible; `causal` = keys after the query masked. */
@@ -141,6 +143,20 @@ export interface HeadVectorsMessage {
   bias: ArrayBuffer;
 }
 
+/**
+ * The whole formula for one layer and query token (computation view, on request): X → Q, K, V, the rotary
+ * rotation, every head's output through W_O and the residual, with the checks against the model's own tensors
+ * (src/common/formula.ts, computed by src/formula/). Or why the model cannot give them.
+ */
+export interface FormulaDataMessage {
+  type: 'formulaData';
+  generation: number;
+  slot: Slot;
+  layer: number;
+  token: number;
+  formula: FormulaPayload;
+}
+
 /** Something went wrong for this generation; the message is for people, `detail` for the log. */
 export interface AnalysisErrorMessage {
   type: 'analysisError';
@@ -173,6 +189,7 @@ export type HostToWebview =
   | HeadDataMessage
   | AnalysisCompleteMessage
   | HeadVectorsMessage
+  | FormulaDataMessage
   | AnalysisErrorMessage
   | FocusFromEditorMessage
   | SlotClosedMessage;
@@ -200,6 +217,15 @@ export interface RequestVectorsMessage {
   slot: Slot;
   layer: number;
   head: number;
+}
+
+/** Send the formula steps of one layer for one query token (computation view). */
+export interface RequestFormulaMessage {
+  type: 'requestFormula';
+  generation: number;
+  slot: Slot;
+  layer: number;
+  token: number;
 }
 
 /** Re-run the same text with another model and/or mask. `mask: 'default'` = the model's own. */
@@ -262,6 +288,7 @@ export type WebviewToHost =
   | ReadyMessage
   | RequestHeadsMessage
   | RequestVectorsMessage
+  | RequestFormulaMessage
   | ChangeModelMessage
   | FocusTokenMessage
   | VisibleHeadMessage
@@ -297,6 +324,7 @@ const HOST_TO_WEBVIEW_TYPES = {
   headData: true,
   analysisComplete: true,
   headVectors: true,
+  formulaData: true,
   analysisError: true,
   focusFromEditor: true,
   slotClosed: true,
@@ -306,6 +334,7 @@ const WEBVIEW_TO_HOST_TYPES = {
   ready: true,
   requestHeads: true,
   requestVectors: true,
+  requestFormula: true,
   changeModel: true,
   focusToken: true,
   visibleHead: true,

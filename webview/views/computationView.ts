@@ -13,6 +13,7 @@ import { t } from '../strings';
 import { canvasTheme } from '../theme';
 import { computeRow, TOLERANCE } from '../computation';
 import type { ViewContext, ViewHandle, ViewRenderer } from './viewContext';
+import { formulaStatus, stepsAfter, stepsBefore } from './formulaSteps';
 
 /** A masked cell's bias as it is, e.g. "−1e9" (or "−∞" should a model's bias use it). */
 function maskedBiasText(bias: number): string {
@@ -75,6 +76,17 @@ function renderOnce(host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle
   );
   if (ctx.state.aggregate !== 'head') section.append(para('note', t('comp.aggregateNote', layer + 1, head + 1)));
   host.append(section);
+  // The whole formula around this head's steps (X → Q, K, V and positions before; multi-head and residual after),
+  // from the host on request; shown as loading, or unavailable with the reason, without holding up the rest.
+  const formula = ctx.formula(slot, layer, i);
+  const record = formula?.ok ? formula.record : null;
+  const before = document.createElement('div');
+  before.className = 'formula-before';
+  const status = formulaStatus(formula);
+  if (status) before.append(status);
+  if (record) before.append(...stepsBefore(record, head, tokenLabel));
+  section.append(before);
+  const formulaLines = (root: Element): string[] => [...root.querySelectorAll('.formula-line')].map((e) => e.textContent ?? '');
   const v = ctx.vectors(slot, layer, head);
   if (!v) {
     section.append(para('legend loading', t('banner.loadingVectors')));
@@ -155,10 +167,22 @@ function renderOnce(host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle
   check.dataset.maxDiff = String(r.maxDiff);
   check.dataset.ok = String(ok);
   section.append(check);
+  const after = document.createElement('div');
+  after.className = 'formula-after';
+  if (record) after.append(...stepsAfter(record, head));
+  section.append(after);
 
   const toSvg = (): string => {
     const theme = canvasTheme();
-    const lines = [title.textContent ?? '', q.textContent ?? '', ...[...table.rows].map((row) => [...row.cells].map((c) => c.textContent ?? '').join('  ')), out.textContent ?? '', check.textContent ?? ''];
+    const lines = [
+      title.textContent ?? '',
+      ...formulaLines(before),
+      q.textContent ?? '',
+      ...[...table.rows].map((row) => [...row.cells].map((c) => c.textContent ?? '').join('  ')),
+      out.textContent ?? '',
+      check.textContent ?? '',
+      ...formulaLines(after),
+    ];
     const body2 = lines.map((l, k) => `<text x="8" y="${18 + k * 15}" xml:space="preserve">${svgEscape(l.slice(0, 200))}</text>`).join('');
     return svgDocument(1200, lines.length * 15 + 20, `<g font-family="${svgEscape(theme.fontFamily)}" font-size="11" fill="${theme.foreground}">${body2}</g>`, theme.background);
   };

@@ -2,6 +2,7 @@
  * What a view may ask of the app. Views never talk to the host: they read matrices from here (which asks the
  * host for heads not yet received) and report focus and navigation back through it.
  */
+import type { FormulaPayload } from '../../src/common/formula';
 import type { AnalysisStartMessage, Slot } from '../../src/protocol/messages';
 import type { AttentionMatrix, Unit } from '../attentionMath';
 import type { HeadStats, StatKey } from '../headStats';
@@ -45,6 +46,8 @@ export interface ViewContext {
   /** Statistics of every head received so far (null entries for heads still arriving). */
   allStats(slot: Slot): Array<HeadStats | null>;
   vectors(slot: Slot, layer: number, head: number): HeadVectors | null;
+  /** The formula steps of a layer for one query token (all heads); null while they are on their way. */
+  formula(slot: Slot, layer: number, token: number): FormulaPayload | null;
   /** Focused unit index at the current level, or null. */
   focusUnit(): number | null;
   setFocus(unit: number | null): void;
