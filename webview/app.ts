@@ -21,6 +21,7 @@ import { DerivedData } from './derivedData';
 import { FocusSync } from './focusSync';
 import type { HeadStats, StatKey } from './headStats';
 import type { HostBridge } from './hostBridge';
+import { PredictionsPanel } from './predictionsPanel';
 import { Repaint } from './repaint';
 import { setStrings, t } from './strings';
 import { onThemeChange, watchTheme } from './theme';
@@ -38,6 +39,7 @@ export class App implements ViewContext {
   private readonly views: ViewArea;
   private readonly chrome: Chrome;
   private readonly repaint: Repaint;
+  private readonly predictions: PredictionsPanel;
   private initDone = false;
 
   constructor(
@@ -54,7 +56,22 @@ export class App implements ViewContext {
     this.state = ui.state;
     this.derived = derived;
     this.views = views;
-    this.focus = new FocusSync({ store, derived, ui, post, updateFocus: () => views.updateFocus() });
+    this.predictions = new PredictionsPanel({
+      host: bridge.host,
+      analysis: () => store.slot(0).start,
+      focusedToken: () => ui.state.focusedToken,
+      post,
+    });
+    this.focus = new FocusSync({
+      store,
+      derived,
+      ui,
+      post,
+      updateFocus: () => {
+        views.updateFocus();
+        this.predictions.focusChanged();
+      },
+    });
     this.chrome = new Chrome({
       store,
       ui,
@@ -79,7 +96,7 @@ export class App implements ViewContext {
     watchTheme();
     onThemeChange(() => this.repaint.scheduleRender());
     this.ui.restore(this.bridge.getState());
-    this.root.replaceChildren(this.chrome.toolbarEl, this.chrome.statusEl, this.chrome.bannerEl, this.views.mainEl);
+    this.root.replaceChildren(this.chrome.toolbarEl, this.chrome.statusEl, this.chrome.bannerEl, this.predictions.el, this.views.mainEl);
     this.render();
     window.addEventListener('error', (e) => this.log('error', String(e.message)));
     this.bridge.start(
@@ -111,6 +128,8 @@ export class App implements ViewContext {
    * to the protocol without a handler here (or a handler for no message type) does not compile.
    */
   private readonly handlers: MessageHandlers<HostToWebview> = {
+    predictions: (m) => this.predictions.onPredictions(m),
+    generationState: (m) => this.predictions.onGenerationState(m),
     init: (m) => {
       this.chrome.init(m);
       setStrings(m.strings);
@@ -135,6 +154,7 @@ export class App implements ViewContext {
       }
       this.ui.clamp();
       this.ui.persist();
+      if (m.slot === 0) this.predictions.analysisChanged();
       this.repaint.waitForFirstHead(m.slot);
     },
     analysisError: (m) => {
@@ -277,6 +297,7 @@ export class App implements ViewContext {
   }
 
   private render(): void {
+    this.predictions.render();
     this.chrome.renderToolbar();
     this.chrome.renderStatus();
     this.chrome.renderBanner();

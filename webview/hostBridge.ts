@@ -161,6 +161,11 @@ class StandaloneBridge implements HostBridge {
 
   /** This local host's answer to each webview → host message type (the type makes a missing one a compile error). */
   private readonly handlers: MessageHandlers<WebviewToHost> = {
+    // No model in the page: the panel shows its prediction and generation controls disabled, with the reason.
+    requestPredictions: () => undefined,
+    generate: () => undefined,
+    cancelGeneration: () => undefined,
+    insertGenerated: () => undefined,
     ready: () => this.onReady(),
     requestHeads: (m) => this.onRequestHeads(m.slot, m.generation, m.heads),
     requestVectors: (m) => this.onRequestVectors(m.slot, m.generation, m.layer, m.head),

@@ -82,6 +82,12 @@ export class AnalysisSession {
     return (this.deps.t ?? format)(message, ...args);
   }
 
+  /** What this session runs on, for the panel's predictions and continuations (src/panel/panelPredictions.ts). */
+  runtime(): Pick<SessionDeps, 'registry' | 'inference' | 'post' | 'logError' | 't'> {
+    const { registry, inference, post, logError } = this.deps;
+    return { registry, inference, post, logError, t: this.deps.t };
+  }
+
   sourceOf(slot: Slot): TextSource | undefined {
     return this.sources.get(slot);
   }

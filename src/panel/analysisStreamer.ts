@@ -27,6 +27,8 @@ export interface ShowOptions {
   window?: { index: number; count: number };
   /** The head the person is looking at: sent first. */
   firstHead?: { layer: number; head: number };
+  /** A continuation: tokens from this index on were generated (src/panel/panelGeneration.ts). */
+  firstGenerated?: number;
 }
 
 interface SlotStream {
@@ -123,6 +125,7 @@ export class AnalysisStreamer {
       tokens: result.tokens,
       window: options.window ?? { index: 0, count: 1 },
       inferenceMs: result.inferenceMs,
+      ...(options.firstGenerated !== undefined ? { firstGenerated: options.firstGenerated } : {}),
     });
     await this.pump(slot, stream);
   }

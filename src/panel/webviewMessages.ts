@@ -7,6 +7,7 @@
  */
 import type { ExportRequestMessage, MessageHandlers, WebviewLogMessage, WebviewToHost } from '../protocol/messages';
 import type { AnalysisSession } from './analysisSession';
+import { PanelPredictions } from './panelPredictions';
 
 /** The VS Code side of a panel, as the handlers need it. */
 export interface PanelActions {
@@ -16,13 +17,24 @@ export interface PanelActions {
   showFocus(tokenIndex: number | null, weights: number[] | null): void;
   export(message: ExportRequestMessage): Promise<void>;
   log(message: WebviewLogMessage): void;
+  /** Inserts generated text at a document offset (the explicit "insert" action; nothing else writes). */
+  insertText?(uri: string, offset: number, text: string): Promise<void>;
 }
 
 export type WebviewHandlers = MessageHandlers<WebviewToHost, void | Promise<void>>;
 
 export function webviewHandlers(session: AnalysisSession, panel: PanelActions): WebviewHandlers {
   const streamer = session.streamer;
+  // Predictions and continuations run on the session's registry and inference backend (the worker, in VS Code).
+  const predict = new PanelPredictions(session, session.runtime());
   return {
+    requestPredictions: (m) => predict.requestPredictions(m),
+    generate: (m) => predict.generate(m),
+    cancelGeneration: () => predict.cancel(),
+    insertGenerated: async () => {
+      const g = predict.generatedText();
+      if (g && panel.insertText) await panel.insertText(g.uri, g.insertAt, g.text);
+    },
     ready: () => panel.ready(),
     requestHeads: (m) => streamer.requestHeads(m),
     requestVectors: (m) => streamer.requestVectors(m),
@@ -32,6 +44,8 @@ export function webviewHandlers(session: AnalysisSession, panel: PanelActions): 
     focusToken: (m) => {
       // Only the view's own analysis drives the overlay: a focus on an older generation describes other tokens.
       if (m.slot !== 0 || !streamer.isCurrent(0, m.generation)) return;
+      // A continuation's tokens are not in the document: the overlay draws nothing for them.
+      if (predict.showsContinuation(m.generation)) return panel.showFocus(null, null);
       panel.showFocus(m.tokenIndex, m.weights);
     },
     // The only place the host learns the visible head: a head change needs no focused token and no current

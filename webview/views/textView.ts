@@ -39,6 +39,8 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
     }
     if (/^\s+$/.test(shown)) span.classList.add('token-ws');
     if (shown.includes('\n')) span.classList.add('token-nl');
+    // A continuation's tokens were written by the model, not read from the document (predictionsPanel.ts).
+    if (start.firstGenerated !== undefined && u.tokens[0] >= start.firstGenerated) span.classList.add('token-generated');
     span.textContent = shown;
     span.dataset.unitIndex = String(i);
     span.dataset.tokenIndex = String(u.tokens[0]);

@@ -1,0 +1,235 @@
+/**
+ * Predictions and generation in the panel, in Chromium, with the real host code answering: the page is the panel
+ * as VS Code loads it (fake acquireVsCodeApi), and every message it posts goes through the host's own handler
+ * table (webviewHandlers over an AnalysisSession running the real models in process). A student hovers a token and
+ * reads the top-5 (equal to the test's own softmax of the model's logits, at T = 1 and after moving the
+ * temperature), masks a word in the encoder (equal to the test's own run with <mask> there), continues the text by
+ * ten tokens (marked as generated, the same tokens as the core generator with that seed), and stops a longer
+ * continuation with Escape (no token after the stop).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAttentionBias } from '../../src/attention/mask';
+import { toModelInfo } from '../../src/model/modelManifest';
+import { ModelRegistry } from '../../src/model/modelRegistry';
+import { runModel } from '../../src/model/modelRunner';
+import { AnalysisSession } from '../../src/panel/analysisSession';
+import { renderWebviewHtml } from '../../src/panel/panelHtml';
+import { webviewHandlers } from '../../src/panel/webviewMessages';
+import { generate } from '../../src/predict/generate';
+import { predictionContext } from '../../src/predict/predictions';
+import { dispatch, isWebviewToHost, PROTOCOL_VERSION, type HostToWebview } from '../../src/protocol/messages';
+import { serializeMessages } from '../../src/protocol/serialize';
+import { ARTIFACTS, CACHE, DIST, MODELS_DIR, ensureBuilt, launchBrowser } from './harness';
+
+const TEXT = 'The old man walked slowly to the river and sat down on the bank.';
+const registry = new ModelRegistry([MODELS_DIR]);
+let browser: Browser;
+let pageFile: string;
+
+const FAKE_VSCODE = `
+  window.__posted = [];
+  window.acquireVsCodeApi = () => ({
+    postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
+    getState: () => null,
+    setState: () => undefined,
+  });
+  window.__host = (json) => {
+    const msgs = JSON.parse(json, (k, v) => {
+      if (v && typeof v === 'object' && '$base64' in v) {
+        const bin = atob(v.$base64);
+        const bytes = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+        return bytes.buffer;
+      }
+      return v;
+    });
+    for (const m of msgs) window.postMessage(m, '*');
+  };`;
+
+/** The panel page wired to a real host session: `pump` carries messages both ways. */
+async function openPanel(defaultModel: string): Promise<{ page: Page; pump: (ms?: number) => Promise<void>; session: AnalysisSession; errors: string[] }> {
+  const outbox: HostToWebview[] = [];
+  const session = new AnalysisSession({ registry: () => registry, post: (m) => outbox.push(m), maxTokens: () => 4096, defaultModel: () => defaultModel });
+  const { models } = await registry.list();
+  const table = webviewHandlers(session, {
+    ready: async () => {
+      outbox.unshift({ type: 'init', protocolVersion: PROTOCOL_VERSION, models: models.map(toModelInfo), host: 'vscode', strings: {} });
+    },
+    showFocus: () => undefined,
+    export: async () => undefined,
+    log: () => undefined,
+  });
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.addInitScript({ content: FAKE_VSCODE });
+  await page.goto(pathToFileURL(pageFile).href);
+  let read = 0;
+  const pump = async (ms = 30): Promise<void> => {
+    const posted = await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
+    for (const m of posted.slice(read)) {
+      // Long handlers (a continuation) run on while the pump keeps carrying their messages.
+      if (isWebviewToHost(m)) void Promise.resolve(dispatch(table, m)).catch((e: unknown) => errors.push(String(e)));
+    }
+    read = posted.length;
+    await new Promise((r) => setTimeout(r, ms));
+    if (outbox.length) {
+      const batch = outbox.splice(0);
+      await page.evaluate((json) => (window as unknown as { __host(j: string): void }).__host(json), serializeMessages(batch));
+    }
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  };
+  await pump();
+  await pump();
+  await session.analyzeSource({ uri: 'file:///river.txt', version: 1, text: TEXT, startOffset: 0, label: 'river.txt' });
+  await pump();
+  return { page, pump, session, errors };
+}
+
+async function until(pump: () => Promise<void>, check: () => Promise<boolean>, what: string, tries = 400): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await check()) return;
+    await pump();
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The test's own softmax of one logits row (float64). */
+function softmaxRow(logits: Float32Array, position: number, vocab: number, temperature: number): number[] {
+  const row = Array.from(logits.subarray(position * vocab, (position + 1) * vocab), (x) => x / temperature);
+  const max = Math.max(...row);
+  const e = row.map((x) => Math.exp(x - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / sum);
+}
+const top5 = (p: number[]): number[] => p.map((v, id) => ({ v, id })).sort((a, b) => b.v - a.v || a.id - b.id).slice(0, 5).map((x) => x.id);
+
+async function shownList(page: Page): Promise<Array<{ id: number; p: number; text: string }>> {
+  return page.$$eval('.pred-item', (items) =>
+    items.map((li) => ({ id: Number((li as HTMLElement).dataset.tokenId), p: Number((li as HTMLElement).dataset.p), text: li.querySelector('.pred-text')?.textContent ?? '' })),
+  );
+}
+
+beforeAll(async () => {
+  ensureBuilt();
+  mkdirSync(CACHE, { recursive: true });
+  pageFile = path.join(CACHE, 'predictions-panel.html');
+  writeFileSync(
+    pageFile,
+    renderWebviewHtml({
+      cspSource: 'file:',
+      nonce: 'prednonce123',
+      scriptUri: pathToFileURL(path.join(DIST, 'webview.js')).href,
+      styleUri: pathToFileURL(path.join(DIST, 'webview.css')).href,
+      lang: 'en',
+      title: 'Attention Lens',
+    }),
+  );
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('predictions and generation in the panel (real host code, real models)', () => {
+  it('causal: hovering a token shows its top-5 next tokens = softmax of the logits, at T = 1 and T = 0.5', async () => {
+    const { page, pump, errors } = await openPanel('causal');
+    const manifest = await registry.get('causal');
+    const tokenizer = await registry.tokenizer(manifest);
+    const ids = tokenizer.encode(TEXT).map((t) => t.id);
+    const { logits } = await runModel(manifest, ids, buildAttentionBias(ids.length, 'causal'), { logits: true });
+    const vocab = manifest.vocabSize as number;
+    const token = 3;
+    await page.hover(`.pane[data-slot="0"] .token[data-token-index="${token}"]`);
+    await until(pump, async () => (await page.locator('.pred-item').count()) === 5, 'the top-5 list');
+    let shown = await shownList(page);
+    let ref = softmaxRow(logits as Float32Array, token, vocab, 1);
+    expect(shown.map((s) => s.id)).toEqual(top5(ref));
+    shown.forEach((s) => expect(s.p).toBeCloseTo(ref[s.id], 9));
+    expect(shown[0].text.length).toBeGreaterThan(0);
+    const heading = await page.locator('.pred-block .pred-heading').textContent();
+    expect(heading).toContain('Next token after');
+    const actual = await page.locator('.pred-actual').textContent();
+    expect(actual).toContain(`${(ref[ids[token + 1]] * 100).toFixed(1)}%`);
+    // The temperature changes the probabilities shown.
+    await page.$eval('.pred-range', (el) => {
+      (el as HTMLInputElement).value = '0.5';
+      el.dispatchEvent(new Event('change'));
+    });
+    ref = softmaxRow(logits as Float32Array, token, vocab, 0.5);
+    await until(pump, async () => {
+      const s = await shownList(page);
+      return s.length === 5 && Math.abs(s[0].p - ref[s[0].id]) < 1e-9;
+    }, 'the list at T = 0.5');
+    shown = await shownList(page);
+    expect(shown.map((s) => s.id)).toEqual(top5(ref));
+    expect(await page.locator('.pred-temperature .pred-note').textContent()).toMatch(/divides the logits/);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('encoder: M masks the focused word and shows its top-5 fillers = a run with <mask> there', async () => {
+    const { page, pump, errors } = await openPanel('encoder');
+    const manifest = await registry.get('encoder');
+    const tokenizer = await registry.tokenizer(manifest);
+    const ids = tokenizer.encode(TEXT).map((t) => t.id);
+    const token = 2; // " man"
+    await page.hover(`.pane[data-slot="0"] .token[data-token-index="${token}"]`);
+    await pump();
+    expect(await page.locator('.pred-mask').isDisabled()).toBe(false);
+    await page.keyboard.press('m');
+    await until(pump, async () => (await page.locator('.pred-item').count()) === 5, 'the fillers');
+    const masked = ids.slice();
+    masked[token] = 8191;
+    const { logits } = await runModel(manifest, masked, buildAttentionBias(masked.length, 'full'), { logits: true });
+    const ref = softmaxRow(logits as Float32Array, token, manifest.vocabSize as number, 1);
+    const shown = await shownList(page);
+    expect(shown.map((s) => s.id)).toEqual(top5(ref));
+    shown.forEach((s) => expect(s.p).toBeCloseTo(ref[s.id], 9));
+    expect(await page.locator('.pred-block .pred-heading').textContent()).toContain('were masked');
+    expect(await page.locator('.pred-actual').textContent()).toContain('man');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('continues the text by ten tokens, marked as generated, the same tokens as the generator with that seed; Escape stops a longer one', async () => {
+    const { page, pump, errors } = await openPanel('causal');
+    await page.click('.gen-start');
+    await until(pump, async () => (await page.locator('.gen-status[data-state="done"]').count()) === 1, 'the continuation');
+    expect(await page.locator('.pane[data-slot="0"] .token-generated').count()).toBe(10);
+    const manifest = await registry.get('causal');
+    const tokenizer = await registry.tokenizer(manifest);
+    const expected = await generate(await predictionContext(manifest, tokenizer), tokenizer.encode(TEXT).map((t) => t.id), { tokens: 10, temperature: 1, topK: 0, seed: 0 });
+    const shownText = await page.$$eval('.pane[data-slot="0"] .token-generated', (s) => s.map((x) => x.textContent).join(''));
+    expect(shownText).toBe(expected.text);
+    expect(await page.locator('.gen-insert').isDisabled()).toBe(false);
+    await page.hover(`.pane[data-slot="0"] .token-generated >> nth=4`);
+    await until(pump, async () => (await page.locator('.pred-item').count()) === 5, 'predictions for a generated token');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'light-predictions.png') });
+
+    // A longer one, stopped with Escape after its first tokens: nothing arrives after the stop.
+    await page.$eval('.gen-tokens', (el) => {
+      (el as HTMLInputElement).value = '40';
+      el.dispatchEvent(new Event('change'));
+    });
+    await page.click('.gen-start');
+    await until(pump, async () => (await page.locator('.pane[data-slot="0"] .token-generated').count()) >= 2 && (await page.locator('.gen-status[data-state="running"]').count()) === 1, 'the first tokens');
+    await page.keyboard.press('Escape');
+    await until(pump, async () => (await page.locator('.gen-status[data-state="cancelled"]').count()) === 1, 'the stop');
+    const afterStop = await page.locator('.pane[data-slot="0"] .token-generated').count();
+    for (let i = 0; i < 10; i++) await pump(50);
+    expect(await page.locator('.pane[data-slot="0"] .token-generated').count()).toBe(afterStop);
+    expect(afterStop).toBeLessThan(40);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
