@@ -19,18 +19,8 @@ import { loadManifest, type ModelManifest } from '../src/model/modelManifest';
 import { openSession, releaseSessions, runModel, SESSION_OPTIONS, sessionSource, type ModelOutputs } from '../src/model/modelRunner';
 import { ByteLevelBpeTokenizer } from '../src/tokenizer/byteLevelBpe';
 import { corpusText, log, median, round, summarize } from './common';
+import { UNSEEN_TEXTS } from '../test/helpers/unseenTexts';
 
-/** The texts test/models/model-gates.test.ts runs (written for it, not in the training corpus). */
-const UNSEEN_TEXTS = [
-  'The lighthouse keeper climbed the stairs every evening, counting the steps as his father had taught him. ' +
-    'On the ninety-third step he stopped, because the window there looked out over the harbour, and he liked to ' +
-    'see which boats had come home before the fog rolled in from the sea.',
-  'export function movingAverage(values: number[], width: number): number[] {\n' +
-    '  const out: number[] = [];\n  let sum = 0;\n' +
-    '  for (let i = 0; i < values.length; i++) {\n    sum += values[i];\n' +
-    '    if (i >= width) sum -= values[i - width];\n    if (i >= width - 1) out.push(sum / width);\n  }\n' +
-    '  return out;\n}\n',
-];
 
 function diff(a: Float32Array, b: Float32Array): { maxAbs: number; identical: boolean } {
   let m = 0;

@@ -7,17 +7,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelConfigError, parseManifest, toModelInfo } from '../../src/model/modelManifest';
 import { MODELS_DIR } from '../helpers/bundled';
+import { VALID_MANIFEST } from '../helpers/manifests';
 
-const valid = {
-  id: 'm',
-  kind: 'causal',
-  layers: 4,
-  heads: 8,
-  d_model: 256,
-  head_dim: 32,
-  max_positions: 512,
-  files: { model: 'model.onnx', tokenizer: 'tokenizer.json' },
-};
+const valid = VALID_MANIFEST;
 
 function parseWith(defaultHead: unknown) {
   return parseManifest({ ...valid, default_head: defaultHead }, '/x/m/model.json', '/x/m');

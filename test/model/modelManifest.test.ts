@@ -5,19 +5,9 @@ import path from 'node:path';
 import { parseManifest, ModelConfigError } from '../../src/model/modelManifest';
 import { ModelRegistry } from '../../src/model/modelRegistry';
 import { MODELS_DIR } from '../helpers/bundled';
+import { VALID_MANIFEST } from '../helpers/manifests';
 
-const valid = {
-  id: 'm',
-  display_name: 'M',
-  kind: 'causal',
-  layers: 4,
-  heads: 8,
-  d_model: 256,
-  head_dim: 32,
-  max_positions: 512,
-  vocab_size: 8192,
-  files: { model: 'model.onnx', tokenizer: 'tokenizer.json' },
-};
+const valid = VALID_MANIFEST;
 
 describe('model.json validation', () => {
   it('accepts the contract and resolves files inside the folder', () => {

@@ -15,22 +15,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MASKED_BIAS } from '../../src/common/mask';
 import { ByteLevelBpeTokenizer } from '../../src/tokenizer/byteLevelBpe';
+import { UNSEEN_TEXTS } from '../helpers/unseenTexts';
 
 const MODELS_DIR = path.resolve(__dirname, '../../models');
 
-/** Written for the previous-token check: not in the training corpus. */
-const UNSEEN_TEXTS = [
-  'The lighthouse keeper climbed the stairs every evening, counting the steps as his father had taught him. ' +
-    'On the ninety-third step he stopped, because the window there looked out over the harbour, and he liked to ' +
-    'see which boats had come home before the fog rolled in from the sea.',
-  'export function movingAverage(values: number[], width: number): number[] {\n' +
-    '  const out: number[] = [];\n  let sum = 0;\n' +
-    '  for (let i = 0; i < values.length; i++) {\n    sum += values[i];\n' +
-    '    if (i >= width) sum -= values[i - width];\n    if (i >= width - 1) out.push(sum / width);\n  }\n' +
-    '  return out;\n}\n',
-];
-const NEG = -1e9;
 
 interface ModelJson {
   id: string;
@@ -54,7 +44,7 @@ function readF32(file: string): Float32Array {
 
 function bias(n: number, mask: 'causal' | 'full'): Float32Array {
   const b = new Float32Array(n * n);
-  if (mask === 'causal') for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) b[i * n + j] = NEG;
+  if (mask === 'causal') for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) b[i * n + j] = MASKED_BIAS;
   return b;
 }
 
@@ -144,7 +134,7 @@ for (const id of bundled) {
           let mx = -Infinity;
           for (let j = 0; j < len; j++) {
             sum += A[row + j];
-            if (b[i * len + j] <= NEG) maxMasked = Math.max(maxMasked, Math.abs(A[row + j]));
+            if (b[i * len + j] <= MASKED_BIAS) maxMasked = Math.max(maxMasked, Math.abs(A[row + j]));
             let dot = 0;
             const qi = (lh * len + i) * D;
             const kj = (lh * len + j) * D;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MASKED_BIAS } from '../../src/common/mask';
 import { REPO_ROOT } from '../helpers/bundled';
 import type { WorkerReply, WorkerRequest } from '../../src/model/workerClient';
 import { loadManifest } from '../../src/model/modelManifest';
@@ -70,7 +71,7 @@ describe('VSIX (linux-x64)', () => {
     const manifest = await loadManifest(folder);
     const n = 6;
     const bias = new Float32Array(n * n);
-    for (let q = 0; q < n; q++) for (let k = q + 1; k < n; k++) bias[q * n + k] = -1e9;
+    for (let q = 0; q < n; q++) for (let k = q + 1; k < n; k++) bias[q * n + k] = MASKED_BIAS;
     const worker = new Worker(path.join(ext, 'dist', 'inferenceWorker.js'));
     try {
       const reply = await new Promise<WorkerReply>((resolve, reject) => {
