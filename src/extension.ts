@@ -93,6 +93,11 @@ class Extension implements vscode.Disposable {
     cmd('attentionLens.showSelection', () => this.showSelection({ newPanel: false }));
     cmd('attentionLens.showSelectionInNewPanel', () => this.showSelection({ newPanel: true }));
     cmd('attentionLens.compare', () => this.showSelection({ newPanel: false, compare: true }));
+    cmd('attentionLens.continueText', () => this.continueText());
+    cmd('attentionLens.insertGenerated', () => this.requirePanel().insertGenerated());
+    cmd('attentionLens.stopGeneration', () => {
+      for (const p of this.panels) p.stopGeneration();
+    });
     cmd('attentionLens.chooseModel', () => this.chooseModel());
     cmd('attentionLens.exportData', () => this.requirePanel().exportData());
     cmd('attentionLens.exportHtml', () => this.requirePanel().exportHtml());
@@ -170,6 +175,23 @@ class Extension implements vscode.Disposable {
     } else {
       await panel.analyzeSource(source, 'single');
     }
+  }
+
+  /** Generates ten tokens after the selection with the causal model, in the panel (sampled, seed 0). */
+  private async continueText(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    const source = editor ? this.sourceFromEditor(editor) : undefined;
+    if (!source) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: select some text first.'));
+      return;
+    }
+    const { models } = await this.registry.list();
+    const causal = models.find((m) => m.kind === 'causal');
+    if (!causal) throw new Error(vscode.l10n.t('No causal model is installed: only a causal model continues a text.'));
+    let panel = this.activePanel;
+    if (!panel || panel.isDisposed) panel = this.adopt(AttentionPanel.create(this.deps(), vscode.ViewColumn.Beside));
+    else panel.reveal();
+    await panel.continueText(source, causal.id, { tokens: 10, temperature: 1, topK: 0, seed: 0 });
   }
 
   private async chooseModel(): Promise<void> {

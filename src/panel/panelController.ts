@@ -16,6 +16,8 @@ import {
 } from '../protocol/messages';
 import { AnalysisSession, type SlotChoice, type TextSource } from './analysisSession';
 import { webviewHandlers, type WebviewHandlers } from './webviewMessages';
+import { PanelPredictions } from './panelPredictions';
+import type { GenerateMessage } from '../protocol/messages';
 import { makeNonce, renderWebviewHtml } from './panelHtml';
 import { toModelInfo } from '../model/modelManifest';
 import type { ModelRegistry } from '../model/modelRegistry';
@@ -46,6 +48,7 @@ export class AttentionPanel implements vscode.Disposable {
   private backlog: HostToWebview[] = [];
   private readonly overlay: EditorOverlay;
   private readonly handlers: WebviewHandlers;
+  private readonly predictions: PanelPredictions;
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
 
@@ -86,12 +89,18 @@ export class AttentionPanel implements vscode.Disposable {
       },
     );
     this.overlay = new EditorOverlay((tokenIndex) => this.focusFromEditor(tokenIndex));
-    this.handlers = webviewHandlers(this.session, {
-      ready: () => this.onReady(),
-      showFocus: (tokenIndex, weights) => this.overlay.show(tokenIndex, weights),
-      export: (m) => this.exportFromWebview(m.format, m.payload, m.suggestedName),
-      log: (m) => (m.level === 'error' ? deps.log.error(`webview: ${m.message}`) : deps.log.info(`webview: ${m.message}`)),
-    });
+    this.predictions = new PanelPredictions(this.session, this.session.runtime());
+    this.handlers = webviewHandlers(
+      this.session,
+      {
+        ready: () => this.onReady(),
+        showFocus: (tokenIndex, weights) => this.overlay.show(tokenIndex, weights),
+        export: (m) => this.exportFromWebview(m.format, m.payload, m.suggestedName),
+        log: (m) => (m.level === 'error' ? deps.log.error(`webview: ${m.message}`) : deps.log.info(`webview: ${m.message}`)),
+        insertText: (uri, offset, text) => this.insertText(uri, offset, text),
+      },
+      this.predictions,
+    );
     this.overlay.setEnabled(deps.settings().editorOverlay);
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon.svg');
     panel.webview.options = AttentionPanel.webviewOptions(deps.extensionUri);
@@ -123,9 +132,41 @@ export class AttentionPanel implements vscode.Disposable {
     return this.session.sourceOf(slot);
   }
 
-  /** See AnalysisSession.supersedePending. */
+  /** See AnalysisSession.supersedePending; a new selection also stops a running continuation. */
   supersedePending(): void {
+    this.predictions.cancel();
     this.session.supersedePending();
+  }
+
+  /**
+   * "Continue Text with the Causal Model": analyses `source` with the causal model, then generates after it, one
+   * token at a time into the panel. Nothing is written to the document (see insertGenerated).
+   */
+  async continueText(source: TextSource, modelId: string, options: Omit<GenerateMessage, 'type'>): Promise<void> {
+    this.predictions.cancel();
+    this.session.choose(0, { modelId, mask: 'default' });
+    await this.analyzeSource(source, 'single');
+    await this.predictions.generate({ type: 'generate', ...options });
+  }
+
+  /** Escape while a continuation runs (the `attentionLens.generating` context). */
+  stopGeneration(): void {
+    this.predictions.cancel();
+  }
+
+  /** Inserts the last continuation at the end of its selection: the only place the extension writes text. */
+  async insertGenerated(): Promise<void> {
+    const g = this.predictions.generatedText();
+    if (!g) throw new Error(vscode.l10n.t('Nothing generated yet: continue a text first.'));
+    await this.insertText(g.uri, g.insertAt, g.text);
+  }
+
+  private async insertText(uri: string, offset: number, text: string): Promise<void> {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri) ?? (await vscode.workspace.openTextDocument(vscode.Uri.parse(uri)));
+    if (offset > doc.getText().length) throw new Error(vscode.l10n.t('The document changed: the end of the selection is gone.'));
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(doc.uri, doc.positionAt(offset), text);
+    await vscode.workspace.applyEdit(edit);
   }
 
   /** Whether the panel shows, or is computing, exactly this source (see AnalysisSession.covers). */
@@ -152,6 +193,8 @@ export class AttentionPanel implements vscode.Disposable {
 
   private post(message: HostToWebview): void {
     if (this.disposed) return;
+    // Escape stops a continuation from the editor too (package.json keybinding, when attentionLens.generating).
+    if (message.type === 'generationState') void vscode.commands.executeCommand('setContext', 'attentionLens.generating', message.state === 'running');
     if (!this.ready) {
       // Before the handshake, keep only what a fresh page needs: a new analysisStart on a slot supersedes
       // everything queued for that slot.
@@ -279,6 +322,7 @@ export class AttentionPanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     this.overlay.dispose();
+    this.predictions.cancel();
     this.session.dispose();
     for (const d of this.disposables) d.dispose();
     this.panel.dispose();

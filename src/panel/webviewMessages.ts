@@ -23,10 +23,13 @@ export interface PanelActions {
 
 export type WebviewHandlers = MessageHandlers<WebviewToHost, void | Promise<void>>;
 
-export function webviewHandlers(session: AnalysisSession, panel: PanelActions): WebviewHandlers {
-  const streamer = session.streamer;
+export function webviewHandlers(
+  session: AnalysisSession,
+  panel: PanelActions,
   // Predictions and continuations run on the session's registry and inference backend (the worker, in VS Code).
-  const predict = new PanelPredictions(session, session.runtime());
+  predict: PanelPredictions = new PanelPredictions(session, session.runtime()),
+): WebviewHandlers {
+  const streamer = session.streamer;
   return {
     requestPredictions: (m) => predict.requestPredictions(m),
     generate: (m) => predict.generate(m),
