@@ -110,12 +110,13 @@ export class PredictionsPanel {
 
   private onKey(e: KeyboardEvent): void {
     const target = e.target as HTMLElement | null;
-    if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA')) return;
     if (e.key === 'Escape' && this.genState?.state === 'running') {
       this.deps.post({ type: 'cancelGeneration' });
-    } else if ((e.key === 'm' || e.key === 'M') && !e.ctrlKey && !e.metaKey && !e.altKey) {
-      this.maskFocused();
+      return;
     }
+    // M masks only from a token or the page itself: typed into a field or a dropdown it is just a letter.
+    const onToken = !target || target === document.body || target.classList.contains('token');
+    if ((e.key === 'm' || e.key === 'M') && onToken && !e.ctrlKey && !e.metaKey && !e.altKey) this.maskFocused();
   }
 
   render(): void {

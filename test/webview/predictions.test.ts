@@ -23,7 +23,7 @@ import { generate } from '../../src/predict/generate';
 import { predictionContext } from '../../src/predict/predictions';
 import { dispatch, isWebviewToHost, PROTOCOL_VERSION, type HostToWebview } from '../../src/protocol/messages';
 import { serializeMessages } from '../../src/protocol/serialize';
-import { ARTIFACTS, CACHE, DIST, MODELS_DIR, ensureBuilt, launchBrowser } from './harness';
+import { ARTIFACTS, CACHE, DIST, MODELS_DIR, analyzeWithCli, ensureBuilt, launchBrowser, openPage } from './harness';
 
 const TEXT = 'The old man walked slowly to the river and sat down on the bank.';
 const registry = new ModelRegistry([MODELS_DIR]);
@@ -229,6 +229,20 @@ describe('predictions and generation in the panel (real host code, real models)'
     for (let i = 0; i < 10; i++) await pump(50);
     expect(await page.locator('.pane[data-slot="0"] .token-generated').count()).toBe(afterStop);
     expect(afterStop).toBeLessThan(40);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('the standalone page has no model: the controls are there, disabled, with the sentence why', async () => {
+    const made = analyzeWithCli('predictions-standalone', TEXT, ['--model', 'causal']);
+    const { page, errors } = await openPage(browser, made.html);
+    await page.locator('.pred-temperature').waitFor();
+    expect(await page.locator('.pred-standalone').textContent()).toBe('This page has no model to run: predictions and generation need the panel in VS Code.');
+    expect(await page.locator('.pred-range').isDisabled()).toBe(true);
+    expect(await page.locator('.gen-start').isDisabled()).toBe(true);
+    await page.hover('.pane[data-slot="0"] .token[data-token-index="2"]');
+    await page.waitForTimeout(200);
+    expect(await page.locator('.pred-item').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.context().close();
   });
