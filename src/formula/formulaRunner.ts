@@ -19,6 +19,15 @@ import { loadFormulaModel, type FormulaLayer } from './formulaModel';
 export interface FormulaRun {
   layers: FormulaLayer[];
   tensors: Map<string, Float32Array>;
+  /** Per layer, what every query of it shares (keys before rotation, the all-token checks): computed once. */
+  keyed?: Map<number, LayerKeys>;
+}
+
+/** Per head of one layer: X_j·W_K + b_K for every token j, and the checks over every token. */
+interface LayerKeys {
+  kPre: number[][][];
+  valueError: number[];
+  keyRotaryError: number[];
 }
 
 const sessions = new Map<string, Promise<Ort.InferenceSession>>();
@@ -106,22 +115,46 @@ export function formulaRecord(r: AnalysisResult, run: FormulaRun, layer: number,
     return out;
   };
 
+  const vecOf = (h: number) => {
+    const base = headIndex(layer, h, heads) * n;
+    return (a: Float32Array, j: number): Float32Array => a.subarray((base + j) * hd, (base + j + 1) * hd);
+  };
+  // Every token's k and v of this layer, checked once per layer (n·d·d·2 multiply-adds, ~0.1 s at 512 tokens);
+  // the queries of the same layer reuse them, so moving the focus costs little.
+  run.keyed ??= new Map();
+  let keys = run.keyed.get(layer);
+  if (!keys) {
+    keys = { kPre: [], valueError: [], keyRotaryError: [] };
+    for (let h = 0; h < heads; h++) {
+      const vec = vecOf(h);
+      const kPres: number[][] = [];
+      let valueError = 0;
+      let rotaryError = 0;
+      for (let j = 0; j < n; j++) {
+        const kPre = project(j, d + h * hd);
+        kPres.push(kPre);
+        rotaryError = Math.max(rotaryError, maxAbsDiff(rotate(kPre, j), vec(r.keys, j)));
+        valueError = Math.max(valueError, maxAbsDiff(project(j, 2 * d + h * hd), vec(r.values, j)));
+      }
+      keys.kPre.push(kPres);
+      keys.valueError.push(valueError);
+      keys.keyRotaryError.push(rotaryError);
+    }
+    run.keyed.set(layer, keys);
+  }
+
   const headRecords: FormulaHead[] = [];
   for (let h = 0; h < heads; h++) {
+    const vec = vecOf(h);
     const base = headIndex(layer, h, heads) * n;
-    const vec = (a: Float32Array, j: number): Float32Array => a.subarray((base + j) * hd, (base + j + 1) * hd);
     const weights = r.attentions.subarray((base + token) * n, (base + token + 1) * n);
     const qPre = project(token, h * hd);
-    let rotaryError = maxAbsDiff(rotate(qPre, token), vec(r.queries, token));
-    let valueError = 0;
+    const rotaryError = Math.max(keys.keyRotaryError[h], maxAbsDiff(rotate(qPre, token), vec(r.queries, token)));
+    const valueError = keys.valueError[h];
+    const kPres = keys.kPre[h];
     let key = 0;
-    const kPres: number[][] = [];
     const output = new Array<number>(hd).fill(0);
     for (let j = 0; j < n; j++) {
-      const kPre = project(j, d + h * hd);
-      kPres.push(kPre);
-      rotaryError = Math.max(rotaryError, maxAbsDiff(rotate(kPre, j), vec(r.keys, j)));
-      valueError = Math.max(valueError, maxAbsDiff(project(j, 2 * d + h * hd), vec(r.values, j)));
       if (weights[j] > weights[key]) key = j;
       const v = vec(r.values, j);
       for (let c = 0; c < hd; c++) output[c] += weights[j] * v[c];
