@@ -4,9 +4,14 @@
  * head's own steps, the multi-head projection and the residual, each with a passing check (≤ 1e-4 against the
  * model's own tensors); a longer text says the steps were not recorded, and the head's steps still work.
  */
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeWithCli, launchBrowser, openPage, pickView, setDropdown, type OpenedPage } from './harness';
+import { buildStandaloneHtml } from '../../src/export/standalonePage';
+import { ModelRegistry } from '../../src/model/modelRegistry';
+import { analyzeText } from '../../src/pipeline/analyze';
+import { CACHE, DIST, MODELS_DIR, analyzeWithCli, ensureBuilt, launchBrowser, openPage, pickView, setDropdown, type OpenedPage } from './harness';
 
 // Written for this test (at most 16 tokens, so the page records the formula).
 const SHORT = 'Four owls watched the quiet barn all night.';
@@ -68,6 +73,38 @@ describe('computation view: the whole formula', () => {
       }
     });
   }
+
+  it('a model whose graph lacks the weights shows the reason, and the head steps still work', async () => {
+    // The causal model with its parameters renamed (same length, so the protobuf stays valid): it runs as before,
+    // but the formula steps cannot find W_Q, W_K, W_V — like a third-party model exported another way.
+    ensureBuilt();
+    const folder = path.join(CACHE, 'formula-renamed');
+    rmSync(folder, { recursive: true, force: true });
+    mkdirSync(folder, { recursive: true });
+    cpSync(path.join(MODELS_DIR, 'causal'), path.join(folder, 'causal'), { recursive: true });
+    const file = path.join(folder, 'causal', 'model.onnx');
+    const bytes = readFileSync(file);
+    const from = Buffer.from('model.blocks.');
+    const to = Buffer.from('model.Blocks.');
+    for (let at = bytes.indexOf(from); at >= 0; at = bytes.indexOf(from, at + 1)) to.copy(bytes, at);
+    writeFileSync(file, bytes);
+    const r = await analyzeText(new ModelRegistry([folder]), SHORT, { modelId: 'causal' });
+    const html = path.join(CACHE, 'formula-renamed.html');
+    writeFileSync(html, await buildStandaloneHtml([r], { distDir: DIST, sourceLabel: 'renamed.txt' }));
+    const opened = await openPage(browser, html);
+    try {
+      const page = await openComputation(opened, '0', '0', 2);
+      await page.waitForSelector('.computation .formula-unavailable');
+      const note = await page.$eval('.computation .formula-unavailable', (e) => ({ reason: (e as HTMLElement).dataset.reason, text: e.textContent ?? '' }));
+      expect(note.reason).toBe('noWeights');
+      expect(note.text).toContain('model.blocks.0.ln1.weight');
+      await page.waitForSelector('.computation .check');
+      expect(await page.$eval('.computation .check', (e) => (e as HTMLElement).dataset.ok)).toBe('true');
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await opened.page.context().close();
+    }
+  });
 
   it('a text longer than the page records says so, and the head steps still work', async () => {
     const made = analyzeWithCli('formula-long', LONG, ['--model', 'causal']);
