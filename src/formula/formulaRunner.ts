@@ -49,32 +49,55 @@ export async function releaseFormulaSessions(): Promise<void> {
   await Promise.all(all.map((p) => p.then((s) => s.release()).catch(() => undefined)));
 }
 
+/** The per-layer tensors of one run (by graph name, each [n, d_model]), or why the model cannot give them. */
+export type FormulaTensors = { ok: true; tensors: Record<string, Float32Array> } | Extract<FormulaPayload, { ok: false }>;
+
+/**
+ * Where the formula session runs: the extension passes its inference worker (workerClient.ts), so the extra run
+ * does not hold the extension host's thread; without one it runs here (the CLI's page, tests).
+ */
+export interface FormulaBackend {
+  runFormula(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array): Promise<FormulaTensors>;
+}
+
+/** Runs the formula session (graph with the per-layer tensors as outputs) on this thread. */
+export async function formulaTensors(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array): Promise<FormulaTensors> {
+  const { bytes, model } = await loadFormulaModel(manifest);
+  if (!model.ok) return { ok: false, reason: model.reason, detail: model.detail };
+  const ort = await loadOrt();
+  const session = await formulaSession(manifest, bytes, model.layers);
+  const n = ids.length;
+  const idData = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) idData[i] = BigInt(ids[i]);
+  const names = [...new Set(model.layers.flatMap((l) => [l.residualIn, l.lnOut, l.attentionOut, l.residualOut]))];
+  const out = await session.run(
+    { input_ids: new ort.Tensor('int64', idData, [1, n]), attention_bias: new ort.Tensor('float32', bias, [n, n]) },
+    names,
+  );
+  const tensors: Record<string, Float32Array> = {};
+  for (const name of names) {
+    const data = out[name].data as Float32Array;
+    if (data.length !== n * manifest.dModel) throw new Error(`tensor ${name} has ${data.length} values, expected ${n}×${manifest.dModel}`);
+    tensors[name] = data;
+  }
+  return { ok: true, tensors };
+}
+
+export const inProcessFormula: FormulaBackend = { runFormula: formulaTensors };
+
 const runs = new WeakMap<AnalysisResult, Promise<FormulaRun | FormulaPayload>>();
 
 /** Runs the formula session on the analysis' own input (ids and bias); one run per analysis, shared. */
-export function formulaRun(r: AnalysisResult): Promise<FormulaRun | FormulaPayload> {
+export function formulaRun(r: AnalysisResult, backend: FormulaBackend = inProcessFormula): Promise<FormulaRun | FormulaPayload> {
   let p = runs.get(r);
   if (!p) {
     p = (async (): Promise<FormulaRun | FormulaPayload> => {
-      const { bytes, model } = await loadFormulaModel(r.manifest);
+      const got = await backend.runFormula(r.manifest, r.ids, r.bias);
+      if (!got.ok) return got;
+      // The weights are read here too (the worker has its own copy for its session): the numbers below need them.
+      const { model } = await loadFormulaModel(r.manifest);
       if (!model.ok) return { ok: false, reason: model.reason, detail: model.detail };
-      const ort = await loadOrt();
-      const session = await formulaSession(r.manifest, bytes, model.layers);
-      const n = r.n;
-      const ids = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) ids[i] = BigInt(r.ids[i]);
-      const names = [...new Set(model.layers.flatMap((l) => [l.residualIn, l.lnOut, l.attentionOut, l.residualOut]))];
-      const out = await session.run(
-        { input_ids: new ort.Tensor('int64', ids, [1, n]), attention_bias: new ort.Tensor('float32', r.bias, [n, n]) },
-        names,
-      );
-      const tensors = new Map<string, Float32Array>();
-      for (const name of names) {
-        const data = out[name].data as Float32Array;
-        if (data.length !== n * r.manifest.dModel) throw new Error(`tensor ${name} has ${data.length} values, expected ${n}×${r.manifest.dModel}`);
-        tensors.set(name, data);
-      }
-      return { layers: model.layers, tensors };
+      return { layers: model.layers, tensors: new Map(Object.entries(got.tensors)) };
     })();
     runs.set(r, p);
     // A failed run is not kept: the next request tries again.
@@ -204,10 +227,10 @@ export function formulaRecord(r: AnalysisResult, run: FormulaRun, layer: number,
 }
 
 /** The formula steps for the computation view, or why they cannot be shown. */
-export async function formulaFor(r: AnalysisResult, layer: number, token: number): Promise<FormulaPayload> {
+export async function formulaFor(r: AnalysisResult, layer: number, token: number, backend?: FormulaBackend): Promise<FormulaPayload> {
   if (layer < 0 || layer >= r.model.layers || token < 0 || token >= r.n) return { ok: false, reason: 'failed', detail: 'no such layer or token' };
   try {
-    const run = await formulaRun(r);
+    const run = await formulaRun(r, backend);
     if (!('tensors' in run)) return run;
     return { ok: true, record: formulaRecord(r, run, layer, token) };
   } catch (e) {

@@ -5,12 +5,22 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { runModel, type ModelOutputs } from './modelRunner';
-import type { WorkerReply, WorkerRequest } from './workerClient';
+import type { FormulaWorkerReply, WorkerReply, WorkerRequest } from './workerClient';
+import { formulaTensors } from '../formula/formulaRunner';
 
 const port = parentPort;
 if (!port) throw new Error('inferenceWorker.js must run as a worker thread');
 
 port.on('message', async (request: WorkerRequest) => {
+  if (request.kind === 'formula') {
+    // The computation view's extra run: a handful of [n, d_model] tensors, copied back (small beside attention).
+    try {
+      port.postMessage({ id: request.id, ok: true, formula: await formulaTensors(request.manifest, request.ids, request.bias) } satisfies FormulaWorkerReply);
+    } catch (e) {
+      port.postMessage({ id: request.id, ok: false, name: (e as Error).name, message: (e as Error).message } satisfies FormulaWorkerReply);
+    }
+    return;
+  }
   let reply: WorkerReply;
   try {
     const out = await runModel(request.manifest, request.ids, request.bias, request.options);

@@ -9,6 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ModelManifest } from './modelManifest';
 import type { InferenceBackend, ModelOutputs } from './modelRunner';
+import type { FormulaBackend, FormulaTensors } from '../formula/formulaRunner';
 
 export interface WorkerRequest {
   id: number;
@@ -16,17 +17,22 @@ export interface WorkerRequest {
   ids: number[];
   bias: Float32Array;
   options: { logits?: boolean };
+  /** 'formula': the computation view's extra run (src/formula/formulaRunner.ts formulaTensors) instead of runModel. */
+  kind?: 'formula';
 }
 
 export type WorkerReply =
   | { id: number; ok: true; outputs: ModelOutputs }
   | { id: number; ok: false; name: string; message: string };
 
+/** The reply to a `kind: 'formula'` request. */
+export type FormulaWorkerReply = { id: number; ok: true; formula: FormulaTensors } | Extract<WorkerReply, { ok: false }>;
+
 /** One worker thread holding the sessions; requests are matched to replies by id. */
-export class InferenceWorkerClient implements InferenceBackend {
+export class InferenceWorkerClient implements InferenceBackend, FormulaBackend {
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (o: ModelOutputs) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (o: ModelOutputs | FormulaTensors) => void; reject: (e: Error) => void }>();
 
   /** `script`: the built worker entry, dist/inferenceWorker.js. */
   constructor(private readonly script: string) {}
@@ -34,12 +40,12 @@ export class InferenceWorkerClient implements InferenceBackend {
   private start(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(this.script);
-    w.on('message', (reply: WorkerReply) => {
+    w.on('message', (reply: WorkerReply | FormulaWorkerReply) => {
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
       if (this.pending.size === 0) w.unref();
-      if (reply.ok) p.resolve(reply.outputs);
+      if (reply.ok) p.resolve('formula' in reply ? reply.formula : reply.outputs);
       else {
         const e = new Error(reply.message);
         e.name = reply.name;
@@ -61,13 +67,22 @@ export class InferenceWorkerClient implements InferenceBackend {
   }
 
   run(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array, options: { logits?: boolean } = {}): Promise<ModelOutputs> {
+    return this.request(manifest, ids, bias, options) as Promise<ModelOutputs>;
+  }
+
+  /** The computation view's formula run (per-layer tensors as extra outputs), in the worker with the others. */
+  runFormula(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array): Promise<FormulaTensors> {
+    return this.request(manifest, ids, bias, {}, 'formula') as Promise<FormulaTensors>;
+  }
+
+  private request(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array, options: { logits?: boolean }, kind?: 'formula'): Promise<ModelOutputs | FormulaTensors> {
     const worker = this.start();
     const id = this.nextId++;
-    return new Promise<ModelOutputs>((resolve, reject) => {
+    return new Promise<ModelOutputs | FormulaTensors>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.ref(); // a caller awaiting this reply (a script, the bench) must not see the process exit under it
       // The bias is copied, then moved: the caller keeps its own (the analysis result holds it).
-      const request: WorkerRequest = { id, manifest, ids: Array.from(ids), bias: bias.slice(), options };
+      const request: WorkerRequest = { id, manifest, ids: Array.from(ids), bias: bias.slice(), options, ...(kind ? { kind } : {}) };
       worker.postMessage(request, [request.bias.buffer as ArrayBuffer]);
     });
   }

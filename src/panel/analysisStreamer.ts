@@ -16,7 +16,7 @@ import {
 } from '../protocol/messages';
 import { headAt, headIndex } from '../common/heads';
 import { headVectors, headWeights, type AnalysisResult } from '../pipeline/analyze';
-import { formulaFor } from '../formula/formulaRunner';
+import { formulaFor, type FormulaBackend } from '../formula/formulaRunner';
 
 export type PostFn = (message: HostToWebview) => unknown;
 
@@ -182,15 +182,16 @@ export class AnalysisStreamer {
 
   /**
    * The webview asks for the formula steps of one layer and query token (computation view). The first request of
-   * an analysis runs the model once more with its per-layer tensors as outputs (src/formula/, on this thread; the
-   * panel's own session is not involved); the reply is dropped if the generation went stale meanwhile.
+   * an analysis runs the model once more with its per-layer tensors as outputs (src/formula/, on `backend`: the
+   * extension's inference worker, or this thread; the panel's own session is not involved); the reply is dropped if
+   * the generation went stale meanwhile.
    */
-  async requestFormula(message: RequestFormulaMessage): Promise<void> {
+  async requestFormula(message: RequestFormulaMessage, backend?: FormulaBackend): Promise<void> {
     const stream = this.slots.get(message.slot);
     const r = stream?.result;
     if (!stream || !r || stream.generation !== message.generation) return;
     if (!Number.isInteger(message.layer) || !Number.isInteger(message.token)) return;
-    const formula = await formulaFor(r, message.layer, message.token);
+    const formula = await formulaFor(r, message.layer, message.token, backend);
     if (!this.isCurrent(message.slot, message.generation)) return;
     this.post({ type: 'formulaData', generation: message.generation, slot: message.slot, layer: message.layer, token: message.token, formula });
   }

@@ -7,6 +7,7 @@
  */
 import type { ExportRequestMessage, MessageHandlers, WebviewLogMessage, WebviewToHost } from '../protocol/messages';
 import type { AnalysisSession } from './analysisSession';
+import type { FormulaBackend } from '../formula/formulaRunner';
 import { PanelPredictions } from './panelPredictions';
 
 /** The VS Code side of a panel, as the handlers need it. */
@@ -41,7 +42,11 @@ export function webviewHandlers(
     ready: () => panel.ready(),
     requestHeads: (m) => streamer.requestHeads(m),
     requestVectors: (m) => streamer.requestVectors(m),
-    requestFormula: (m) => streamer.requestFormula(m),
+    // On the session's inference backend when it can run the formula session (the extension's worker does).
+    requestFormula: (m) => {
+      const { inference } = session.runtime();
+      return streamer.requestFormula(m, inference && 'runFormula' in inference ? (inference as FormulaBackend) : undefined);
+    },
     changeModel: (m) => session.changeModel(m.slot, { modelId: m.modelId, mask: m.mask }),
     changeWindow: (m) => session.changeWindow(m.windowIndex),
     focusToken: (m) => {
