@@ -71,7 +71,8 @@ export class PredictionsPanel {
 
   private request(): void {
     const s = this.subject();
-    if (!s || this.deps.host !== 'vscode') return;
+    // While a continuation runs every step is a new analysis: asking each for logits would slow the generation.
+    if (!s || this.deps.host !== 'vscode' || this.genState?.state === 'running') return;
     const key = this.key(s.start.generation, s.token);
     if (this.received.has(key) || this.asked.has(key)) return;
     this.asked.add(key);
@@ -96,6 +97,7 @@ export class PredictionsPanel {
 
   onGenerationState(m: GenerationStateMessage): void {
     this.genState = m;
+    this.request();
     this.render();
   }
 
