@@ -10,7 +10,7 @@ import { headIndex } from '../common/heads';
 import { distanceScores, maxAbsDiff, MAX_TOKENS_WITH_FORMULA, rotate, ROTARY_BASE, type FormulaHead, type FormulaPayload, type FormulaRecord } from '../common/formula';
 import type { ModelManifest } from '../model/modelManifest';
 import { loadOrt, openSession, SESSION_OPTIONS } from '../model/modelRunner';
-import { withExtraOutputs } from '../model/onnxProto';
+import { withExtraOutputs, withFloat32Weights } from '../model/onnxProto';
 import type { AnalysisResult } from '../pipeline/analyze';
 import type { FormulaDataMessage, Slot } from '../protocol/messages';
 import { loadFormulaModel, type FormulaLayer } from './formulaModel';
@@ -36,7 +36,8 @@ async function formulaSession(manifest: ModelManifest, bytes: Uint8Array, layers
   let p = sessions.get(manifest.modelPath);
   if (!p) {
     const extra = layers.flatMap((l) => [l.residualIn, l.lnOut, l.attentionOut, l.residualOut]);
-    p = openSession(withExtraOutputs(bytes, extra, ['logits']), SESSION_OPTIONS);
+    // float32 weights as the runner's sessions have them (withFloat32Weights says why)
+    p = openSession(withExtraOutputs(withFloat32Weights(bytes) ?? bytes, extra, ['logits']), SESSION_OPTIONS);
     sessions.set(manifest.modelPath, p);
     p.catch(() => sessions.delete(manifest.modelPath));
   }

@@ -10,7 +10,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type * as Ort from 'onnxruntime-node';
 import type { ModelManifest } from './modelManifest';
-import { graphSignature, withoutOutputs } from './onnxProto';
+import { graphSignature, withFloat32Weights, withoutOutputs } from './onnxProto';
 
 export const REQUIRED_INPUTS = ['input_ids', 'attention_bias'] as const;
 export const REQUIRED_OUTPUTS = ['attentions', 'queries', 'keys', 'values', 'logits'] as const;
@@ -55,19 +55,21 @@ export function loadOrt(): Promise<typeof Ort> {
 const sessions = new Map<string, Promise<Ort.InferenceSession>>();
 
 /**
- * What a session is created from: the model file itself when logits are wanted; otherwise the graph without
- * the `logits` output and the LM head behind it (see withoutOutputs — onnxruntime runs every node whatever is
+ * What a session is created from: the graph with any float16-stored weights back in float32 (withFloat32Weights:
+ * the same values, and the heap of the float32 graph — see there), and, unless logits are wanted, without the
+ * `logits` output and the LM head behind it (see withoutOutputs — onnxruntime runs every node whatever is
  * fetched). `declaredOutputs` are the model's own outputs, for checking the contract. A file that cannot be read
  * as ONNX is handed to onnxruntime as it is, so its own error names the problem.
  */
 export async function sessionSource(file: string, withLogits: boolean): Promise<{ source: string | Uint8Array; declaredOutputs?: string[] }> {
-  if (withLogits) return { source: file };
   try {
     const bytes = new Uint8Array(await readFile(file));
-    const { outputs } = graphSignature(bytes);
-    if (!outputs.includes('logits')) return { source: file };
-    const pruned = withoutOutputs(bytes, ['logits']);
-    return pruned ? { source: pruned, declaredOutputs: outputs } : { source: file };
+    const float32 = withFloat32Weights(bytes);
+    const graph = float32 ?? bytes;
+    const { outputs } = graphSignature(graph);
+    const pruned = !withLogits && outputs.includes('logits') ? withoutOutputs(graph, ['logits']) : null;
+    if (pruned) return { source: pruned, declaredOutputs: outputs };
+    return { source: float32 ?? file };
   } catch {
     return { source: file };
   }

@@ -371,3 +371,84 @@ export function withExtraOutputs(model: Uint8Array, names: readonly string[], dr
   // A graph with subgraphs is not pruned (withoutOutputs says null): it runs whole, with the extra outputs.
   return drop.length ? (withoutOutputs(withAdded, drop) ?? withAdded) : withAdded;
 }
+
+// ───────────── float16 weights back to float32 before the session sees them ─────────────
+
+const ATTRIBUTE_INT = 3;
+const CAST_TO_FLOAT = 1;
+
+/** A float32 TensorProto: packed dims, data_type FLOAT, name, raw_data (little-endian). */
+function float32Tensor(name: string, dims: number[], data: Float32Array): Uint8Array {
+  const dimBytes = Uint8Array.from(dims.flatMap((d) => varintBytes(d)));
+  const raw = new Uint8Array(data.length * 4);
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);
+  return concatBytes([
+    ...lengthDelimited(TENSOR.dims, [dimBytes]),
+    Uint8Array.from([(TENSOR.dataType << 3) | 0, ...varintBytes(DATA_TYPE.float)]),
+    ...lengthDelimited(TENSOR_NAME, [new TextEncoder().encode(name)]),
+    ...lengthDelimited(TENSOR.rawData, [raw]),
+  ]);
+}
+
+/**
+ * The same model with every float16 initializer that is read only by a `Cast(to=FLOAT)` turned back into the
+ * float32 initializer the Cast produced (named as its output), and those Casts removed — the graph as it was before
+ * models/training/fp16_weights.py stored it. The values are the same (every float16 is a float32). Why: onnxruntime
+ * folds such Casts itself, but the float16 copies it frees at session creation leave the heap fragmented, and with
+ * the default allocator the process then grew 20–21 MB over 1,000 analyses against 7–8 MB for the float32 graph
+ * (soak driver, same code, two runs each). Returns null when the model has no such weights.
+ */
+export function withFloat32Weights(model: Uint8Array): Uint8Array | null {
+  const { top, graph, fields } = readGraph(model);
+  const readers = new Map<string, number>();
+  const casts = new Map<string, { f: RawField; output: string }>(); // by the initializer it reads
+  for (const f of fields) {
+    if (f.field !== GRAPH.node || f.wire !== 2) continue;
+    let op = '';
+    const inputs: string[] = [];
+    const outputs: string[] = [];
+    let to = -1;
+    for (const x of rawFields(model, f.start!, f.end!)) {
+      if (x.wire !== 2) continue;
+      if (x.field === NODE.input) inputs.push(text(model, x));
+      else if (x.field === NODE.output) outputs.push(text(model, x));
+      else if (x.field === NODE_OP) op = text(model, x);
+      else if (x.field === NODE.attribute) {
+        const attr = rawFields(model, x.start!, x.end!);
+        const name = attr.find((a) => a.field === ATTRIBUTE_NAME && a.wire === 2);
+        const value = attr.find((a) => a.field === ATTRIBUTE_INT && a.wire === 0);
+        if (name && value && text(model, name) === 'to') to = model[value.from + 1];
+        if (attr.some((a) => a.field === ATTRIBUTE.graph || a.field === ATTRIBUTE.graphs)) return null; // names used out of sight
+      }
+    }
+    for (const i of inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
+    if (op === 'Cast' && to === CAST_TO_FLOAT && inputs.length === 1 && outputs.length === 1) casts.set(inputs[0], { f, output: outputs[0] });
+  }
+  const replaced = new Map<RawField, Uint8Array>();
+  const droppedCasts = new Set<RawField>();
+  const graphOutputs = new Set(namesOf(model, fields, GRAPH.output, VALUE_INFO_NAME));
+  for (const f of fields) {
+    if (f.field !== GRAPH.initializer || f.wire !== 2) continue;
+    const cast = casts.get(nameOf(model, f, TENSOR_NAME));
+    if (!cast || readers.get(nameOf(model, f, TENSOR_NAME)) !== 1 || graphOutputs.has(cast.output)) continue;
+    const typeField = rawFields(model, f.start!, f.end!).find((x) => x.field === TENSOR.dataType && x.wire === 0);
+    if (!typeField || model[typeField.from + 1] !== DATA_TYPE.float16) continue;
+    const { dims, data } = readTensor(model, f);
+    replaced.set(f, float32Tensor(cast.output, dims, data));
+    droppedCasts.add(cast.f);
+  }
+  if (!replaced.size) return null;
+  const graphParts: Uint8Array[] = [];
+  for (const f of fields) {
+    if (droppedCasts.has(f)) continue;
+    const tensor = replaced.get(f);
+    graphParts.push(...(tensor ? lengthDelimited(GRAPH.initializer, [tensor]) : [model.subarray(f.from, f.to)]));
+  }
+  const parts: Uint8Array[] = [];
+  for (const f of top) {
+    if (f === graph) parts.push(...lengthDelimited(MODEL_GRAPH, graphParts));
+    else parts.push(model.subarray(f.from, f.to));
+  }
+  return concatBytes(parts);
+}

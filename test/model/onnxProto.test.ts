@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildAttentionBias } from '../../src/attention/mask';
-import { graphSignature, rawFields, withoutOutputs } from '../../src/model/onnxProto';
+import { graphNodes, graphSignature, rawFields, readFloatInitializers, withFloat32Weights, withoutOutputs } from '../../src/model/onnxProto';
 import { loadOrt, runModel, SESSION_OPTIONS, sessionSource } from '../../src/model/modelRunner';
 import { bundledRegistry, MODELS_DIR } from '../helpers/bundled';
 
@@ -63,12 +63,15 @@ describe('attention-only graph', () => {
     });
   }
 
-  it('the runner uses the pruned graph for the panel and the model file when logits are asked for', async () => {
+  it('the runner uses the pruned graph for the panel and the whole graph when logits are asked for', async () => {
     const file = path.join(MODELS_DIR, 'causal', 'model.onnx');
     const attention = await sessionSource(file, false);
     expect(attention.source).toBeInstanceOf(Uint8Array);
     expect(attention.declaredOutputs).toContain('logits'); // the contract is still checked against the file
-    expect((await sessionSource(file, true)).source).toBe(file);
+    // The bundled models store their weights as float16: with logits, the whole graph with float32 weights.
+    const withLogits = (await sessionSource(file, true)).source;
+    expect(withLogits).toBeInstanceOf(Uint8Array);
+    expect(graphSignature(withLogits as Uint8Array).outputs).toContain('logits');
   });
 
   it('leaves a file that is not ONNX to onnxruntime, whose error names it', async () => {
@@ -78,4 +81,47 @@ describe('attention-only graph', () => {
     expect((await sessionSource(truncated, false)).source).toBe(truncated);
     expect(() => withoutOutputs(new Uint8Array(readFileSync(truncated)), ['logits'])).toThrow(/malformed protobuf/);
   });
+});
+
+/** Bit-for-bit equality of two float arrays (a deep toEqual over millions of floats takes seconds). */
+function sameBits(a: Float32Array | undefined, b: Float32Array): boolean {
+  return !!a && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+describe('float16-stored weights (models/training/fp16_weights.py)', () => {
+  const castTotal = (m: Uint8Array) => opTypes(m).filter((o) => o === 'Cast').length;
+  for (const id of ['encoder', 'causal']) {
+    it(`${id}: come back as the float32 initializers their Casts made, and the model computes the same bits`, async () => {
+      const bytes = new Uint8Array(readFileSync(path.join(MODELS_DIR, id, 'model.onnx')));
+      const f32 = withFloat32Weights(bytes);
+      expect(f32).not.toBeNull();
+      const g = f32 as Uint8Array;
+      expect(withFloat32Weights(g), 'nothing left to convert').toBeNull();
+      // The weights' names (the Casts' outputs) now name float32 initializers with the same values.
+      const weights = graphNodes(bytes).filter((n) => n.op === 'Cast').map((n) => n.outputs[0]);
+      const before = readFloatInitializers(bytes, weights);
+      const after = readFloatInitializers(g, weights);
+      expect(before.size).toBeGreaterThan(40);
+      expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+      for (const [name, t] of before) expect(sameBits(after.get(name)?.data, t.data), name).toBe(true);
+      expect(castTotal(g)).toBe(castTotal(bytes) - before.size);
+
+      const ort = await loadOrt();
+      const manifest = await registry.get(id);
+      const ids = (await registry.tokenizer(manifest)).encode('Half the bytes, the same numbers.').map((t) => t.id);
+      const n = ids.length;
+      const feeds = {
+        input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (x) => BigInt(x)), [1, n]),
+        attention_bias: new ort.Tensor('float32', buildAttentionBias(n, id === 'causal' ? 'causal' : 'full'), [n, n]),
+      };
+      const [a, b] = await Promise.all([ort.InferenceSession.create(bytes, SESSION_OPTIONS), ort.InferenceSession.create(g, SESSION_OPTIONS)]);
+      try {
+        const [outA, outB] = [await a.run(feeds), await b.run(feeds)];
+        for (const k of ['attentions', 'queries', 'keys', 'values', 'logits']) expect(sameBits(outB[k].data as Float32Array, outA[k].data as Float32Array), k).toBe(true);
+      } finally {
+        await a.release();
+        await b.release();
+      }
+    });
+  }
 });

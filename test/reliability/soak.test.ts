@@ -9,7 +9,9 @@
  * (MALLOC_MMAP_THRESHOLD_, read by glibc at start-up) shows what a leak would look like without that noise; the
  * process with the default allocator is what the extension host runs. Both are asserted. Before the runner had
  * onnxruntime write its outputs into buffers of ours (runModel), the default process grew 21–33 MB in most runs;
- * since, 5.3–6.4 MB in ten runs.
+ * since, 5.3–6.4 MB in ten runs. With the models stored as float16 behind Casts and handed to onnxruntime as they
+ * are, it grew 20–24 MB again (the freed float16 copies fragment the heap); the runner now hands it the float32
+ * graph (onnxProto.ts withFloat32Weights): 3.5–4.4 MB.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
