@@ -238,6 +238,23 @@ function halfToNumber(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+/** Every varint in `bytes`, in order (a packed repeated field, or one value). */
+function readVarints(bytes: Uint8Array): number[] {
+  const out: number[] = [];
+  let v = 0;
+  let mul = 1;
+  for (const b of bytes) {
+    v += (b & 0x7f) * mul;
+    mul *= 128;
+    if ((b & 0x80) === 0) {
+      out.push(v);
+      v = 0;
+      mul = 1;
+    }
+  }
+  return out;
+}
+
 /** A float tensor read from the model: its dims and its values as float32. */
 export interface FloatTensor {
   dims: number[];
@@ -254,18 +271,7 @@ function readTensor(model: Uint8Array, f: RawField): FloatTensor {
   for (const x of fields) {
     if (x.field === TENSOR.dims) {
       // dims are varints, packed (wire 2) or one per field (wire 0)
-      const bytes = x.wire === 2 ? model.subarray(x.start, x.end) : model.subarray(x.from + 1, x.to);
-      let v = 0;
-      let mul = 1;
-      for (const b of bytes) {
-        v += (b & 0x7f) * mul;
-        mul *= 128;
-        if ((b & 0x80) === 0) {
-          dims.push(v);
-          v = 0;
-          mul = 1;
-        }
-      }
+      dims.push(...readVarints(x.wire === 2 ? model.subarray(x.start, x.end) : model.subarray(x.from + 1, x.to)));
     } else if (x.field === TENSOR.dataType && x.wire === 0) dataType = model[x.from + 1];
     else if (x.field === TENSOR.rawData && x.wire === 2) raw = x;
     else if (x.field === TENSOR.dataLocation && x.wire === 0 && model[x.from + 1] === 1) throw new Error('its data is stored outside the model file');
@@ -288,21 +294,8 @@ function readTensor(model: Uint8Array, f: RawField): FloatTensor {
       for (let i = 0; i < count; i++) data[i] = halfToNumber(view.getUint16(i * 2, true));
     } else {
       // float16 outside raw_data: one int32 varint per value (onnx.proto: int32_data holds the bits)
-      const halves: number[] = [];
       const src = packed.length ? [model.subarray(packed[0].start, packed[0].end)] : unpacked.map((x) => model.subarray(x.from + 1, x.to));
-      for (const bytes of src) {
-        let v = 0;
-        let mul = 1;
-        for (const b of bytes) {
-          v += (b & 0x7f) * mul;
-          mul *= 128;
-          if ((b & 0x80) === 0) {
-            halves.push(v);
-            v = 0;
-            mul = 1;
-          }
-        }
-      }
+      const halves = src.flatMap((bytes) => readVarints(bytes));
       halves.forEach((h, i) => (data[i] = halfToNumber(h)));
     }
   } else throw new Error(`data type ${dataType} is neither float32 nor float16`);

@@ -20,10 +20,10 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordMessages } from '../../src/export/standalonePage';
 import { ModelRegistry } from '../../src/model/modelRegistry';
-import { renderWebviewHtml } from '../../src/panel/panelHtml';
 import { analyzeText } from '../../src/pipeline/analyze';
 import { serializeMessages } from '../../src/protocol/serialize';
 import { DIST, ensureBuilt } from '../helpers/build';
+import { fakeVsCodeApi, PANEL_SCRIPT_URI, PANEL_STYLE_URI, writePanelPage } from '../helpers/panelPage';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const MODELS_DIR = path.join(REPO_ROOT, 'models');
@@ -201,32 +201,10 @@ describe('panel page (webview HTML + CSP, fake VS Code API), hostile selection',
       const stream = recordMessages([result], 'hostile.txt');
       const pageFile = path.join(workDir, 'panel.html');
       mkdirSync(workDir, { recursive: true });
-      const scriptUri = pathToFileURL(path.join(DIST, 'webview.js')).href;
-      const styleUri = pathToFileURL(path.join(DIST, 'webview.css')).href;
-      writeFileSync(pageFile, renderWebviewHtml({ cspSource: 'file:', nonce: 'securitytestnonce42', scriptUri, styleUri, lang: 'en', title: 'Attention Lens' }));
+      writePanelPage(pageFile, 'securitytestnonce42');
 
       const w = await watch(browser);
-      await w.page.addInitScript({
-        content: `
-          window.__posted = [];
-          window.acquireVsCodeApi = () => ({
-            postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-            getState: () => null,
-            setState: () => {},
-          });
-          window.__host = (json) => {
-            const msgs = JSON.parse(json, (k, v) => {
-              if (v && typeof v === 'object' && '$base64' in v) {
-                const bin = atob(v.$base64);
-                const bytes = new Uint8Array(bin.length);
-                for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-                return bytes.buffer;
-              }
-              return v;
-            });
-            for (const m of msgs) window.postMessage(m, '*');
-          };`,
-      });
+      await w.page.addInitScript({ content: fakeVsCodeApi() });
       const own = pathToFileURL(pageFile).href;
       await w.page.goto(own);
       await w.page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
@@ -237,7 +215,7 @@ describe('panel page (webview HTML + CSP, fake VS Code API), hostile selection',
         w.page,
         shownPieces(result.tokens),
       );
-      const allowed = new Set([own, scriptUri, styleUri]);
+      const allowed = new Set([own, PANEL_SCRIPT_URI, PANEL_STYLE_URI]);
       const outside = w.requests.filter((u) => !allowed.has(u));
       process.stderr.write(`[security] panel page: ${w.requests.length} request(s), ${outside.length} outside its own files\n`);
       expect(outside, 'requests outside the panel’s own page, script and style').toEqual([]);

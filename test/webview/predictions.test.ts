@@ -7,7 +7,7 @@
  * ten tokens (marked as generated, the same tokens as the core generator with that seed), and stops a longer
  * continuation with Escape (no token after the stop).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -17,38 +17,19 @@ import { toModelInfo } from '../../src/model/modelManifest';
 import { ModelRegistry } from '../../src/model/modelRegistry';
 import { runModel } from '../../src/model/modelRunner';
 import { AnalysisSession } from '../../src/panel/analysisSession';
-import { renderWebviewHtml } from '../../src/panel/panelHtml';
 import { webviewHandlers } from '../../src/panel/webviewMessages';
 import { generate } from '../../src/predict/generate';
 import { predictionContext } from '../../src/predict/predictions';
 import { dispatch, isWebviewToHost, PROTOCOL_VERSION, type HostToWebview } from '../../src/protocol/messages';
 import { serializeMessages } from '../../src/protocol/serialize';
-import { ARTIFACTS, CACHE, DIST, MODELS_DIR, analyzeWithCli, ensureBuilt, launchBrowser, openPage } from './harness';
+import { fakeVsCodeApi, writePanelPage } from '../helpers/panelPage';
+import { ARTIFACTS, CACHE, MODELS_DIR, analyzeWithCli, ensureBuilt, launchBrowser, openPage } from './harness';
 
 const TEXT = 'The old man walked slowly to the river and sat down on the bank.';
 const registry = new ModelRegistry([MODELS_DIR]);
 let browser: Browser;
 let pageFile: string;
 
-const FAKE_VSCODE = `
-  window.__posted = [];
-  window.acquireVsCodeApi = () => ({
-    postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-    getState: () => null,
-    setState: () => undefined,
-  });
-  window.__host = (json) => {
-    const msgs = JSON.parse(json, (k, v) => {
-      if (v && typeof v === 'object' && '$base64' in v) {
-        const bin = atob(v.$base64);
-        const bytes = new Uint8Array(bin.length);
-        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-        return bytes.buffer;
-      }
-      return v;
-    });
-    for (const m of msgs) window.postMessage(m, '*');
-  };`;
 
 /** The panel page wired to a real host session: `pump` carries messages both ways. */
 async function openPanel(defaultModel: string): Promise<{ page: Page; pump: (ms?: number) => Promise<void>; session: AnalysisSession; errors: string[] }> {
@@ -70,7 +51,7 @@ async function openPanel(defaultModel: string): Promise<{ page: Page; pump: (ms?
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
-  await page.addInitScript({ content: FAKE_VSCODE });
+  await page.addInitScript({ content: fakeVsCodeApi() });
   await page.goto(pathToFileURL(pageFile).href);
   let read = 0;
   const pump = async (ms = 30): Promise<void> => {
@@ -122,17 +103,7 @@ beforeAll(async () => {
   ensureBuilt();
   mkdirSync(CACHE, { recursive: true });
   pageFile = path.join(CACHE, 'predictions-panel.html');
-  writeFileSync(
-    pageFile,
-    renderWebviewHtml({
-      cspSource: 'file:',
-      nonce: 'prednonce123',
-      scriptUri: pathToFileURL(path.join(DIST, 'webview.js')).href,
-      styleUri: pathToFileURL(path.join(DIST, 'webview.css')).href,
-      lang: 'en',
-      title: 'Attention Lens',
-    }),
-  );
+  writePanelPage(pageFile, 'prednonce123');
   browser = await launchBrowser();
 });
 

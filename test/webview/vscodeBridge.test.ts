@@ -5,18 +5,18 @@
  * ready first and nothing before init, heads requested when picked, stale generations never painted,
  * focus sent to the editor overlay with the weights shown, focusFromEditor, setState restore, errors.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordMessages } from '../../src/export/standalonePage';
-import { renderWebviewHtml } from '../../src/panel/panelHtml';
 import { analyzeText } from '../../src/pipeline/analyze';
 import { ModelRegistry } from '../../src/model/modelRegistry';
 import type { HostToWebview, ModelInfo } from '../../src/protocol/messages';
 import { serializeMessages } from '../../src/protocol/serialize';
-import { CACHE, DIST, MODELS_DIR, SAMPLE_TEXT, ensureBuilt, launchBrowser, setDropdown } from './harness';
+import { fakeVsCodeApi, writePanelPage } from '../helpers/panelPage';
+import { CACHE, MODELS_DIR, SAMPLE_TEXT, ensureBuilt, launchBrowser, setDropdown } from './harness';
 
 const NONCE = 'testnonce123';
 let browser: Browser;
@@ -26,29 +26,6 @@ let n: number;
 let heads: number;
 let weights: (layer: number, head: number, q: number, k: number) => number;
 
-/** Installs the fake VS Code API before the page's script runs. */
-function fakeVsCode(savedState: unknown): string {
-  return `
-    window.__posted = [];
-    window.__state = ${JSON.stringify(savedState ?? null)};
-    window.acquireVsCodeApi = () => ({
-      postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-      getState: () => window.__state,
-      setState: (s) => { window.__state = s; },
-    });
-    window.__host = (json) => {
-      const msgs = JSON.parse(json, (k, v) => {
-        if (v && typeof v === 'object' && '$base64' in v) {
-          const bin = atob(v.$base64);
-          const bytes = new Uint8Array(bin.length);
-          for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-          return bytes.buffer;
-        }
-        return v;
-      });
-      for (const m of msgs) window.postMessage(m, '*');
-    };`;
-}
 
 async function open(savedState?: unknown): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
@@ -58,7 +35,7 @@ async function open(savedState?: unknown): Promise<{ page: Page; errors: string[
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
-  await page.addInitScript({ content: fakeVsCode(savedState) });
+  await page.addInitScript({ content: fakeVsCodeApi(savedState) });
   await page.goto(pathToFileURL(pageFile).href);
   await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
   return { page, errors };
@@ -94,17 +71,7 @@ beforeAll(async () => {
   );
   mkdirSync(CACHE, { recursive: true });
   pageFile = path.join(CACHE, 'vscode-panel.html');
-  writeFileSync(
-    pageFile,
-    renderWebviewHtml({
-      cspSource: 'file:',
-      nonce: NONCE,
-      scriptUri: pathToFileURL(path.join(DIST, 'webview.js')).href,
-      styleUri: pathToFileURL(path.join(DIST, 'webview.css')).href,
-      lang: 'en',
-      title: 'Attention Lens',
-    }),
-  );
+  writePanelPage(pageFile, NONCE);
   browser = await launchBrowser();
 });
 
