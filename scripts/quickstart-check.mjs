@@ -12,10 +12,10 @@
 // Exit status 1 when a check fails. It stops the server it started.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { anyFreePort } from './ports.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outDir = path.join(root, 'test-results', 'quickstart');
@@ -31,21 +31,11 @@ const problem = (msg) => {
 };
 const log = (msg) => process.stderr.write(`[quickstart-check] ${msg}\n`);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 if (process.argv.includes('--fresh')) rmSync(path.join(root, '.cache', 'start'), { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 
-const port = await freePort();
+const port = await anyFreePort();
 const server = spawn(process.execPath, [path.join(root, 'scripts', 'start.mjs')], {
   cwd: root,
   env: { ...process.env, PORT: String(port) },

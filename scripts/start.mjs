@@ -11,10 +11,10 @@
 // reload the window (F1 → "Developer: Reload Window") to pick up changes.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCodeServer } from './ensure-code-server.mjs';
+import { anyFreePort, portIsFree } from './ports.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const state = path.join(root, '.cache', 'start');
@@ -22,25 +22,6 @@ const state = path.join(root, '.cache', 'start');
 function fail(msg) {
   process.stderr.write(`\n[start] ERROR: ${msg}\n`);
   process.exit(1);
-}
-
-function portFree(port) {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-function anyFreePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 // 1. build (ATTENTION_LENS_SKIP_BUILD=1 skips it, e.g. when dist/ is already fresh)
@@ -116,7 +97,7 @@ if (!folder) {
 }
 
 let port = Number(process.env.PORT ?? 8080);
-if (!(await portFree(port))) {
+if (!(await portIsFree(port))) {
   const other = await anyFreePort();
   process.stderr.write(`[start] port ${port} is busy; using ${other}\n`);
   port = other;

@@ -1,14 +1,6 @@
 /** Seeded generator of hostile texts for the fuzz tests (deterministic: the same seed gives the same texts). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The fuzz tests' seeded generator is the one generation uses (mulberry32). */
+export { seededRandom as mulberry32 } from '../../src/predict/seededRandom';
 
 const ASCII_WORDS = ['the', 'attention', 'model', 'reads', 'every', 'token', 'Hello', 'world', "it's", "they'll", 'x', 'I'];
 const CODE = ['function', '(', ')', '{', '}', '=>', 'const', 'x', '=', '42;', '//', 'return', '\t', '    ', '\n', '"str"', '`tpl${a}`', '[]', '&&', '!=='];
