@@ -60,6 +60,7 @@ export class App implements ViewContext {
       host: bridge.host,
       analysis: () => store.slot(0).start,
       focusedToken: () => ui.state.focusedToken,
+      visibleHead: () => ({ layer: ui.state.layer, head: ui.state.head }),
       post,
     });
     this.focus = new FocusSync({

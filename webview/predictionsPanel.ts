@@ -8,7 +8,7 @@
  * and the continuation's state as the host reports it. Everything is computed by the host on request; the
  * standalone page has no model, so there the controls are disabled with one sentence why.
  */
-import type { AnalysisStartMessage, GenerationStateMessage, PredictionItem, PredictionsMessage, WebviewToHost } from '../src/protocol/messages';
+import type { AnalysisStartMessage, AttentionChange, GenerationStateMessage, HeadRef, PredictionItem, PredictionsMessage, WebviewToHost } from '../src/protocol/messages';
 import { el } from './dom';
 import { t } from './strings';
 
@@ -17,6 +17,8 @@ export interface PredictionsDeps {
   /** The analysis of slot 0 on screen (predictions are for the view, not the compare pane). */
   analysis(): AnalysisStartMessage | null;
   focusedToken(): number | null;
+  /** The layer and head on screen (the encoder's attention change after masking is shown for it). */
+  visibleHead(): HeadRef;
   post(message: WebviewToHost): void;
 }
 
@@ -45,8 +47,16 @@ export class PredictionsPanel {
     document.addEventListener('keydown', (e) => this.onKey(e));
   }
 
-  private key(generation: number, token: number): string {
-    return `${generation}:${token}:${this.temperature}`;
+  /** Received answers are keyed by analysis, token, temperature and — for the encoder's fillers — the head. */
+  private key(generation: number, token: number, head?: HeadRef): string {
+    return `${generation}:${token}:${this.temperature}${head ? `:${head.layer}.${head.head}` : ''}`;
+  }
+
+  /** The head a request names: the visible one for the encoder (its attention change), none for next tokens. */
+  private headFor(start: AnalysisStartMessage): HeadRef | undefined {
+    if (start.model.kind === 'causal') return undefined;
+    const h = this.deps.visibleHead();
+    return { layer: h.layer, head: h.head };
   }
 
   /** The token the list is about: the masked one (encoder) or the focused one (causal). */
@@ -73,10 +83,11 @@ export class PredictionsPanel {
     const s = this.subject();
     // While a continuation runs every step is a new analysis: asking each for logits would slow the generation.
     if (!s || this.deps.host !== 'vscode' || this.genState?.state === 'running') return;
-    const key = this.key(s.start.generation, s.token);
+    const head = this.headFor(s.start);
+    const key = this.key(s.start.generation, s.token, head);
     if (this.received.has(key) || this.asked.has(key)) return;
     this.asked.add(key);
-    this.deps.post({ type: 'requestPredictions', generation: s.start.generation, slot: 0, token: s.token, temperature: this.temperature, k: TOP_K });
+    this.deps.post({ type: 'requestPredictions', generation: s.start.generation, slot: 0, token: s.token, temperature: this.temperature, k: TOP_K, ...(head ? { head } : {}) });
   }
 
   /** Mask the focused token (encoder): its fillers are asked for. */
@@ -91,7 +102,7 @@ export class PredictionsPanel {
 
   onPredictions(m: PredictionsMessage): void {
     if (m.slot !== 0 || m.generation !== this.deps.analysis()?.generation) return; // stale
-    this.received.set(`${m.generation}:${m.token}:${m.temperature}`, m);
+    this.received.set(`${m.generation}:${m.token}:${m.temperature}${m.head ? `:${m.head.layer}.${m.head.head}` : ''}`, m);
     this.render();
   }
 
@@ -126,6 +137,8 @@ export class PredictionsPanel {
     this.el.replaceChildren();
     if (!start) return;
     const standalone = this.deps.host !== 'vscode';
+    // The encoder's answer depends on the visible head (its attention change): a new head asks again.
+    if (start.model.kind !== 'causal') this.request();
     this.el.append(this.predictionBlock(start, standalone), this.temperatureRow(standalone));
     if (start.model.kind === 'causal' || start.firstGenerated !== undefined) this.el.append(this.generationBlock(standalone));
     if (standalone) {
@@ -156,7 +169,7 @@ export class PredictionsPanel {
     const tokenText = visibleToken(start.tokens[s.token].text);
     heading.textContent = causal ? t('predict.next', tokenText) : t('predict.fill', tokenText);
     if (standalone) return box;
-    const m = this.received.get(this.key(start.generation, s.token));
+    const m = this.received.get(this.key(start.generation, s.token, this.headFor(start)));
     if (!m) {
       const wait = el('div', 'pred-loading');
       wait.textContent = t('predict.loading');
@@ -177,6 +190,45 @@ export class PredictionsPanel {
       const actual = el('div', 'pred-actual');
       actual.textContent = (causal ? t('predict.actualNext', visibleToken(m.actual.text), percent(m.actual.p)) : t('predict.actualFill', visibleToken(m.actual.text), percent(m.actual.p)));
       box.append(actual);
+    }
+    if (m.attentionChange && m.head) box.append(this.changeBlock(start, s.token, m.head, m.attentionChange));
+    return box;
+  }
+
+  /** The tokens whose attention from and to the masked token changed most, before → after (at most five each). */
+  private changeBlock(start: AnalysisStartMessage, token: number, head: HeadRef, change: AttentionChange): HTMLElement {
+    const box = el('div', 'pred-change');
+    const heading = el('div', 'pred-change-heading');
+    heading.textContent = t('predict.changeHeading', head.layer, head.head);
+    const note = el('p', 'pred-note');
+    note.textContent = t('predict.changeNote');
+    box.append(heading, note);
+    for (const [direction, label, values] of [
+      ['from', t('predict.changeFrom'), change.from],
+      ['to', t('predict.changeTo'), change.to],
+    ] as const) {
+      const title = el('div', 'pred-change-title');
+      title.textContent = label;
+      const list = el('ol', 'pred-change-list');
+      list.dataset.direction = direction;
+      const order = values.before
+        .map((b, i) => ({ i, d: Math.abs(values.after[i] - b) }))
+        .filter((x) => x.i < start.tokens.length)
+        .sort((a, b) => b.d - a.d || a.i - b.i)
+        .slice(0, TOP_K);
+      for (const { i } of order) {
+        const li = el('li', 'pred-change-item');
+        li.dataset.tokenIndex = String(i);
+        li.dataset.before = String(values.before[i]);
+        li.dataset.after = String(values.after[i]);
+        const text = el('span', 'pred-text');
+        text.textContent = visibleToken(start.tokens[i].text) + (i === token ? ' (<mask>)' : '');
+        const value = el('span', 'pred-p');
+        value.textContent = `${values.before[i].toFixed(3)} → ${values.after[i].toFixed(3)}`;
+        li.append(text, value);
+        list.append(li);
+      }
+      box.append(title, list);
     }
     return box;
   }

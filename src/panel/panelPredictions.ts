@@ -13,12 +13,15 @@
 import type { AnalysisResult } from '../pipeline/analyze';
 import { analyzeTokens } from '../pipeline/analyze';
 import type { ModelRegistry } from '../model/modelRegistry';
-import type { InferenceBackend } from '../model/modelRunner';
+import { inProcessInference, type InferenceBackend } from '../model/modelRunner';
 import { continuation } from '../predict/continuation';
 import { generate, GenerationCancelled } from '../predict/generate';
 import { logitsRow } from '../predict/distribution';
 import { tokenText } from '../predict/tokenText';
+import { buildAttentionBias } from '../attention/mask';
+import { resolveMask } from '../common/mask';
 import {
+  attentionChangeAt,
   maskFillPredictions,
   predictFromRow,
   predictionContext,
@@ -27,7 +30,7 @@ import {
   type PredictionContext,
 } from '../predict/predictions';
 import { NoMaskTokenError } from '../predict/specialTokens';
-import type { GenerateMessage, HostToWebview, RequestPredictionsMessage } from '../protocol/messages';
+import type { GenerateMessage, HostToWebview, PredictionsMessage, RequestPredictionsMessage } from '../protocol/messages';
 import type { AnalysisSession } from './analysisSession';
 
 export interface PredictionDeps {
@@ -51,7 +54,15 @@ interface Generated {
 
 export class PanelPredictions {
   /** Logits kept for the analysis on screen: causal (one run) or per masked token (encoder). */
-  private cache: { result: AnalysisResult; logits?: Float32Array } | undefined;
+  private cache:
+    | {
+        result: AnalysisResult;
+        logits?: Float32Array;
+        /** Encoder: the last masked run (its logits and attention), and the text's attention under the model's mask. */
+        masked?: { token: number; logits: Float32Array; attentions: Float32Array };
+        original?: Float32Array;
+      }
+    | undefined;
   /** Continuations on screen: where their generated tokens start. */
   private readonly firstGenerated = new WeakMap<AnalysisResult, number>();
   private controller: AbortController | undefined;
@@ -80,7 +91,7 @@ export class PanelPredictions {
     const temperature = m.temperature > 0 && Number.isFinite(m.temperature) ? m.temperature : 1;
     const k = Math.max(1, Math.min(20, Math.floor(m.k) || 5));
     const kind = result.manifest.kind === 'causal' ? 'next' : 'fill';
-    const reply = (p: PositionPredictions | undefined, unavailable?: string): void => {
+    const reply = (p: PositionPredictions | undefined, unavailable?: string, extra?: Pick<PredictionsMessage, 'head' | 'attentionChange'>): void => {
       if (!streamer.isCurrent(m.slot, m.generation)) return; // stale: the person moved on
       this.deps.post({
         type: 'predictions',
@@ -92,6 +103,8 @@ export class PanelPredictions {
         top: p?.top ?? [],
         ...(p?.actual ? { actual: p.actual } : {}),
         ...(unavailable ? { unavailable } : {}),
+        ...(kind === 'fill' && m.head ? { head: m.head } : {}),
+        ...extra,
       });
     };
     try {
@@ -105,8 +118,28 @@ export class PanelPredictions {
         const describe = (id: number): string => tokenText(ctx.tokenizer, ctx.special, id);
         reply(predictFromRow(logitsRow(cache.logits, m.token, vocab), m.token, k, temperature, describe, result.ids[m.token + 1]));
       } else {
-        const { predictions } = await maskFillPredictions(ctx, result.ids, m.token, k, temperature, this.deps.inference);
-        reply(predictions);
+        if (cache.masked?.token !== m.token) {
+          const { outputs } = await maskFillPredictions(ctx, result.ids, m.token, k, temperature, this.deps.inference);
+          cache.masked = { token: m.token, logits: outputs.logits, attentions: outputs.attentions };
+        }
+        const masked = cache.masked;
+        const vocab = result.manifest.vocabSize ?? masked.logits.length / result.n;
+        const describe = (id: number): string => tokenText(ctx.tokenizer, ctx.special, id);
+        const predictions = predictFromRow(logitsRow(masked.logits, m.token, vocab), m.token, k, temperature, describe, result.ids[m.token]);
+        const h = m.head;
+        const { layers, heads } = result.manifest;
+        const validHead = h && Number.isInteger(h.layer) && Number.isInteger(h.head) && h.layer >= 0 && h.layer < layers && h.head >= 0 && h.head < heads;
+        if (!validHead) return reply(predictions);
+        // Before and after under the same mask, the model's own (the masked run's): a what-if analysis is re-run.
+        if (!cache.original) {
+          if (!result.whatIf) cache.original = result.attentions;
+          else {
+            const { mask } = resolveMask(result.manifest.kind, 'default');
+            cache.original = (await (this.deps.inference ?? inProcessInference).run(result.manifest, result.ids, buildAttentionBias(result.n, mask), { logits: false })).attentions;
+          }
+        }
+        const change = attentionChangeAt(cache.original, masked.attentions, result.n, heads, h.layer, h.head, m.token);
+        reply(predictions, undefined, { head: { layer: h.layer, head: h.head }, attentionChange: change });
       }
     } catch (e) {
       if (e instanceof NoMaskTokenError) return reply(undefined, e.message);

@@ -149,3 +149,31 @@ export async function predictionsForAll(
   for (let i = 0; i < ids.length; i++) all.push((await maskFillPredictions(ctx, ids, i, k, temperature, inference)).predictions);
   return all;
 }
+
+/** One head's attention row (from) and column (to) of `position`, before and after masking it. */
+export interface AttentionChangeAt {
+  from: { before: number[]; after: number[] };
+  to: { before: number[]; after: number[] };
+}
+
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+/**
+ * What masking `position` did to head (`layer`, `head`): its row (the position's attention to every token) and its
+ * column (every token's attention to it) in `before` and `after` ([layers, heads, n, n] each, the same mask),
+ * rounded to 1e-6 so the message stays small.
+ */
+export function attentionChangeAt(
+  before: Float32Array,
+  after: Float32Array,
+  n: number,
+  heads: number,
+  layer: number,
+  head: number,
+  position: number,
+): AttentionChangeAt {
+  const base = (layer * heads + head) * n * n;
+  const row = (a: Float32Array): number[] => Array.from(a.subarray(base + position * n, base + (position + 1) * n), round6);
+  const column = (a: Float32Array): number[] => Array.from({ length: n }, (_, q) => round6(a[base + q * n + position]));
+  return { from: { before: row(before), after: row(after) }, to: { before: column(before), after: column(after) } };
+}

@@ -210,6 +210,20 @@ export interface PredictionsMessage {
   top: PredictionItem[];
   actual?: PredictionItem;
   unavailable?: string;
+  /** `fill`: the head the request named (echoed, so the answer is matched to the head it describes). */
+  head?: HeadRef;
+  /** `fill` with a head: how masking `token` changed that head's attention from and to it. */
+  attentionChange?: AttentionChange;
+}
+
+/**
+ * One head's attention at the masked token, in the analysed text (`before`, under the model's own mask) and in the
+ * run with that token replaced by the mask token (`after`): `from` = its row (what it attends to), `to` = its
+ * column (how much each token attends to it). n numbers each, rounded to 1e-6.
+ */
+export interface AttentionChange {
+  from: { before: number[]; after: number[] };
+  to: { before: number[]; after: number[] };
 }
 
 /** Where a continuation of the text stands (the generated tokens arrive as analyses, marked by firstGenerated). */
@@ -336,6 +350,8 @@ export interface RequestPredictionsMessage {
   token: number;
   temperature: number;
   k: number;
+  /** Encoder: the visible head, whose attention change from masking the token is sent with the fillers. */
+  head?: HeadRef;
 }
 
 /** Continue the analysed text of slot 0 with the causal model: `tokens` new tokens, shown one by one. */

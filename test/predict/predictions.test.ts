@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildAttentionBias } from '../../src/attention/mask';
 import { runModel } from '../../src/model/modelRunner';
 import { softmaxWithTemperature, topK } from '../../src/predict/distribution';
-import { maskFillPredictions, nextTokenPredictionsFromLogits, predictionContext, predictionsForAll } from '../../src/predict/predictions';
+import { attentionChangeAt, maskFillPredictions, nextTokenPredictionsFromLogits, predictionContext, predictionsForAll } from '../../src/predict/predictions';
 import { NoMaskTokenError, parseSpecialTokens } from '../../src/predict/specialTokens';
 import { bundledRegistry } from '../helpers/bundled';
 
@@ -78,6 +78,28 @@ describe('encoder mask fill', () => {
     predictions.top.forEach((t, i) => expect(t.p).toBeCloseTo(refTop[i].p, 9));
     expect(predictions.actual?.id).toBe(ids[position]);
     expect(predictions.actual?.p).toBeCloseTo(ref[ids[position]], 9);
+  });
+
+  it('the attention change at the masked position equals the test\'s own runs (row and column of one head)', async () => {
+    const { ctx, ids, manifest } = await context('encoder');
+    const position = 4;
+    const { outputs } = await maskFillPredictions(ctx, ids, position, 5);
+    const own = ids.slice();
+    own[position] = 8191;
+    const before = await runModel(manifest, ids, buildAttentionBias(ids.length, 'full'));
+    const after = await runModel(manifest, own, buildAttentionBias(own.length, 'full'));
+    const n = ids.length;
+    const [layer, head] = [manifest.layers - 1, 1];
+    const change = attentionChangeAt(before.attentions, outputs.attentions, n, manifest.heads, layer, head, position);
+    const at = (a: Float32Array, q: number, k: number): number => a[((layer * manifest.heads + head) * n + q) * n + k];
+    for (let i = 0; i < n; i++) {
+      expect(Math.abs(change.from.before[i] - at(before.attentions, position, i))).toBeLessThan(1e-4);
+      expect(Math.abs(change.from.after[i] - at(after.attentions, position, i))).toBeLessThan(1e-4);
+      expect(Math.abs(change.to.before[i] - at(before.attentions, i, position))).toBeLessThan(1e-4);
+      expect(Math.abs(change.to.after[i] - at(after.attentions, i, position))).toBeLessThan(1e-4);
+    }
+    expect(change.from.after.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    expect(change.from.after.some((x, i) => Math.abs(x - change.from.before[i]) > 1e-3)).toBe(true);
   });
 
   it('says clearly when a tokenizer has no mask token', async () => {

@@ -168,6 +168,41 @@ describe('predictions and generation in the panel (real host code, real models)'
     shown.forEach((s) => expect(s.p).toBeCloseTo(ref[s.id], 9));
     expect(await page.locator('.pred-block .pred-heading').textContent()).toContain('were masked');
     expect(await page.locator('.pred-actual').textContent()).toContain('man');
+
+    // How masking changed the visible head's attention from and to the token: before = the test's own run of the
+    // text, after = its own run with <mask> there (rounded to 1e-6 in the message).
+    await until(pump, async () => (await page.locator('.pred-change-item').count()) === 10, 'the attention change');
+    const heading = (await page.locator('.pred-change-heading').textContent()) ?? '';
+    const [, layer, head] = /layer (\d+), head (\d+)/.exec(heading)?.map(Number) ?? [];
+    expect(layer).toBeGreaterThanOrEqual(0);
+    expect(await page.locator('.pred-change .pred-note').textContent()).toMatch(/replaced by <mask>/);
+    const original = await runModel(manifest, ids, buildAttentionBias(ids.length, 'full'));
+    const { attentions: maskedAttention } = await runModel(manifest, masked, buildAttentionBias(masked.length, 'full'));
+    const n = ids.length;
+    const at = (a: Float32Array, q: number, k: number): number => a[((layer * manifest.heads + head) * n + q) * n + k];
+    const items = await page.$$eval('.pred-change-list', (lists) =>
+      lists.flatMap((list) =>
+        [...list.querySelectorAll('.pred-change-item')].map((li) => ({
+          direction: (list as HTMLElement).dataset.direction as string,
+          i: Number((li as HTMLElement).dataset.tokenIndex),
+          before: Number((li as HTMLElement).dataset.before),
+          after: Number((li as HTMLElement).dataset.after),
+        })),
+      ),
+    );
+    for (const direction of ['from', 'to']) {
+      const cell = (a: Float32Array, i: number): number => (direction === 'from' ? at(a, token, i) : at(a, i, token));
+      const list = items.filter((x) => x.direction === direction);
+      expect(list).toHaveLength(5);
+      for (const x of list) {
+        expect(Math.abs(x.before - cell(original.attentions, x.i))).toBeLessThan(1e-4);
+        expect(Math.abs(x.after - cell(maskedAttention, x.i))).toBeLessThan(1e-4);
+      }
+      // The list is the tokens whose weight changed most.
+      const changes = Array.from({ length: n }, (_, i) => Math.abs(cell(maskedAttention, i) - cell(original.attentions, i))).sort((a, b) => b - a);
+      expect(Math.abs(list[0].after - list[0].before)).toBeCloseTo(changes[0], 4);
+      expect(Math.abs(list[4].after - list[4].before)).toBeCloseTo(changes[4], 4);
+    }
     expect(errors).toEqual([]);
     await page.context().close();
   });
