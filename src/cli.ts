@@ -156,7 +156,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (args.html) {
     const out = path.resolve(args.html);
-    const html = await buildStandaloneHtml([result], { distDir: __dirname, sourceLabel: path.basename(file), window: placed });
+    const html = await buildStandaloneHtml([result], {
+      distDir: __dirname,
+      sourceLabel: path.basename(file),
+      window: placed,
+      tokenizer: (m) => registry.tokenizer(m),
+    });
     await writeFile(out, html);
     process.stderr.write(`Wrote ${out} (${result.n} tokens, model ${result.model.id}, ${result.mask} mask). Open it in a browser.\n`);
   }

@@ -17,6 +17,7 @@ import {
   type MessageHandlers,
   type ModelInfo,
   type PanelState,
+  type RequestPredictionsMessage,
   type WebviewToHost,
 } from '../src/protocol/messages';
 import { deserializeMessages } from '../src/protocol/serialize';
@@ -161,8 +162,8 @@ class StandaloneBridge implements HostBridge {
 
   /** This local host's answer to each webview → host message type (the type makes a missing one a compile error). */
   private readonly handlers: MessageHandlers<WebviewToHost> = {
-    // No model in the page: the panel shows its prediction and generation controls disabled, with the reason.
-    requestPredictions: () => undefined,
+    // No model in the page: predictions are answered from the recording (short texts), generation is disabled.
+    requestPredictions: (m) => this.onRequestPredictions(m),
     generate: () => undefined,
     cancelGeneration: () => undefined,
     insertGenerated: () => undefined,
@@ -206,10 +207,21 @@ class StandaloneBridge implements HostBridge {
   /** Replays one analysis into a slot: start, heads, complete. Vectors wait until asked for. */
   private replay(analysis: RecordedAnalysis, slot: 0 | 1, generation: number): void {
     this.current.set(slot, { analysis, generation });
+    const recordedPredictions = analysis.stream.some((m) => m.type === 'predictions');
     for (const m of analysis.stream) {
-      if (m.type === 'headVectors' || m.type === 'formulaData') continue;
-      this.emit({ ...m, generation, slot } as HostToWebview);
+      if (m.type === 'headVectors' || m.type === 'formulaData' || m.type === 'predictions') continue;
+      if (m.type === 'analysisStart' && recordedPredictions) this.emit({ ...m, generation, slot, recordedPredictions });
+      else this.emit({ ...m, generation, slot } as HostToWebview);
     }
+  }
+
+  /** A token's recorded top-5 (temperature 1 only: the page keeps no logits to rescale); nothing if not recorded. */
+  private onRequestPredictions(m: RequestPredictionsMessage): void {
+    const analysis = this.find(m.slot, m.generation);
+    if (!analysis || m.temperature !== 1) return;
+    const recorded = analysis.stream.find((x) => x.type === 'predictions' && x.token === m.token);
+    if (!recorded) return;
+    this.emit({ ...recorded, generation: m.generation, slot: m.slot, ...(m.head ? { head: m.head } : {}) } as HostToWebview);
   }
 
   private find(slot: number, generation: number): RecordedAnalysis | null {

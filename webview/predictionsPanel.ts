@@ -82,7 +82,8 @@ export class PredictionsPanel {
   private request(): void {
     const s = this.subject();
     // While a continuation runs every step is a new analysis: asking each for logits would slow the generation.
-    if (!s || this.deps.host !== 'vscode' || this.genState?.state === 'running') return;
+    // The standalone page answers only from what it recorded (short texts), at temperature 1.
+    if (!s || (this.deps.host !== 'vscode' && !s.start.recordedPredictions) || this.genState?.state === 'running') return;
     const head = this.headFor(s.start);
     const key = this.key(s.start.generation, s.token, head);
     if (this.received.has(key) || this.asked.has(key)) return;
@@ -137,13 +138,14 @@ export class PredictionsPanel {
     this.el.replaceChildren();
     if (!start) return;
     const standalone = this.deps.host !== 'vscode';
+    const recorded = standalone && start.recordedPredictions === true;
     // The encoder's answer depends on the visible head (its attention change): a new head asks again.
     if (start.model.kind !== 'causal') this.request();
-    this.el.append(this.predictionBlock(start, standalone), this.temperatureRow(standalone));
+    this.el.append(this.predictionBlock(start, standalone && !recorded), this.temperatureRow(standalone));
     if (start.model.kind === 'causal' || start.firstGenerated !== undefined) this.el.append(this.generationBlock(standalone));
     if (standalone) {
       const note = el('p', 'pred-note pred-standalone');
-      note.textContent = t('predict.standalone');
+      note.textContent = recorded ? t('predict.recorded') : t('predict.standalone');
       this.el.append(note);
     }
   }

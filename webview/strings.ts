@@ -154,6 +154,7 @@ export const DEFAULT_STRINGS = {
   'predict.changeNote': 'Compared: this head’s attention in the text as it is (before) and in the run with the token replaced by <mask> (after); the tokens whose weight changed most.',
   'predict.changeFrom': 'From the masked token to',
   'predict.changeTo': 'To the masked token from',
+  'predict.recorded': 'This page recorded each token’s five likeliest predictions at temperature 1 when it was made; it has no model to run, so temperature and generation need the panel in VS Code.',
   'predict.temperature': 'Temperature',
   'predict.temperatureNote': 'Temperature T divides the logits before the softmax: below 1 the likeliest tokens gain probability, above 1 the probabilities spread out; 1 is the model as trained.',
   'generate.heading': 'Continue the text (causal model)',

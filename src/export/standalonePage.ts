@@ -11,9 +11,19 @@ import { makeNonce, renderStandaloneHtml } from '../panel/panelHtml';
 import { headWeights, type AnalysisResult } from '../pipeline/analyze';
 import { vectorsMessage } from '../panel/analysisStreamer';
 import { recordFormulas } from '../formula/formulaRunner';
+import type { ModelManifest } from '../model/modelManifest';
+import { loadTokenizer } from '../model/modelRegistry';
+import { predictionContext, predictionsForAll } from '../predict/predictions';
+import { NoMaskTokenError } from '../predict/specialTokens';
+import type { ByteLevelBpeTokenizer } from '../tokenizer/byteLevelBpe';
 
 /** Above this many tokens the exact q/k/v floats are left out of the page (they grow as n², see README). */
 export const MAX_TOKENS_WITH_VECTORS = 160;
+
+/** Up to this many tokens the page records every token's top-5 predictions (the encoder needs one run per token). */
+export const MAX_TOKENS_WITH_PREDICTIONS = 64;
+/** How many predictions per token the page records. */
+export const RECORDED_PREDICTIONS = 5;
 
 export interface StandaloneOptions {
   /** Folder holding webview.js and webview.css (the build output). */
@@ -23,6 +33,31 @@ export interface StandaloneOptions {
   lang?: string;
   /** For a window of a long text (the CLI's --window): which one, and its offset in the whole text. */
   window?: JsonWindow;
+  /** The model's tokenizer (names the recorded predictions); by default read from the model folder. */
+  tokenizer?: (manifest: ModelManifest) => Promise<ByteLevelBpeTokenizer>;
+}
+
+/**
+ * The top-5 predictions at every token of a short text, at temperature 1, as `predictions` messages of its analysis
+ * (causal: next token, from one run with logits; encoder: fillers, one run with <mask> per token — the CLI's
+ * `--predictions 5`). None for longer texts, or an encoder without a mask token.
+ */
+export async function recordPredictions(
+  r: AnalysisResult,
+  generation: number,
+  slot: Slot,
+  tokenizer: (manifest: ModelManifest) => Promise<ByteLevelBpeTokenizer> = loadTokenizer,
+): Promise<HostToWebview[]> {
+  if (r.n > MAX_TOKENS_WITH_PREDICTIONS) return [];
+  const ctx = await predictionContext(r.manifest, await tokenizer(r.manifest));
+  try {
+    const all = await predictionsForAll(ctx, r.ids, RECORDED_PREDICTIONS, 1);
+    const kind = r.manifest.kind === 'causal' ? 'next' : 'fill';
+    return all.map((p) => ({ type: 'predictions', generation, slot, token: p.position, temperature: 1, kind, top: p.top, ...(p.actual ? { actual: p.actual } : {}) }));
+  } catch (e) {
+    if (e instanceof NoMaskTokenError) return [];
+    throw e;
+  }
 }
 
 /**
@@ -88,6 +123,8 @@ export async function buildStandaloneHtml(results: readonly AnalysisResult[], op
   const messages = recordMessages(results, label, options.strings, options.window);
   // The computation view's formula steps, for short texts (each slot's generation is its index + 1, as recorded).
   for (const [i, r] of results.entries()) messages.push(...(await recordFormulas(r, i + 1, i as Slot)));
+  // Every token's top-5 predictions, for short texts (the page's local host answers requestPredictions from them).
+  for (const [i, r] of results.entries()) messages.push(...(await recordPredictions(r, i + 1, i as Slot, options.tokenizer)));
   return renderStandaloneHtml({
     nonce: makeNonce(),
     scriptText,

@@ -84,7 +84,7 @@ export class ModelRegistry {
   }
 }
 
-async function loadTokenizer(m: ModelManifest): Promise<ByteLevelBpeTokenizer> {
+export async function loadTokenizer(m: ModelManifest): Promise<ByteLevelBpeTokenizer> {
   let text: string;
   try {
     text = await readFile(m.tokenizerPath, 'utf8');

@@ -239,8 +239,32 @@ describe('predictions and generation in the panel (real host code, real models)'
     await page.context().close();
   });
 
-  it('the standalone page has no model: the controls are there, disabled, with the sentence why', async () => {
-    const made = analyzeWithCli('predictions-standalone', TEXT, ['--model', 'causal']);
+  it('the standalone page of a short causal text shows a token\'s recorded top-5 = the CLI\'s --predictions 5; temperature and generation stay disabled', async () => {
+    const made = analyzeWithCli('predictions-recorded', TEXT, ['--model', 'causal', '--predictions', '5']);
+    const cli = (made.json as unknown as { predictions: Array<Array<{ id: number; text: string; p: number }>> }).predictions;
+    const { page, errors } = await openPage(browser, made.html);
+    await page.locator('.pred-temperature').waitFor();
+    for (const token of [3, 7]) {
+      await page.hover(`.pane[data-slot="0"] .token[data-token-index="${token}"]`);
+      await page.waitForFunction((t) => document.querySelector('.pred-heading')?.textContent?.includes('Next token after') && document.querySelectorAll('.pred-item').length === 5 && (document.querySelector('.pred-item') as HTMLElement).dataset.tokenId === String(t), cli[token][0].id);
+      const shown = await shownList(page);
+      expect(shown.map((s) => s.id)).toEqual(cli[token].map((c) => c.id));
+      shown.forEach((s, i) => expect(s.p).toBeCloseTo(cli[token][i].p, 12));
+      expect(shown.map((s) => s.text)).toEqual(cli[token].map((c) => c.text.replace(/ /g, '␣').replace(/\n/g, '⏎').replace(/\t/g, '⇥')));
+    }
+    expect(await page.locator('.pred-standalone').textContent()).toBe(
+      'This page recorded each token’s five likeliest predictions at temperature 1 when it was made; it has no model to run, so temperature and generation need the panel in VS Code.',
+    );
+    expect(await page.locator('.pred-range').isDisabled()).toBe(true);
+    expect(await page.locator('.gen-start').isDisabled()).toBe(true);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('the standalone page of a longer text has no predictions: the controls are there, disabled, with the sentence why', async () => {
+    const long = Array.from({ length: 6 }, () => TEXT).join(' ');
+    const made = analyzeWithCli('predictions-standalone', long, ['--model', 'causal']);
+    expect(made.json.tokens.length).toBeGreaterThan(64);
     const { page, errors } = await openPage(browser, made.html);
     await page.locator('.pred-temperature').waitFor();
     expect(await page.locator('.pred-standalone').textContent()).toBe('This page has no model to run: predictions and generation need the panel in VS Code.');
