@@ -6,7 +6,6 @@ import * as vscode from 'vscode';
 import path from 'node:path';
 import { ModelRegistry } from './model/modelRegistry';
 import { InferenceWorkerClient } from './model/workerClient';
-import { releaseFormulaSessions } from './formula/formulaRunner';
 import { AttentionPanel, PANEL_VIEW_TYPE, type PanelDeps, type TextSource } from './panel/panelController';
 import type { PanelState } from './protocol/messages';
 import { readSettings, type Settings } from './settings';
@@ -227,9 +226,8 @@ class Extension implements vscode.Disposable {
   dispose(): void {
     clearTimeout(this.followTimer);
     for (const p of [...this.panels]) p.dispose();
+    // Ends the worker, which holds the model sessions and the computation view's formula session.
     void this.inference.dispose();
-    // The computation view's formula session (src/formula/) runs in this thread, apart from the worker's.
-    void releaseFormulaSessions();
     this.log.dispose();
   }
 }

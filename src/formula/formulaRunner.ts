@@ -54,11 +54,12 @@ export async function releaseFormulaSessions(): Promise<void> {
 export type FormulaTensors = { ok: true; tensors: Record<string, Float32Array> } | Extract<FormulaPayload, { ok: false }>;
 
 /**
- * Where the formula session runs: the extension passes its inference worker (workerClient.ts), so the extra run
- * does not hold the extension host's thread; without one it runs here (the CLI's page, tests).
+ * Where the formula session runs: an inference backend that offers `runFormula` (the extension's worker,
+ * workerClient.ts) runs it there, so the extra run does not hold the extension host's thread; a backend without
+ * it (the in-process one: the CLI's page, tests) leaves it to this thread.
  */
 export interface FormulaBackend {
-  runFormula(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array): Promise<FormulaTensors>;
+  runFormula?(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array): Promise<FormulaTensors>;
 }
 
 /** Runs the formula session (graph with the per-layer tensors as outputs) on this thread. */
@@ -84,16 +85,14 @@ export async function formulaTensors(manifest: ModelManifest, ids: ArrayLike<num
   return { ok: true, tensors };
 }
 
-export const inProcessFormula: FormulaBackend = { runFormula: formulaTensors };
-
 const runs = new WeakMap<AnalysisResult, Promise<FormulaRun | FormulaPayload>>();
 
 /** Runs the formula session on the analysis' own input (ids and bias); one run per analysis, shared. */
-export function formulaRun(r: AnalysisResult, backend: FormulaBackend = inProcessFormula): Promise<FormulaRun | FormulaPayload> {
+export function formulaRun(r: AnalysisResult, backend: FormulaBackend = {}): Promise<FormulaRun | FormulaPayload> {
   let p = runs.get(r);
   if (!p) {
     p = (async (): Promise<FormulaRun | FormulaPayload> => {
-      const got = await backend.runFormula(r.manifest, r.ids, r.bias);
+      const got = await (backend.runFormula ? backend.runFormula(r.manifest, r.ids, r.bias) : formulaTensors(r.manifest, r.ids, r.bias));
       if (!got.ok) return got;
       // The weights are read here too (the worker has its own copy for its session): the numbers below need them.
       const { model } = await loadFormulaModel(r.manifest);

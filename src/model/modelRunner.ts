@@ -9,6 +9,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import type * as Ort from 'onnxruntime-node';
+import type { FormulaBackend } from '../formula/formulaRunner';
 import type { ModelManifest } from './modelManifest';
 import { graphSignature, withFloat32Weights, withoutOutputs } from './onnxProto';
 
@@ -147,8 +148,11 @@ function expectShape(file: string, name: string, dims: readonly number[], expect
   }
 }
 
-/** Where inference runs: this thread (`inProcessInference`) or a worker thread (`InferenceWorkerClient`). */
-export interface InferenceBackend {
+/**
+ * Where inference runs: this thread (`inProcessInference`) or a worker thread (`InferenceWorkerClient`, which also
+ * runs the computation view's formula session: FormulaBackend).
+ */
+export interface InferenceBackend extends FormulaBackend {
   run(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array, options?: { logits?: boolean }): Promise<ModelOutputs>;
   /** Releases what the backend holds (sessions, a worker thread). */
   dispose(): Promise<void>;

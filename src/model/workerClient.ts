@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ModelManifest } from './modelManifest';
 import type { InferenceBackend, ModelOutputs } from './modelRunner';
-import type { FormulaBackend, FormulaTensors } from '../formula/formulaRunner';
+import type { FormulaTensors } from '../formula/formulaRunner';
 
 export interface WorkerRequest {
   id: number;
@@ -29,7 +29,7 @@ export type WorkerReply =
 export type FormulaWorkerReply = { id: number; ok: true; formula: FormulaTensors } | Extract<WorkerReply, { ok: false }>;
 
 /** One worker thread holding the sessions; requests are matched to replies by id. */
-export class InferenceWorkerClient implements InferenceBackend, FormulaBackend {
+export class InferenceWorkerClient implements InferenceBackend {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (o: ModelOutputs | FormulaTensors) => void; reject: (e: Error) => void }>();

@@ -111,11 +111,11 @@ export class PanelPredictions {
       const ctx = await this.context(result);
       if (this.cache?.result !== result) this.cache = { result };
       const cache = this.cache;
+      const describe = (id: number): string => tokenText(ctx.tokenizer, ctx.special, id);
       if (kind === 'next') {
         // Predictions are the trained model's: under its own (causal) mask, whatever mask the panel shows.
         cache.logits ??= (await runWithLogits(result.manifest, result.ids, this.deps.inference)).logits;
         const vocab = result.manifest.vocabSize ?? cache.logits.length / result.n;
-        const describe = (id: number): string => tokenText(ctx.tokenizer, ctx.special, id);
         reply(predictFromRow(logitsRow(cache.logits, m.token, vocab), m.token, k, temperature, describe, result.ids[m.token + 1]));
       } else {
         if (cache.masked?.token !== m.token) {
@@ -124,7 +124,6 @@ export class PanelPredictions {
         }
         const masked = cache.masked;
         const vocab = result.manifest.vocabSize ?? masked.logits.length / result.n;
-        const describe = (id: number): string => tokenText(ctx.tokenizer, ctx.special, id);
         const predictions = predictFromRow(logitsRow(masked.logits, m.token, vocab), m.token, k, temperature, describe, result.ids[m.token]);
         const h = m.head;
         const { layers, heads } = result.manifest;

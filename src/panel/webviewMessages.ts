@@ -7,7 +7,6 @@
  */
 import type { ExportRequestMessage, MessageHandlers, WebviewLogMessage, WebviewToHost } from '../protocol/messages';
 import type { AnalysisSession } from './analysisSession';
-import type { FormulaBackend } from '../formula/formulaRunner';
 import { PanelPredictions } from './panelPredictions';
 
 /** The VS Code side of a panel, as the handlers need it. */
@@ -42,11 +41,8 @@ export function webviewHandlers(
     ready: () => panel.ready(),
     requestHeads: (m) => streamer.requestHeads(m),
     requestVectors: (m) => streamer.requestVectors(m),
-    // On the session's inference backend when it can run the formula session (the extension's worker does).
-    requestFormula: (m) => {
-      const { inference } = session.runtime();
-      return streamer.requestFormula(m, inference && 'runFormula' in inference ? (inference as FormulaBackend) : undefined);
-    },
+    // On the session's inference backend (the extension's worker runs it off this thread).
+    requestFormula: (m) => streamer.requestFormula(m, session.runtime().inference),
     changeModel: (m) => session.changeModel(m.slot, { modelId: m.modelId, mask: m.mask }),
     changeWindow: (m) => session.changeWindow(m.windowIndex),
     focusToken: (m) => {
