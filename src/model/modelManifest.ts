@@ -25,6 +25,34 @@ export interface ModelManifest {
   folder: string;
   modelPath: string;
   tokenizerPath: string;
+  /** 'contract': a folder with model.json (models/README.md); 'hf': an ordinary Hugging Face ONNX export. */
+  source: 'contract' | 'hf';
+  /** The model file variant chosen (e.g. `model_fp16.onnx`) for an 'hf' folder; undefined for the contract. */
+  variant: string | undefined;
+  /** What this model can give, so the UI can disable what it cannot (see ModelCapabilities). */
+  capabilities: ModelCapabilities;
+  /** Set for source 'hf': what its runner needs beyond the common fields (plain data: it crosses to the worker). */
+  hf?: HfRunInfo;
+}
+
+export interface ModelCapabilities {
+  /** Queries, keys and values per head are returned (the computation view). */
+  vectors: boolean;
+  /** Any n×n additive mask can be applied (the what-if mask); false: only the model's own mask. */
+  anyMask: boolean;
+}
+
+/** What the Hugging Face runner needs to feed and rewrite a plain export. */
+export interface HfRunInfo {
+  modelType: string | undefined;
+  architectures: string[];
+  /** Key/value heads (grouped-query attention), for empty past_key_values inputs. */
+  kvHeads: number;
+  /** Where rewritten graphs are cached (never the model folder). */
+  cacheFolder: string;
+  configPath: string;
+  tokenizerConfigPath: string | undefined;
+  specialTokensMapPath: string | undefined;
 }
 
 export class ModelConfigError extends Error {
@@ -110,6 +138,10 @@ export function parseManifest(raw: unknown, file: string, folder: string): Model
     folder,
     modelPath: path.resolve(folder, f.model as string),
     tokenizerPath: path.resolve(folder, f.tokenizer as string),
+    source: 'contract',
+    variant: undefined,
+    // The contract's graphs take attention_bias and return q/k/v: everything is available.
+    capabilities: { vectors: true, anyMask: true },
   };
 }
 

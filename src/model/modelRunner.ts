@@ -12,6 +12,7 @@ import type * as Ort from 'onnxruntime-node';
 import type { FormulaBackend } from '../formula/formulaRunner';
 import type { ModelManifest } from './modelManifest';
 import { graphSignature, withFloat32Weights, withoutOutputs } from './onnxProto';
+import { releaseHfSessions, runHfModel } from '../hfModel/hfRunner';
 
 export const REQUIRED_INPUTS = ['input_ids', 'attention_bias'] as const;
 export const REQUIRED_OUTPUTS = ['attentions', 'queries', 'keys', 'values', 'logits'] as const;
@@ -137,6 +138,7 @@ export function getSession(manifest: ModelManifest, withLogits = false): Promise
 }
 
 export async function releaseSessions(): Promise<void> {
+  await releaseHfSessions();
   const all = [...sessions.values()];
   sessions.clear();
   await Promise.all(all.map((p) => p.then((s) => s.release()).catch(() => undefined)));
@@ -171,6 +173,8 @@ export async function runModel(
 ): Promise<ModelOutputs> {
   const n = ids.length;
   if (bias.length !== n * n) throw new Error(`attention bias has ${bias.length} entries, expected ${n * n}`);
+  // A plain Hugging Face export has its own runner (src/hfModel); in the worker too, which calls this function.
+  if (manifest.source === 'hf') return runHfModel(manifest, ids, bias, options);
   const session = await getSession(manifest, options.logits === true);
   const ort = await loadOrt();
   const idData = new BigInt64Array(n);

@@ -1,0 +1,229 @@
+/**
+ * Runs a plain Hugging Face ONNX export and returns its attention in the shape the contract runner returns
+ * (ModelOutputs: [layers, heads, n, n] float32; queries/keys/values empty, see capabilities.vectors). The graph is
+ * rewritten once (attentionGraph.ts) and cached (graphCache.ts); the inputs are fed from the session's own input
+ * names. Used in-process (CLI, tests) and in the inference worker through modelRunner.runModel's dispatch.
+ */
+import type * as Ort from 'onnxruntime-node';
+import type { ModelManifest } from '../model/modelManifest';
+import { loadOrt, ModelLoadError, openSession, SESSION_OPTIONS, type ModelOutputs } from '../model/modelRunner';
+import { exposeAttention } from './attentionGraph';
+import { checkExternalData } from './externalData';
+import { cachedGraph } from './graphCache';
+
+/**
+ * Most bytes one analysis may hold in attention (and logits when asked). 512 MiB: a 12 × 12 model at 512 tokens
+ * needs 144 MiB, so ordinary models fit their usual lengths, while a 32 × 32 model at 2,048 tokens (16 GiB) is
+ * refused before anything is allocated instead of taking the editor's memory down with it. The worker transfers
+ * the buffer to the host, which keeps it while the panel shows it: this is the host's peak too.
+ */
+export const HF_MEMORY_BUDGET_BYTES = 512 * 1024 * 1024;
+
+export class MemoryBudgetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MemoryBudgetError';
+  }
+}
+
+/** Bytes of one run's outputs: attention, plus logits (n × vocab) when asked. */
+export function outputBytes(m: Pick<ModelManifest, 'layers' | 'heads' | 'vocabSize'>, n: number, logits: boolean): number {
+  return m.layers * m.heads * n * n * 4 + (logits ? n * (m.vocabSize ?? 0) * 4 : 0);
+}
+
+/** The most tokens whose attention fits the budget. */
+export function tokensWithinBudget(m: Pick<ModelManifest, 'layers' | 'heads'>, budget = HF_MEMORY_BUDGET_BYTES): number {
+  return Math.floor(Math.sqrt(budget / (m.layers * m.heads * 4)));
+}
+
+/** A sentence saying why `n` tokens are refused, or undefined when they fit. */
+export function budgetProblem(m: Pick<ModelManifest, 'id' | 'layers' | 'heads' | 'vocabSize'>, n: number, logits = false, budget = HF_MEMORY_BUDGET_BYTES): string | undefined {
+  const bytes = outputBytes(m, n, logits);
+  if (bytes <= budget) return undefined;
+  const mib = (b: number): string => `${Math.round(b / 2 ** 20)} MiB`;
+  return (
+    `The attention of ${n} tokens in model "${m.id}" (${m.layers} layers × ${m.heads} heads × ${n}² × 4 bytes${logits ? ', with logits' : ''}) ` +
+    `would take ${mib(bytes)}, more than the ${mib(budget)} budget; at most ${tokensWithinBudget(m, budget)} tokens fit. Select less text.`
+  );
+}
+
+interface HfSession {
+  session: Ort.InferenceSession;
+  /** attention output names, layer order */
+  attention: string[];
+}
+
+const sessions = new Map<string, Promise<HfSession>>();
+
+function hfInfo(m: ModelManifest): NonNullable<ModelManifest['hf']> {
+  if (!m.hf) throw new Error(`model "${m.id}" is not a Hugging Face folder`);
+  return m.hf;
+}
+
+async function createHfSession(m: ModelManifest, withLogits: boolean): Promise<HfSession> {
+  const info = hfInfo(m);
+  const file = m.modelPath;
+  await loadOrt();
+  const keep = withLogits ? ['logits'] : [];
+  const open = async (forceCast: boolean): Promise<HfSession> => {
+    let attention: string[] = [];
+    const purpose = `${withLogits ? 'logits' : 'attention'}${forceCast ? '+cast' : ''}`;
+    const graph = await cachedGraph(file, m.folder, info.cacheFolder, purpose, (bytes) => {
+      const r = exposeAttention(bytes, file, m.layers, keep, forceCast);
+      return r.bytes;
+    });
+    // The outputs' names are found again from the cached bytes (cheap: no rewrite), the one source of truth.
+    attention = exposeAttention(graph.bytes, file, m.layers, undefined).outputs;
+    const externalBase = await checkExternalData(graph.bytes, file, m.folder);
+    const options: Ort.InferenceSession.SessionOptions = {
+      ...SESSION_OPTIONS,
+      // A graph given as bytes has no folder of its own: its external data is found from the model file's folder.
+      ...(externalBase ? { extra: { session: { model_external_initializers_file_folder_path: externalBase } } } : {}),
+    };
+    const session = await openSession(graph.bytes, options);
+    return { session, attention };
+  };
+  try {
+    return await open(false);
+  } catch (first) {
+    if (!(first instanceof Error) || first.name !== 'Error' || !/type|Type/.test(first.message)) throw first;
+    // An attention tensor's type was guessed float32 but is not: cast every layer's instead.
+    try {
+      return await open(true);
+    } catch (e) {
+      throw new ModelLoadError(file, `is not a loadable ONNX model (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+}
+
+/** One cached session per model file, variant and purpose (attention only, or with logits). */
+export function getHfSession(m: ModelManifest, withLogits: boolean): Promise<HfSession> {
+  const key = `${m.modelPath}\n${withLogits ? 'logits' : 'attention'}\n${m.hf?.cacheFolder}`;
+  let p = sessions.get(key);
+  if (!p) {
+    p = createHfSession(m, withLogits);
+    sessions.set(key, p);
+    p.catch(() => sessions.delete(key));
+  }
+  return p;
+}
+
+export async function releaseHfSessions(): Promise<void> {
+  const all = [...sessions.values()];
+  sessions.clear();
+  await Promise.all(all.map((p) => p.then((s) => s.session.release()).catch(() => undefined)));
+}
+
+type Meta = { name: string; isTensor: boolean; type?: string; shape?: readonly (number | string)[] };
+
+/** The feeds for `ids`, by the session's own input names; an input it cannot feed is named in the error. */
+export function hfFeeds(ort: typeof Ort, session: Ort.InferenceSession, m: ModelManifest, ids: ArrayLike<number>): Record<string, Ort.Tensor> {
+  const n = ids.length;
+  const info = hfInfo(m);
+  const meta = new Map<string, Meta>((session.inputMetadata as readonly Meta[]).map((x) => [x.name, x]));
+  const ints = (name: string, fill: (i: number) => number): Ort.Tensor => {
+    const type = meta.get(name)?.type;
+    if (type === 'int32') return new ort.Tensor('int32', Int32Array.from({ length: n }, (_, i) => fill(i)), [1, n]);
+    return new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(fill(i))), [1, n]);
+  };
+  const feeds: Record<string, Ort.Tensor> = {};
+  for (const name of session.inputNames) {
+    if (name === 'input_ids') feeds[name] = ints(name, (i) => ids[i]);
+    else if (name === 'attention_mask') feeds[name] = ints(name, () => 1);
+    else if (name === 'token_type_ids') feeds[name] = ints(name, () => 0);
+    else if (name === 'position_ids') feeds[name] = ints(name, (i) => i);
+    else if (/^past_key_values\.\d+\.(key|value)$/.test(name)) {
+      // Past length 0: the run starts with an empty cache, as transformers.js's first step does.
+      const type = meta.get(name)?.type === 'float16' ? 'float16' : 'float32';
+      const data = type === 'float16' ? new Uint16Array(0) : new Float32Array(0);
+      feeds[name] = new ort.Tensor(type, data, [1, info.kvHeads, 0, m.headDim]);
+    } else if (name === 'use_cache_branch') feeds[name] = new ort.Tensor('bool', Uint8Array.from([0]), [1]);
+    else {
+      throw new ModelLoadError(
+        m.modelPath,
+        `has an input "${name}" that Attention Lens cannot feed (it feeds input_ids, attention_mask, token_type_ids, position_ids, past_key_values.N.key/value and use_cache_branch)`,
+      );
+    }
+  }
+  return feeds;
+}
+
+/** Float32 values of a float32 or float16 tensor. */
+function asFloat32(t: Ort.Tensor): Float32Array {
+  if (t.data instanceof Float32Array) return t.data;
+  if (t.type === 'float16') {
+    const src = t.data as ArrayLike<number>;
+    // onnxruntime gives float16 as raw bits (Uint16Array) or, where the platform has it, a Float16Array of values.
+    if (src instanceof Uint16Array) {
+      const out = new Float32Array(src.length);
+      for (let i = 0; i < src.length; i++) out[i] = halfBits(src[i]);
+      return out;
+    }
+    return Float32Array.from(src);
+  }
+  throw new Error(`output of type ${t.type} is not a float tensor`);
+}
+
+function halfBits(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/**
+ * Runs the export on `ids`. The model applies its own mask (all-ones attention_mask; a decoder its causal mask), so
+ * `bias` is not fed: what-if masks are refused before this by capabilities.anyMask.
+ */
+export async function runHfModel(m: ModelManifest, ids: ArrayLike<number>, _bias: Float32Array, options: { logits?: boolean } = {}): Promise<ModelOutputs> {
+  const n = ids.length;
+  const problem = budgetProblem(m, n, options.logits === true);
+  if (problem) throw new MemoryBudgetError(problem);
+  const { session, attention } = await getHfSession(m, options.logits === true);
+  const ort = await loadOrt();
+  const feeds = hfFeeds(ort, session, m, ids);
+  const { layers, heads } = m;
+  const size = heads * n * n;
+  // One buffer for all layers; each layer's output is written by onnxruntime straight into its slice.
+  const attentions = new Float32Array(layers * size);
+  const into: Record<string, Ort.Tensor | null> = {};
+  attention.forEach((name, l) => (into[name] = new ort.Tensor('float32', attentions.subarray(l * size, (l + 1) * size), [1, heads, n, n])));
+  if (options.logits) into.logits = null;
+  const t0 = performance.now();
+  let out: Ort.InferenceSession.OnnxValueMapType;
+  let filled = true;
+  try {
+    out = await session.run(feeds, into);
+  } catch {
+    // Outputs of another shape than [1, heads, n, n] make the bound run fail: run unbound to name the shape.
+    filled = false;
+    try {
+      out = await session.run(feeds, [...attention, ...(options.logits ? ['logits'] : [])]);
+    } catch (e) {
+      throw new ModelLoadError(m.modelPath, `inference failed at ${n} tokens (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+  const inferenceMs = performance.now() - t0;
+  if (!filled) {
+    attention.forEach((name, l) => {
+      const dims = out[name].dims;
+      if (dims.length !== 4 || dims[0] !== 1 || dims[1] !== heads || dims[2] !== n || dims[3] !== n) {
+        throw new ModelLoadError(m.modelPath, `attention of layer ${l} ("${name}") has shape [${dims.join(', ')}], expected [1, ${heads}, ${n}, ${n}] from config.json`);
+      }
+      attentions.set(asFloat32(out[name]), l * size);
+    });
+  }
+  // No q/k/v from a plain export (capabilities.vectors false). Each empty array has a buffer of its own, so the
+  // worker can still transfer every output without a copy.
+  const result: ModelOutputs = { attentions, queries: new Float32Array(0), keys: new Float32Array(0), values: new Float32Array(0), inferenceMs };
+  if (options.logits) {
+    const dims = out.logits.dims;
+    if (dims.length !== 3 || dims[0] !== 1 || dims[1] !== n || (m.vocabSize !== undefined && dims[2] !== m.vocabSize)) {
+      throw new ModelLoadError(m.modelPath, `output "logits" has shape [${dims.join(', ')}], expected [1, ${n}, ${m.vocabSize ?? 'vocab'}]`);
+    }
+    result.logits = asFloat32(out.logits);
+  }
+  return result;
+}
