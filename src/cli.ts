@@ -3,7 +3,7 @@
  * `attention-lens generate FILE --tokens N [--temperature T] [--top-k K] [--seed S] [--model ID] [--json]`
  * The same pipeline as the extension, without VS Code.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelRegistry, DEFAULT_MODEL_ID } from './model/modelRegistry';
 import { analyzeTokens, analyzeWindow, InputError, tokenizeFor } from './pipeline/analyze';
@@ -15,11 +15,15 @@ import type { ModelManifest } from './model/modelManifest';
 import { analysisToJson, buildStandaloneHtml } from './export/standalonePage';
 import type { MaskKind } from './protocol/messages';
 
-const USAGE = `Usage: attention-lens analyze FILE [--model ID] [--mask full|causal] [--predictions K] (--json | --html OUT.html)
+const USAGE = `Usage: attention-lens analyze FILE [--model ID|PATH] [--variant FILE] [--mask full|causal] [--predictions K] (--json | --html OUT.html)
        attention-lens generate FILE --tokens N [--temperature T] [--top-k K] [--seed S] [--model ID] [--json]
-       attention-lens models
+       attention-lens models [--model PATH] [--variant FILE]
 
   --model ID     a folder name under models/ (default: ${DEFAULT_MODEL_ID})
+  --model PATH   a model folder: a Hugging Face ONNX export (config.json, tokenizer.json, onnx/model.onnx) or a
+                 folder with model.json; a path is anything with a slash or an existing folder
+  --variant FILE which model file of a Hugging Face folder (e.g. model_fp16.onnx; default model.onnx or the only one)
+  --cache-dir D  where rewritten Hugging Face graphs are cached (default ~/.cache/attention-lens/graphs)
   --mask KIND    run under another mask than the model was trained with (a what-if)
   --json         print tokens (UTF-16 offsets) and every attention weight as JSON
   --html OUT     write a standalone page (works offline from file://)
@@ -52,6 +56,8 @@ interface CliArgs {
   topK: number;
   seed: number;
   modelGiven: boolean;
+  variant?: string;
+  cacheDir?: string;
 }
 
 function parseArgs(argv: string[]): CliArgs {
@@ -88,6 +94,8 @@ function parseArgs(argv: string[]): CliArgs {
     } else if (a === '--json') args.json = true;
     else if (a === '--html') args.html = value();
     else if (a === '--models-dir') args.modelsDir = value();
+    else if (a === '--variant') args.variant = value();
+    else if (a === '--cache-dir') args.cacheDir = value();
     else if (a === '--window') {
       const w = Number(value());
       if (!Number.isInteger(w) || w < 0) throw new UsageError('--window must be a whole number from 0');
@@ -121,8 +129,18 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const root = path.resolve(__dirname, '..');
-  const registry = new ModelRegistry([args.modelsDir ? path.resolve(args.modelsDir) : path.join(root, 'models')]);
+  const folder = args.modelGiven && (await isModelPath(args.model)) ? path.resolve(args.model) : undefined;
+  if (args.variant !== undefined && !folder) {
+    process.stderr.write('attention-lens: --variant goes with --model PATH (a Hugging Face folder)\n');
+    return 2;
+  }
+  const registry = new ModelRegistry([args.modelsDir ? path.resolve(args.modelsDir) : path.join(root, 'models')], {
+    extraFolders: folder ? [folder] : [],
+    variants: folder && args.variant ? { [folder]: args.variant } : {},
+    ...(args.cacheDir ? { cacheFolder: path.resolve(args.cacheDir) } : {}),
+  });
   if (args.command === 'models') {
+    if (folder) return describeFolder(registry, folder);
     const { models, problems } = await registry.list();
     for (const m of models) process.stdout.write(`${m.id}\t${m.kind}\t${m.layers}×${m.heads}\t${m.displayName}\n`);
     for (const p of problems) process.stderr.write(`broken model ${p.folder}: ${p.error.message}\n`);
@@ -136,7 +154,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`attention-lens: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? e})\n`);
     return 1;
   }
-  const manifest = await registry.get(args.model);
+  const manifest = folder ? await registry.getByFolder(folder) : await registry.get(args.model);
   if (args.command === 'generate') return generateCommand(registry, manifest, text, args);
   const tokens = await tokenizeFor(registry, manifest, text);
   const { result, offset, window } = await analyzeWindow(manifest, text, tokens, args.window, args.mask);
@@ -165,6 +183,44 @@ export async function main(argv: string[]): Promise<number> {
     await writeFile(out, html);
     process.stderr.write(`Wrote ${out} (${result.n} tokens, model ${result.model.id}, ${result.mask} mask). Open it in a browser.\n`);
   }
+  return 0;
+}
+
+/** A `--model` value is a folder path when it has a path separator or names an existing folder. */
+async function isModelPath(value: string): Promise<boolean> {
+  if (value.includes('/') || value.includes(path.sep)) return true;
+  return stat(value).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
+/** `models --model PATH`: what was read from one folder (or why it cannot be opened). */
+async function describeFolder(registry: ModelRegistry, folder: string): Promise<number> {
+  let m: ModelManifest;
+  try {
+    m = await registry.getByFolder(folder);
+  } catch (e) {
+    process.stderr.write(`attention-lens: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const lines: [string, string][] = [
+    ['id', m.id],
+    ['name', m.displayName],
+    ['source', m.source === 'hf' ? 'Hugging Face ONNX export' : 'model.json (Attention Lens contract)'],
+    ['kind', m.kind],
+    ['architecture', m.hf ? [m.hf.modelType, ...m.hf.architectures].filter(Boolean).join(', ') || 'unknown' : 'contract'],
+    ['layers × heads', `${m.layers} × ${m.heads}${m.hf && m.hf.kvHeads !== m.heads ? ` (${m.hf.kvHeads} key/value heads)` : ''}`],
+    ['d_model, head_dim', `${m.dModel}, ${m.headDim}`],
+    ['max positions', String(m.maxPositions)],
+    ['vocabulary', m.vocabSize === undefined ? 'not given' : String(m.vocabSize)],
+    ['model file', m.modelPath],
+    ['variants', (await registry.variants(m.id)).join(', ') || m.variant || path.basename(m.modelPath)],
+    ['tokenizer', m.tokenizerPath],
+    ['queries/keys/values', m.capabilities.vectors ? 'yes' : 'no (a plain export does not return them)'],
+    ['what-if masks', m.capabilities.anyMask ? 'yes' : "no (the model takes only its own attention_mask)"],
+  ];
+  for (const [k, v] of lines) process.stdout.write(`${k}\t${v}\n`);
   return 0;
 }
 

@@ -63,7 +63,7 @@ export function attentionJson(input: AttentionJsonInput): AttentionJson {
     whatIf: input.whatIf,
     layers: model.layers,
     heads: model.heads,
-    tokens: tokens.map((t) => ({ text: t.text, start: t.start + offset, end: t.end + offset })),
+    tokens: tokens.map((t) => ({ text: t.text, start: t.start + offset, end: t.end + offset, ...(t.special ? { special: true } : {}) })),
     attention,
   };
   if (input.window) json.window = { index: input.window.index, count: input.window.count, offset };

@@ -5,7 +5,7 @@
  * as a rank-4 Softmax whose output (possibly through Cast or Where(IsNaN)) is the left input of a MatMul with V,
  * and onnxruntime's fusions skip a node whose output is a graph output.
  */
-import { concatBytes, lengthDelimited, varintBytes, withoutOutputs } from '../model/onnxProto';
+import { concatBytes, lengthDelimited, rawFields, varintBytes, withoutOutputs, type RawField } from '../model/onnxProto';
 import { elementTypes, ELEM, GRAPH, MODEL, readOnnxGraph, subgraphOps, type OnnxNode, type ReadGraph } from './onnxGraphRead';
 
 export class AttentionGraphError extends Error {
@@ -123,6 +123,7 @@ export function findAttention(model: Uint8Array, g: ReadGraph, file: string, lay
 }
 
 const enc = new TextEncoder();
+const decoder = new TextDecoder();
 
 function floatOutputInfo(name: string): Uint8Array[] {
   // ValueInfoProto { name, type: TypeProto { tensor_type { elem_type: FLOAT } } }; the shape is left to inference.
@@ -143,6 +144,18 @@ function castNode(input: string, output: string, name: string): Uint8Array[] {
   return lengthDelimited(GRAPH.node, [node]);
 }
 
+/** The node `f` with its input and output names in `renamed` replaced; every other field copied as it is. */
+function renameInNode(model: Uint8Array, f: RawField, renamed: ReadonlyMap<string, string>): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const x of rawFields(model, f.start!, f.end!)) {
+    const name = x.wire === 2 && (x.field === 1 || x.field === 2) ? decoder.decode(model.subarray(x.start, x.end)) : undefined;
+    const to = name !== undefined ? renamed.get(name) : undefined;
+    if (to !== undefined) parts.push(...lengthDelimited(x.field, [enc.encode(to)]));
+    else parts.push(model.subarray(x.from, x.to));
+  }
+  return concatBytes(parts);
+}
+
 export interface RewriteResult {
   bytes: Uint8Array;
   /** Output names of the attention, one per layer, in layer order. */
@@ -157,7 +170,7 @@ export interface RewriteResult {
  * `keepOutputs` is given, every other original output not listed there removed with the nodes only it needed
  * (onnxruntime runs every node whatever is fetched, so the LM head and the key/value presents would cost time).
  * A float16 attention tensor (or one whose type cannot be told) is cast to float32 by an added node; a float32 one
- * is exposed under its own name, with no copy. `forceCast` casts every one (used when a type was guessed wrongly).
+ * is renamed `attentions.N` where the Softmax writes it, with no copy. `forceCast` casts every one (used when a type was guessed wrongly).
  */
 export function exposeAttention(
   model: Uint8Array,
@@ -173,19 +186,23 @@ export function exposeAttention(
   let cast = 0;
   if (!sites.existing) {
     const types = elementTypes(g);
+    const hasSubgraphs = g.nodes.some((n) => n.subgraphs.length > 0);
     const addedNodes: Uint8Array[] = [];
     const addedOutputs: Uint8Array[] = [];
+    const renamed = new Map<string, string>();
     outputs = sites.tensors.map((t, i) => {
       const out = `attentions.${i}`;
-      const isFloat = types.get(t) === ELEM.float;
-      if (isFloat && !forceCast) {
-        // Declare the Softmax output itself: an Identity to a new name would copy n² × heads floats per layer.
-        addedOutputs.push(...floatOutputInfo(t));
-        return t;
-      }
-      cast++;
-      addedNodes.push(...castNode(t, out, `attention_lens/cast_attentions.${i}`));
       addedOutputs.push(...floatOutputInfo(out));
+      if (types.get(t) === ELEM.float && !forceCast && !hasSubgraphs) {
+        // The Softmax's own output takes the name `attentions.N` (and its readers with it): no copy of the
+        // n² × heads floats, and the cached graph says by itself where each layer's attention is.
+        renamed.set(t, out);
+      } else {
+        // float16 (or a type that cannot be told): cast to float32. With subgraphs, names may be read out of
+        // sight, so nothing is renamed there either: Cast to float32 (a copy when it already is float32).
+        cast++;
+        addedNodes.push(...castNode(t, out, `attention_lens/cast_attentions.${i}`));
+      }
       return out;
     });
     let lastNode = -1;
@@ -194,9 +211,13 @@ export function exposeAttention(
       if (f.field === GRAPH.node && f.wire === 2) lastNode = i;
       if (f.field === GRAPH.output && f.wire === 2) lastOutput = i;
     });
+    const byField = new Map(g.nodes.map((n) => [n.field, n]));
     const parts: Uint8Array[] = [];
     g.fields.forEach((f, i) => {
-      parts.push(model.subarray(f.from, f.to));
+      const node = byField.get(f);
+      if (node && renamed.size && [...node.inputs, ...node.outputs].some((x) => renamed.has(x))) {
+        parts.push(...lengthDelimited(GRAPH.node, [renameInNode(model, f, renamed)]));
+      } else parts.push(model.subarray(f.from, f.to));
       if (i === lastNode) parts.push(...addedNodes);
       if (i === lastOutput) parts.push(...addedOutputs);
     });

@@ -7,7 +7,8 @@
 import type * as Ort from 'onnxruntime-node';
 import type { ModelManifest } from '../model/modelManifest';
 import { loadOrt, ModelLoadError, openSession, SESSION_OPTIONS, type ModelOutputs } from '../model/modelRunner';
-import { exposeAttention } from './attentionGraph';
+import { exposeAttention, findAttention } from './attentionGraph';
+import { readOnnxGraph } from './onnxGraphRead';
 import { checkExternalData } from './externalData';
 import { cachedGraph } from './graphCache';
 
@@ -66,14 +67,13 @@ async function createHfSession(m: ModelManifest, withLogits: boolean): Promise<H
   await loadOrt();
   const keep = withLogits ? ['logits'] : [];
   const open = async (forceCast: boolean): Promise<HfSession> => {
-    let attention: string[] = [];
     const purpose = `${withLogits ? 'logits' : 'attention'}${forceCast ? '+cast' : ''}`;
     const graph = await cachedGraph(file, m.folder, info.cacheFolder, purpose, (bytes) => {
       const r = exposeAttention(bytes, file, m.layers, keep, forceCast);
       return r.bytes;
     });
-    // The outputs' names are found again from the cached bytes (cheap: no rewrite), the one source of truth.
-    attention = exposeAttention(graph.bytes, file, m.layers, undefined).outputs;
+    // The rewritten graph declares attentions.0 … attentions.{L-1} (checked against config.json's layer count).
+    const attention = findAttention(graph.bytes, readOnnxGraph(graph.bytes), file, m.layers).tensors;
     const externalBase = await checkExternalData(graph.bytes, file, m.folder);
     const options: Ort.InferenceSession.SessionOptions = {
       ...SESSION_OPTIONS,

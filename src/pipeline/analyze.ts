@@ -9,6 +9,7 @@ import { resolveMask } from '../common/mask';
 import { toModelInfo, type ModelManifest } from '../model/modelManifest';
 import { inProcessInference, type InferenceBackend } from '../model/modelRunner';
 import type { ModelRegistry } from '../model/modelRegistry';
+import { budgetProblem } from '../hfModel/hfRunner';
 import type { Token } from '../tokenizer/byteLevelBpe';
 import { planWindows, windowSlice } from './windows';
 
@@ -45,8 +46,9 @@ export interface AnalyzeOptions {
   mask?: MaskKind | 'default';
 }
 
-export function toTokenInfo(text: string, tokens: readonly Token[]): TokenInfo[] {
-  return tokens.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end }));
+/** Tokens as the panel and the JSON show them; a special token ([CLS], <s>) stands for no text: start = end. */
+export function toTokenInfo(text: string, tokens: readonly (Token & { special?: boolean })[]): TokenInfo[] {
+  return tokens.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end, ...(t.special ? { special: true } : {}) }));
 }
 
 /**
@@ -55,7 +57,7 @@ export function toTokenInfo(text: string, tokens: readonly Token[]): TokenInfo[]
  */
 export async function tokenizeFor(registry: ModelRegistry, manifest: ModelManifest, text: string): Promise<Token[]> {
   if (text.length === 0) throw new InputError('The selection is empty: select some text first.');
-  const tokenizer = await registry.tokenizer(manifest);
+  const tokenizer = await registry.textTokenizer(manifest);
   return tokenizer.encode(text);
 }
 
@@ -75,6 +77,14 @@ export async function analyzeTokens(
     );
   }
   const { mask, whatIf } = resolveMask(manifest.kind, requestedMask);
+  if (whatIf && !manifest.capabilities.anyMask) {
+    throw new InputError(
+      `Model "${manifest.id}" applies only its own ${manifest.kind === 'causal' ? 'causal' : 'full'} mask: a plain export takes an attention_mask, not the n×n bias a what-if mask needs.`,
+    );
+  }
+  // Refused before anything is allocated (the worker would allocate layers × heads × n² floats).
+  const tooBig = manifest.source === 'hf' ? budgetProblem(manifest, n) : undefined;
+  if (tooBig) throw new InputError(tooBig);
   const bias = buildAttentionBias(n, mask);
   const ids = tokens.map((t) => t.id);
   const out = await inference.run(manifest, ids, bias);

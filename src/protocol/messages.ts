@@ -47,6 +47,8 @@ export interface TokenInfo {
   text: string;
   start: number;
   end: number;
+  /** A special token added by the tokenizer ([CLS], <s>): it stands for no text (start = end). */
+  special?: boolean;
 }
 
 /** Which slot of the panel an analysis fills: 0 in the single view; 0 (left) and 1 (right) in compare mode. */
