@@ -9,12 +9,17 @@ import sentencepiece as spm
 import hf_tokenizers
 from hf_tokenizers import bpe
 
+# the text whose attention reference.json records (and, for tiny-marian, the decoder's target text)
+REFERENCE_TEXT = "The cat sat on the mat because it was tired."
+REFERENCE_TARGET = "注意力透镜"
 SAMPLES = [
     "Attention Lens shows which tokens a model looks at.",
     "The quick brown fox jumps over the lazy dog; naïve café déjà vu!",
     "注意力透镜：请先打开文件并选择一些文本。",
     # no leading spaces: there sentencepiece adds its "▁" before them and Metaspace after them
     "two  spaces, tabs\tand 12345 digits ✓  end",
+    REFERENCE_TEXT,
+    REFERENCE_TARGET,
 ]
 
 
@@ -54,29 +59,33 @@ def write_family(folder, tj, cfg, stm):
 def build(out_root, work):
     out_root, work = Path(out_root), Path(work)
     work.mkdir(parents=True, exist_ok=True)
-    sizes = {}
+    sizes, encoders = {}, {}
     expected = {}
     tj, cfg, stm = hf_tokenizers.gpt2()
     write_family(out_root / "tiny-gpt2", tj, cfg, stm)
     sizes["tiny-gpt2"] = len(tj["model"]["vocab"])
     bt = bpe.Tokenizer(out_root / "tiny-gpt2" / "tokenizer.json")
+    encoders["tiny-gpt2"] = bt.encode
     expected["tiny-gpt2"] = [bt.encode(s) for s in SAMPLES]
     tj, cfg, stm = hf_tokenizers.bert()
     write_family(out_root / "tiny-bert", tj, cfg, stm)
     sizes["tiny-bert"] = len(tj["model"]["vocab"])
-    expected["tiny-bert"] = [wordpiece_reference(tj["model"]["vocab"], s) for s in SAMPLES]
+    bert_vocab = tj["model"]["vocab"]
+    encoders["tiny-bert"] = lambda s: wordpiece_reference(bert_vocab, s)
+    expected["tiny-bert"] = [wordpiece_reference(bert_vocab, s) for s in SAMPLES]
     for name, fn, add in (("tiny-llama", hf_tokenizers.llama, "bos"), ("tiny-marian", hf_tokenizers.marian, "eos")):
         tj, cfg, stm, model = fn()
         write_family(out_root / name, tj, cfg, stm)
         sizes[name] = len(tj["model"]["vocab"])
         sp = spm.SentencePieceProcessor(model_proto=model)
-        enc = []
-        for s in SAMPLES:
+
+        def encode(s, sp=sp, add=add):
             ids = sp.encode(s)
-            enc.append([sp.bos_id()] + ids if add == "bos" else ids + [sp.eos_id()])
-        expected[name] = enc
+            return [sp.bos_id()] + ids if add == "bos" else ids + [sp.eos_id()]
+        encoders[name] = encode
+        expected[name] = [encode(s) for s in SAMPLES]
     dump(work / "tokenizer_reference.json", {"samples": SAMPLES, "ids": expected})
-    return sizes
+    return sizes, encoders
 
 
 if __name__ == "__main__":
