@@ -81,6 +81,13 @@ export function anchorAt(a: AlignedText, i: number): number {
   return a.text.length > 0 ? a.end[a.text.length - 1] : 0;
 }
 
+let reconciled = 0;
+
+/** How many times a stepwise normalisation differed from the library's and was reconciled (for tests and logs). */
+export function reconciledCount(): number {
+  return reconciled;
+}
+
 /**
  * Gives `target` (what the library produced) the sources of `mine` (what our own stepwise version produced) when
  * the two differ: the common prefix and suffix keep their exact sources, the differing middle gets the union of
@@ -88,6 +95,7 @@ export function anchorAt(a: AlignedText, i: number): number {
  */
 export function reconcile(mine: AlignedText, target: string): AlignedText {
   if (mine.text === target) return mine;
+  reconciled++;
   const a = mine.text;
   let p = 0;
   const max = Math.min(a.length, target.length);

@@ -183,6 +183,16 @@ export class HfTokenizer implements TextTokenizer {
     return enc.encode(s.replaceAll(this.traits.metaspace ?? '▁', ' '));
   }
 
+  /** The library's normalisation of a text (the text itself when the file has no normaliser). */
+  normalized(text: string): string {
+    return this.normalize ? this.normalize(text) : text;
+  }
+
+  /** Whether pieces are written in GPT-2's byte alphabet (a ByteLevel pre-tokenizer). */
+  get byteLevel(): boolean {
+    return this.traits.byteLevel;
+  }
+
   /** The library's own ids for a text (what our ids must equal; used by the tests). */
   libraryIds(text: string, addSpecialTokens = true): number[] {
     return this.lib.encode(text, { add_special_tokens: addSpecialTokens }).ids;
