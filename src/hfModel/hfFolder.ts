@@ -37,7 +37,10 @@ export interface HfFolderInfo {
   tokenizerConfigPath: string | undefined;
   specialTokensMapPath: string | undefined;
   config: HfConfig;
-  /** Single-graph variants (`model*.onnx`), `model.onnx` first, then by name. Empty for encoder-decoder folders. */
+  /**
+   * Single-graph variants (`model*.onnx`; for a decoder-only Optimum export also `decoder_model.onnx` and
+   * `decoder_model_merged.onnx`), `model.onnx` first, then by name. Empty for encoder-decoder folders.
+   */
   variants: HfVariant[];
   /** Seq2seq folders: the encoder and decoder graphs. */
   encoderDecoder: { encoder: string; decoder: string } | undefined;
@@ -60,6 +63,9 @@ async function readJsonObject(file: string): Promise<Json> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new ModelConfigError(file, '(file)', 'is missing: a Hugging Face model folder needs its config.json (layers, heads, sizes) beside tokenizer.json');
+    }
     throw new ModelConfigError(file, '(file)', `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   let raw: unknown;
@@ -124,6 +130,12 @@ function kindOf(o: Json, modelType: string | undefined, architectures: string[])
 /** Single-graph model files: `model.onnx`, `model_fp16.onnx`, `model_quantized.onnx`, … */
 const VARIANT = /^model(_[A-Za-z0-9_]+)?\.onnx$/;
 
+/** Decoder-only graph names of Optimum exports, the plain one first (see inspectHfFolder). */
+const DECODER_ONLY = ['decoder_model.onnx', 'decoder_model_merged.onnx'];
+
+/** Sort order of variants: model.onnx, then decoder_model.onnx, then the rest by name. */
+const rank = (name: string): number => (name === 'model.onnx' ? 0 : name === 'decoder_model.onnx' ? 1 : 2);
+
 /** The ONNX files of a folder: `onnx/` first (transformers.js layout), then the folder itself (Optimum). */
 async function onnxFiles(folder: string): Promise<{ dir: string; names: string[] }[]> {
   const out: { dir: string; names: string[] }[] = [];
@@ -138,10 +150,13 @@ async function onnxFiles(folder: string): Promise<{ dir: string; names: string[]
   return out;
 }
 
-/** True when `folder` looks like a Hugging Face model folder (config.json and tokenizer.json, no model.json). */
+/**
+ * True when `folder` looks like a Hugging Face model folder: no model.json, and config.json or tokenizer.json
+ * (one of them is enough, so a folder missing the other is reported with that error rather than passed over).
+ */
 export async function isHfFolder(folder: string): Promise<boolean> {
   const [config, tokenizer, contract] = await Promise.all(['config.json', 'tokenizer.json', 'model.json'].map((f) => exists(path.join(folder, f))));
-  return config && tokenizer && !contract;
+  return (config || tokenizer) && !contract;
 }
 
 /** Reads a Hugging Face model folder. Throws ModelConfigError naming the file (and field) that is wrong. */
@@ -158,14 +173,18 @@ export async function inspectHfFolder(folder: string): Promise<HfFolderInfo> {
   const variants: HfVariant[] = [];
   let encoderDecoder: HfFolderInfo['encoderDecoder'];
   for (const { dir, names } of files) {
+    // A decoder-only Optimum export names its graphs decoder_model.onnx (no cache), decoder_with_past_model.onnx
+    // and decoder_model_merged.onnx (both behind an If); the first is the one whose attention can be exposed.
+    const decoderOnly = !names.includes('encoder_model.onnx');
     for (const name of names) {
-      if (VARIANT.test(name) && !variants.some((v) => v.name === name)) variants.push({ name, path: path.join(dir, name) });
+      const isVariant = VARIANT.test(name) || (decoderOnly && DECODER_ONLY.includes(name));
+      if (isVariant && !variants.some((v) => v.name === name)) variants.push({ name, path: path.join(dir, name) });
     }
     if (!encoderDecoder && names.includes('encoder_model.onnx') && names.includes('decoder_model.onnx')) {
       encoderDecoder = { encoder: path.join(dir, 'encoder_model.onnx'), decoder: path.join(dir, 'decoder_model.onnx') };
     }
   }
-  variants.sort((a, b) => (a.name === 'model.onnx' ? -1 : b.name === 'model.onnx' ? 1 : a.name.localeCompare(b.name)));
+  variants.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
   if (!variants.length && !encoderDecoder) {
     throw new ModelConfigError(
       path.join(abs, 'onnx'),
@@ -194,7 +213,10 @@ export function chooseVariant(info: HfFolderInfo, wanted: string | undefined): H
     if (!found) throw new ModelConfigError(path.join(info.folder, 'onnx'), wanted, `is not a model variant of this folder (found: ${names})`);
     return found;
   }
-  const chosen = info.variants.find((v) => v.name === 'model.onnx') ?? (info.variants.length === 1 ? info.variants[0] : undefined);
+  const chosen =
+    info.variants.find((v) => v.name === 'model.onnx') ??
+    info.variants.find((v) => v.name === 'decoder_model.onnx') ??
+    (info.variants.length === 1 ? info.variants[0] : undefined);
   if (!chosen) throw new ModelConfigError(path.join(info.folder, 'onnx'), 'model.onnx', `is missing; pick one of the variants found: ${names}`);
   return chosen;
 }

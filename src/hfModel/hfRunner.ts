@@ -7,7 +7,7 @@
 import type * as Ort from 'onnxruntime-node';
 import type { ModelManifest } from '../model/modelManifest';
 import { loadOrt, ModelLoadError, openSession, SESSION_OPTIONS, type ModelOutputs } from '../model/modelRunner';
-import { exposeAttention, findAttention } from './attentionGraph';
+import { AttentionGraphError, exposeAttention, findAttention } from './attentionGraph';
 import { readOnnxGraph } from './onnxGraphRead';
 import { checkExternalData } from './externalData';
 import { cachedGraph } from './graphCache';
@@ -81,6 +81,12 @@ async function createHfSession(m: ModelManifest, withLogits: boolean): Promise<H
       ...(externalBase ? { extra: { session: { model_external_initializers_file_folder_path: externalBase } } } : {}),
     };
     const session = await openSession(graph.bytes, options);
+    try {
+      await checkRanks(session, m, attention);
+    } catch (e) {
+      await session.release().catch(() => undefined);
+      throw e;
+    }
     return { session, attention };
   };
   try {
@@ -92,6 +98,24 @@ async function createHfSession(m: ModelManifest, withLogits: boolean): Promise<H
       return await open(true);
     } catch (e) {
       throw new ModelLoadError(file, `is not a loadable ONNX model (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+}
+
+/**
+ * A graph rarely says the rank of a Softmax output, so a Softmax that feeds a MatMul but is not attention (rank 3,
+ * say) is told apart by one run on two tokens: each attention output must be [1, heads, 2, 2].
+ */
+async function checkRanks(session: Ort.InferenceSession, m: ModelManifest, attention: string[]): Promise<void> {
+  const ort = await loadOrt();
+  const out = await session.run(hfFeeds(ort, session, m, [0, 0]), attention);
+  for (const [l, name] of attention.entries()) {
+    const dims = out[name].dims;
+    if (dims.length !== 4 || dims[1] !== m.heads || dims[2] !== 2 || dims[3] !== 2) {
+      throw new AttentionGraphError(
+        m.modelPath,
+        `has no attention to show: the Softmax found for layer ${l} gives a tensor of shape [${dims.join(', ')}] on two tokens, not [1, ${m.heads} heads, 2, 2] (config.json says ${m.heads} heads)`,
+      );
     }
   }
 }
