@@ -186,13 +186,13 @@ def expose_softmax(model):
 
 
 def _prefixed_branch(g, prefix, outer_names, out_names):
-    """g's nodes as an If branch: every value not in outer_names gets prefix; g's outputs renamed."""
+    """g's nodes as an If branch: every value not in outer_names gets prefix (so no value shadows the
+    outer scope); node names stay as exported, as in Optimum's merged decoders, so module paths remain."""
     def rn(n):
         return n if (n == "" or n in outer_names) else prefix + n
     b = helper.make_graph([], f"{prefix}branch", [], [])
     for node in g.node:
         nn_ = copy.deepcopy(node)
-        nn_.name = prefix + node.name
         for k, n in enumerate(nn_.input):
             nn_.input[k] = rn(n)
         for k, n in enumerate(nn_.output):
