@@ -1,0 +1,263 @@
+#!/usr/bin/python3
+"""Train the translation model (both directions in one model), resumable, in the background.
+
+    nohup nice -n 19 /usr/bin/python3 models/training/translation/train.py >> WORK/train.out 2>&1 &
+
+Resumes from the newest checkpoint in WORK/ckpt (model, optimizer, step, data position, RNG states). Writes a
+checkpoint every --ckpt-minutes and on SIGTERM/SIGINT, keeps the last two plus best.pt (lowest dev loss). Logs one
+JSON line per --log-every steps to WORK/train.log (step, tokens/s, train loss; dev loss every --dev-every steps).
+
+Examples: each pair gives two, English -> Chinese (source = en tokens + </s>, decoder input = <2zh> + zh tokens,
+target = zh tokens + </s>) and the reverse with <2en>. Batches hold up to --batch-tokens source + target tokens of
+similar lengths; the batch order is shuffled per epoch with a seed derived from the epoch, so a position
+(epoch, batch index) is enough to resume exactly.
+"""
+import argparse
+import glob
+import json
+import math
+import os
+import random
+import signal
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+WORK = os.path.abspath(os.environ.get("WORK", os.path.join(HERE, "..", "work", "translation")))
+
+
+def set_openblas_coretype():
+    # Under KVM the CPU model is hidden and OpenBLAS falls back to slow generic kernels (models/training/README.md).
+    if "OPENBLAS_CORETYPE" in os.environ:
+        return
+    try:
+        flags = open("/proc/cpuinfo").read()
+    except OSError:
+        return
+    if " avx512f" in flags:
+        os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
+    elif " avx2" in flags:
+        os.environ["OPENBLAS_CORETYPE"] = "Haswell"
+
+
+set_openblas_coretype()
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import bpe  # noqa: E402
+from model import Config, Translator, batch_biases  # noqa: E402
+
+MAX_LEN = 128  # tokens per side, including </s> (source) or the language token (decoder input)
+
+
+def load_tokenizer():
+    return bpe.Tokenizer(os.path.join(WORK, "tokenizer", "tokenizer.json"))
+
+
+def encode_split(tok, split):
+    """[(src ids, decoder input ids, target ids)] for both directions, cached in WORK/tokens/<split>.pt."""
+    cache = os.path.join(WORK, "tokens", split + ".pt")
+    tj = os.path.join(WORK, "tokenizer", "tokenizer.json")
+    if os.path.exists(cache) and os.path.getmtime(cache) > os.path.getmtime(tj):
+        return torch.load(cache)
+    sp = tok.specials
+    eos, to_zh, to_en = sp["</s>"], sp["<2zh>"], sp["<2en>"]
+    out = []
+    with open(os.path.join(WORK, "corpus", split + ".jsonl"), encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            en, zh = tok.encode(r["en"]), tok.encode(r["zh"])
+            if len(en) + 1 > MAX_LEN or len(zh) + 1 > MAX_LEN:
+                continue
+            out.append((en + [eos], [to_zh] + zh, zh + [eos]))
+            out.append((zh + [eos], [to_en] + en, en + [eos]))
+    os.makedirs(os.path.dirname(cache), exist_ok=True)
+    torch.save(out, cache)
+    return out
+
+
+def make_batches(examples, batch_tokens, seed):
+    """Indices grouped into batches of similar length whose padded size (src + tgt) stays under batch_tokens."""
+    rng = random.Random(seed)
+    order = list(range(len(examples)))
+    rng.shuffle(order)
+    # sort within chunks of 100 batches' worth so lengths are similar but the data stays mixed
+    chunk = 8192
+    batches = []
+    for c in range(0, len(order), chunk):
+        part = sorted(order[c:c + chunk], key=lambda i: (len(examples[i][0]), len(examples[i][1])))
+        cur, ms, mt = [], 0, 0
+        for i in part:
+            s, t = len(examples[i][0]), len(examples[i][1])
+            ns, nt = max(ms, s), max(mt, t)
+            if cur and (ns + nt) * (len(cur) + 1) > batch_tokens:
+                batches.append(cur)
+                cur, ns, nt = [], s, t
+            cur.append(i)
+            ms, mt = ns, nt
+        if cur:
+            batches.append(cur)
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(examples, idx, pad):
+    S = max(len(examples[i][0]) for i in idx)
+    T = max(len(examples[i][1]) for i in idx)
+    src = torch.full((len(idx), S), pad, dtype=torch.long)
+    dec = torch.full((len(idx), T), pad, dtype=torch.long)
+    tgt = torch.full((len(idx), T), -100, dtype=torch.long)
+    for b, i in enumerate(idx):
+        s, d, t = examples[i]
+        src[b, :len(s)] = torch.tensor(s)
+        dec[b, :len(d)] = torch.tensor(d)
+        tgt[b, :len(t)] = torch.tensor(t)
+    return src, dec, tgt
+
+
+def batch_loss(model, src, dec, tgt, pad, smoothing):
+    enc_b, dec_b, cross_b = batch_biases(src != pad, dec.shape[1])
+    logits = model(src, dec, enc_b, dec_b, cross_b)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=-100,
+                           label_smoothing=smoothing)
+
+
+@torch.no_grad()
+def dev_loss(model, examples, pad, batch_tokens):
+    model.eval()
+    total, n = 0.0, 0
+    for idx in make_batches(examples, batch_tokens, seed=0):
+        src, dec, tgt = collate(examples, idx, pad)
+        k = int((tgt != -100).sum())
+        total += float(batch_loss(model, src, dec, tgt, pad, 0.0)) * k
+        n += k
+    model.train()
+    return total / n
+
+
+def lr_at(step, peak, warmup):
+    """Linear warm-up, then inverse square root decay."""
+    step = max(step, 1)
+    return peak * min(step / warmup, math.sqrt(warmup / step))
+
+
+def checkpoints():
+    return sorted(glob.glob(os.path.join(WORK, "ckpt", "step-*.pt")),
+                  key=lambda p: int(os.path.basename(p)[5:-3]))
+
+
+def save(state, name):
+    d = os.path.join(WORK, "ckpt")
+    os.makedirs(d, exist_ok=True)
+    tmp = os.path.join(d, "." + name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, os.path.join(d, name))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--batch-tokens", type=int, default=4000)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--warmup", type=int, default=400)
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--smoothing", type=float, default=0.1)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--log-every", type=int, default=20)
+    p.add_argument("--dev-every", type=int, default=500)
+    p.add_argument("--ckpt-minutes", type=float, default=10)
+    p.add_argument("--max-steps", type=int, default=0, help="stop after this step (0: run until stopped)")
+    p.add_argument("--device", default="cpu")
+    a = p.parse_args()
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(11)
+    tok = load_tokenizer()
+    pad = tok.specials["<pad>"]
+    train = encode_split(tok, "train")
+    dev = encode_split(tok, "dev")
+    cfg = Config(vocab_size=tok.vocab_size)
+    model = Translator(cfg, dropout=a.dropout).to(a.device)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), eps=1e-9, weight_decay=0.01)
+    st = {"step": 0, "epoch": 0, "batch": 0, "tokens": 0, "seconds": 0.0, "best_dev": float("inf"), "dev": []}
+    ck = checkpoints()
+    if ck:
+        saved = torch.load(ck[-1], map_location=a.device)
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["optimizer"])
+        st = saved["state"]
+        torch.set_rng_state(saved["torch_rng"])
+        print(f"resumed from {ck[-1]} at step {st['step']}", flush=True)
+    log = open(os.path.join(WORK, "train.log"), "a")
+
+    def write_ckpt():
+        state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "state": st, "config": cfg.to_dict(),
+                 "args": vars(a), "torch_rng": torch.get_rng_state()}
+        save(state, f"step-{st['step']}.pt")
+        for old in checkpoints()[:-2]:
+            os.remove(old)
+
+    stop = {"now": False}
+
+    def on_signal(signum, _frame):
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    model.train()
+    last_ckpt = time.time()
+    win_tok, win_loss, win_n, win_t = 0, 0.0, 0, time.time()
+    while not stop["now"]:
+        batches = make_batches(train, a.batch_tokens, seed=1000 + st["epoch"])
+        while st["batch"] < len(batches) and not stop["now"]:
+            t0 = time.time()
+            src, dec, tgt = collate(train, batches[st["batch"]], pad)
+            src, dec, tgt = src.to(a.device), dec.to(a.device), tgt.to(a.device)
+            for g in opt.param_groups:
+                g["lr"] = lr_at(st["step"] + 1, a.lr, a.warmup)
+            loss = batch_loss(model, src, dec, tgt, pad, a.smoothing)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            st["step"] += 1
+            st["batch"] += 1
+            ntok = int((src != pad).sum()) + int((tgt != -100).sum())
+            st["tokens"] += ntok
+            st["seconds"] += time.time() - t0
+            win_tok += ntok
+            win_loss += float(loss)
+            win_n += 1
+            if st["step"] % a.log_every == 0:
+                now = time.time()
+                rec = {"step": st["step"], "epoch": st["epoch"], "tokens": st["tokens"],
+                       "tokens_per_s": round(win_tok / (now - win_t), 1), "train_loss": round(win_loss / win_n, 4),
+                       "lr": round(lr_at(st["step"], a.lr, a.warmup), 7), "time": round(now)}
+                if st["step"] % a.dev_every == 0:
+                    dl = dev_loss(model, dev, pad, a.batch_tokens)
+                    rec["dev_loss"] = round(dl, 4)
+                    st["dev"].append([st["step"], st["tokens"], round(dl, 4)])
+                    if dl < st["best_dev"]:
+                        st["best_dev"] = dl
+                        save({"model": model.state_dict(), "state": st, "config": cfg.to_dict()}, "best.pt")
+                log.write(json.dumps(rec) + "\n")
+                log.flush()
+                win_tok, win_loss, win_n, win_t = 0, 0.0, 0, time.time()
+            if time.time() - last_ckpt > a.ckpt_minutes * 60:
+                write_ckpt()
+                last_ckpt = time.time()
+            if a.max_steps and st["step"] >= a.max_steps:
+                stop["now"] = True
+        if st["batch"] >= len(batches):
+            st["epoch"] += 1
+            st["batch"] = 0
+    write_ckpt()
+    log.write(json.dumps({"stopped_at_step": st["step"], "tokens": st["tokens"], "time": round(time.time())}) + "\n")
+    log.close()
+
+
+if __name__ == "__main__":
+    main()
