@@ -47,6 +47,21 @@ type LibPostProcessor = (tokens: string[], pair: string[] | null, addSpecial: bo
 
 /** Time between yields of encodeAsync (ms). */
 const SLICE_MS = 10;
+/**
+ * With a token limit, a text longer than this many characters per allowed token is first tokenized up to there:
+ * real text has well over one token per 8 characters, so a text that needs more is refused without the rest.
+ */
+const LIMIT_PREFIX_CHARS_PER_TOKEN = 8;
+/** Tokens by which a prefix's count may exceed the limit before the whole text is refused from it. */
+const LIMIT_MARGIN_TOKENS = 64;
+
+/** A cut at or before `max` after a whitespace character (so no word is cut), or the text's length. */
+function prefixCut(text: string, max: number): number {
+  if (text.length <= max) return text.length;
+  for (let i = max; i > max / 2; i--) if (/\s/.test(text[i - 1]) && !/\s/.test(text[i])) return i;
+  const c = text.charCodeAt(max - 1);
+  return c >= 0xd800 && c <= 0xdbff ? max - 1 : max; // never between the halves of a surrogate pair
+}
 
 function parseJson(text: string, file: string, maxBytes: number): Record<string, unknown> {
   if (text.length > maxBytes) throw new TokenizerFormatError(file, '(file)', `is ${text.length} characters long; at most ${maxBytes} are accepted`);
@@ -206,8 +221,20 @@ export class HfTokenizer implements TextTokenizer {
   }
 
   async encodeAsync(text: string, options: EncodeOptions = {}): Promise<TextToken[]> {
-    const out: TextToken[] = [];
     const limit = options.limit ?? Infinity;
+    // A text far longer than the limit allows is refused from a prefix: the library normalises and pre-tokenizes
+    // a whole section in one call, so this keeps one call to about LIMIT_PREFIX_CHARS_PER_TOKEN × limit characters.
+    const prefixEnd = Number.isFinite(limit) ? prefixCut(text, LIMIT_PREFIX_CHARS_PER_TOKEN * limit) : text.length;
+    if (prefixEnd < text.length) {
+      const head = await this.encodeSliced(text.slice(0, prefixEnd), options, Infinity);
+      // Tokens near the cut may merge differently in the whole text; the margin covers that.
+      if (head.length > limit + LIMIT_MARGIN_TOKENS) throw new TooManyTokensError(limit, prefixEnd, text.length);
+    }
+    return this.encodeSliced(text, options, limit);
+  }
+
+  private async encodeSliced(text: string, options: EncodeOptions, limit: number): Promise<TextToken[]> {
+    const out: TextToken[] = [];
     const steps = this.run(text, options.addSpecialTokens ?? true, out);
     let sliceStart = performance.now();
     for (;;) {

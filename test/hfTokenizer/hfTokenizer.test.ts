@@ -169,7 +169,14 @@ describe('HfTokenizer.encodeAsync', () => {
 
   it('stops with TooManyTokensError past the limit and with CancelledError when cancelled', async () => {
     const tok = load('bert-uncased');
-    await expect(tok.encodeAsync(long, { limit: 100 })).rejects.toBeInstanceOf(TooManyTokensError);
+    const e = await tok.encodeAsync(long, { limit: 100 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(TooManyTokensError);
+    // Refused from a prefix of about 8 characters per allowed token, not after the whole text.
+    expect((e as TooManyTokensError).charsRead).toBeLessThanOrEqual(800);
+    expect((e as TooManyTokensError).totalChars).toBe(long.length);
+    // Under the limit, the prefix check changes nothing.
+    const short = long.slice(0, 2000);
+    expect(await tok.encodeAsync(short, { limit: 100_000 })).toEqual(tok.encode(short));
     await expect(tok.encodeAsync(long, { isCancelled: () => true })).rejects.toBeInstanceOf(CancelledError);
   });
 });
