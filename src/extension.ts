@@ -4,6 +4,8 @@
  */
 import * as vscode from 'vscode';
 import path from 'node:path';
+import { openModelFolder } from './commands/openModelFolder';
+import { OpenedModelFolders } from './commands/openedModelFolders';
 import { ModelRegistry } from './model/modelRegistry';
 import { InferenceWorkerClient } from './model/workerClient';
 import { AttentionPanel, PANEL_VIEW_TYPE, type PanelDeps, type TextSource } from './panel/panelController';
@@ -20,11 +22,14 @@ class Extension implements vscode.Disposable {
   private warnedUntrusted = false;
   /** Inference leaves the extension host's thread; the worker starts on the first analysis, not at activation. */
   private readonly inference: InferenceWorkerClient;
+  /** Folders opened with "Open Model Folder…" (global state: they come back in every window). */
+  private readonly opened: OpenedModelFolders;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.inference = new InferenceWorkerClient(path.join(context.extensionPath, 'dist', 'inferenceWorker.js'));
     this.log = vscode.window.createOutputChannel('Attention Lens', { log: true });
     this.settings = readSettings();
+    this.opened = new OpenedModelFolders(context.globalState);
     this.registry = this.makeRegistry();
   }
 
@@ -45,7 +50,13 @@ class Extension implements vscode.Disposable {
       this.log.warn(msg);
       void vscode.window.showWarningMessage(msg);
     }
-    return new ModelRegistry(roots);
+    const opened = this.opened.list();
+    return new ModelRegistry(roots, {
+      extraFolders: opened.map((o) => o.folder),
+      variants: Object.fromEntries(opened.flatMap((o) => (o.variant ? [[o.folder, o.variant]] : []))),
+      // Rewritten graphs (attention exposed as outputs) live in our storage, never in the person's folder.
+      cacheFolder: vscode.Uri.joinPath(this.context.globalStorageUri, 'graphs').fsPath,
+    });
   }
 
   private deps(): PanelDeps {
@@ -98,6 +109,7 @@ class Extension implements vscode.Disposable {
       for (const p of this.panels) p.stopGeneration();
     });
     cmd('attentionLens.chooseModel', () => this.chooseModel());
+    cmd('attentionLens.openModelFolder', () => this.openModelFolder());
     cmd('attentionLens.exportData', () => this.requirePanel().exportData());
     cmd('attentionLens.exportHtml', () => this.requirePanel().exportHtml());
     cmd('attentionLens.clearOverlay', () => this.activePanel?.clearOverlay());
@@ -124,7 +136,42 @@ class Extension implements vscode.Disposable {
 
   private rebuildRegistry(): void {
     this.registry = this.makeRegistry();
-    // Panels read the registry through a getter, so their next analysis uses the new one.
+    // Panels read the registry through a getter, so their next analysis uses the new one; their model lists
+    // are sent again.
+    for (const p of this.panels) void p.modelsChanged();
+  }
+
+  /**
+   * Opens a model folder (see src/commands/openModelFolder.ts) and shows it at once: the panel's text again with the
+   * new model, or the editor's selection in a new panel.
+   */
+  private async openModelFolder(): Promise<void> {
+    const model = await openModelFolder({
+      opened: this.opened,
+      rebuildRegistry: () => {
+        this.rebuildRegistry();
+        return this.registry;
+      },
+    });
+    if (!model) return;
+    this.log.info(`Opened model folder ${model.folder} as "${model.id}" (${model.kind}, ${model.layers}×${model.heads}${model.variant ? `, ${model.variant}` : ''})`);
+    const panel = this.activePanel && !this.activePanel.isDisposed ? this.activePanel : undefined;
+    if (panel?.sourceOf(0)) {
+      panel.reveal();
+      await panel.useModel(model.id);
+      return;
+    }
+    const editor = vscode.window.activeTextEditor;
+    const source = editor ? this.sourceFromEditor(editor) : undefined;
+    if (!source) {
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('Attention Lens: {0} ({1} layers × {2} heads) is in the model list. Select some text and show its attention.', model.displayName, model.layers, model.heads),
+      );
+      return;
+    }
+    const created = this.adopt(AttentionPanel.create(this.deps(), vscode.ViewColumn.Beside));
+    await created.useModel(model.id);
+    await created.analyzeSource(source, 'single');
   }
 
   private requirePanel(): AttentionPanel {

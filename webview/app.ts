@@ -131,6 +131,10 @@ export class App implements ViewContext {
   private readonly handlers: MessageHandlers<HostToWebview> = {
     predictions: (m) => this.predictions.onPredictions(m),
     generationState: (m) => this.predictions.onGenerationState(m),
+    models: (m) => {
+      this.chrome.setModels(m.models);
+      this.render();
+    },
     init: (m) => {
       this.chrome.init(m);
       setStrings(m.strings);

@@ -57,6 +57,12 @@ export class Chrome {
     this.currentToolbarKey = ''; // the strings may have changed: build the toolbar anew
   }
 
+  /** A new model list from the host (init sent the first): the toolbar's model picker is built again. */
+  setModels(models: ModelInfo[]): void {
+    this.models = models;
+    this.currentToolbarKey = '';
+  }
+
   /** Something the person should read (shown until the next analysis or model change). */
   notify(text: string): void {
     this.notice = text;

@@ -274,6 +274,18 @@ export class AttentionPanel implements vscode.Disposable {
     this.overlay.show(null, null);
   }
 
+  /** Slot 0 analyses with `modelId` from now on; its current text, if any, is analysed again with it. */
+  async useModel(modelId: string): Promise<void> {
+    await this.session.changeModel(0, { modelId, mask: 'default' });
+  }
+
+  /** The registry changed (a model folder was opened, the models path changed): the webview's model list follows. */
+  async modelsChanged(): Promise<void> {
+    if (!this.ready) return; // `init` will carry the new list
+    const { models } = await this.deps.registry().list();
+    this.post({ type: 'models', models: models.map(toModelInfo) });
+  }
+
   settingsChanged(): void {
     this.overlay.setEnabled(this.deps.settings().editorOverlay);
   }

@@ -81,6 +81,12 @@ export interface InitMessage {
   strings: Record<string, string>;
 }
 
+/** The list of models changed (a model folder was opened, the models path changed): the picker follows. */
+export interface ModelsMessage {
+  type: 'models';
+  models: ModelInfo[];
+}
+
 /** A new analysis begins: the webview forgets the previous generation of the same slot. */
 export interface AnalysisStartMessage {
   type: 'analysisStart';
@@ -250,6 +256,7 @@ export type HostToWebview =
   | PredictionsMessage
   | GenerationStateMessage
   | InitMessage
+  | ModelsMessage
   | AnalysisStartMessage
   | HeadDataMessage
   | AnalysisCompleteMessage
@@ -424,6 +431,7 @@ const HOST_TO_WEBVIEW_TYPES = {
   predictions: true,
   generationState: true,
   init: true,
+  models: true,
   analysisStart: true,
   headData: true,
   analysisComplete: true,
