@@ -19,7 +19,7 @@ import { log, repoRoot, round, summarize, type Summary } from './common';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
 /** Installed in every page before its scripts: data-arrival and first-paint probes, and the hover harness. */
-const INIT_SCRIPT = `(() => {
+export const INIT_SCRIPT = `(() => {
   const origParse = JSON.parse;
   JSON.parse = function (text, reviver) {
     if (typeof text === 'string' && text.length > 4096 && typeof reviver === 'function' && window.__alDataAt === undefined) {
@@ -108,7 +108,14 @@ export interface WebviewRow {
   heapAfterLoad: HeapFigures;
   /** the same measurement with a hover that does nothing: the cost of a frame of this page by itself */
   hoverFloor: HoverResult;
-  hover: { textView: HoverResult; headView: HoverResult; svgLines: HoverResult | { notMeasured: string } };
+  hover: {
+    textView: HoverResult;
+    headView: HoverResult;
+    /** the same hovers with "every head of the layer at once" on (all `heads` heads drawn per hover) */
+    textViewAllHeads: HoverResult;
+    headViewAllHeads: HoverResult & { heads: number };
+    svgLines: HoverResult | { notMeasured: string };
+  };
   svgLines: { builtRows: number; lines: number; buildMs: number; dataToFirstPaintMs: number | null; heap: HeapFigures; complete: boolean };
   /** SVG-lines p95 / our head view p95 (same head, same hovers) */
   ratioHeadViewVsSvg: number | null;
@@ -168,8 +175,18 @@ export async function benchWebviewSize(
     log(`webview n=${n}: data → first paint ${round(marks.paintAt - marks.dataAt, 1)} ms; hovering (text view)`);
     const hoverFloor = await hoverBench(page, 'noop', n, Math.min(50, opts.hovers));
     const textView = await hoverBench(page, 'text', n, opts.hovers);
+    // Every head of the layer at once: the toggle is remembered, so it stays on for the head view.
+    await page.locator('#ctl-all-heads-0').click({ timeout: 30_000 });
+    await page.waitForSelector('.text-view canvas.head-stripes', { timeout: 60_000 });
+    log(`webview n=${n}: hovering (text view, every head)`);
+    const textViewAllHeads = await hoverBench(page, 'text', n, opts.hovers);
     await page.locator('#ctl-view-head').click({ timeout: 30_000 });
-    await page.waitForSelector('canvas.overlay', { timeout: 60_000 });
+    await page.waitForSelector('canvas.head-canvas[data-all-heads="true"]', { timeout: 60_000 });
+    const heads = await page.evaluate(() => (document.querySelector<HTMLElement>('canvas.head-canvas')?.dataset.heads ?? '').split(',').filter(Boolean).length);
+    log(`webview n=${n}: hovering (head view, every head: ${heads})`);
+    const headViewAllHeads = { ...(await hoverBench(page, 'head', n, opts.hovers)), heads };
+    await page.locator('#ctl-all-heads-0').click({ timeout: 30_000 });
+    await page.waitForSelector('canvas.head-canvas[data-all-heads="false"]', { timeout: 60_000 });
     log(`webview n=${n}: hovering (head view)`);
     const headView = await hoverBench(page, 'head', n, opts.hovers);
     await context.close();
@@ -231,7 +248,7 @@ export async function benchWebviewSize(
       },
       heapAfterLoad,
       hoverFloor,
-      hover: { textView, headView, svgLines: svgHover },
+      hover: { textView, headView, textViewAllHeads, headViewAllHeads, svgLines: svgHover },
       svgLines: {
         builtRows: built.builtRows,
         lines: built.lines,

@@ -270,6 +270,10 @@ export class App implements ViewContext {
     this.changed();
   }
 
+  setAllHeads(on: boolean): void {
+    this.setUi({ allHeads: on });
+  }
+
   setSort(key: StatKey | 'position', descending: boolean): void {
     this.ui.state.sortBy = key;
     this.ui.state.sortDescending = descending;

@@ -17,6 +17,26 @@ export interface CanvasTheme {
   fontSize: number;
 }
 
+/**
+ * The theme colours heads are drawn in, in order: the six chart colours, then terminal ANSI colours (every VS Code
+ * theme, high contrast included, defines both sets), so that all heads of a 12-head layer get a colour of their own.
+ * Beyond twelve heads the colours repeat.
+ */
+export const HEAD_COLOR_VARIABLES = [
+  '--vscode-charts-blue',
+  '--vscode-charts-orange',
+  '--vscode-charts-green',
+  '--vscode-charts-purple',
+  '--vscode-charts-red',
+  '--vscode-charts-yellow',
+  '--vscode-terminal-ansiCyan',
+  '--vscode-terminal-ansiMagenta',
+  '--vscode-terminal-ansiBrightBlue',
+  '--vscode-terminal-ansiBrightGreen',
+  '--vscode-terminal-ansiBrightYellow',
+  '--vscode-terminal-ansiBrightRed',
+] as const;
+
 let cached: CanvasTheme | null = null;
 const listeners = new Set<() => void>();
 
@@ -32,9 +52,7 @@ export function canvasTheme(): CanvasTheme {
   probe.className = 'color-probe';
   document.body.append(probe);
   const bodyStyle = getComputedStyle(document.body);
-  const palette = ['blue', 'orange', 'green', 'purple', 'red', 'yellow'].map((c) =>
-    resolve(probe, `var(--vscode-charts-${c}, var(--vscode-foreground))`),
-  );
+  const palette = HEAD_COLOR_VARIABLES.map((v) => resolve(probe, `var(${v}, var(--vscode-foreground))`));
   cached = {
     foreground: resolve(probe, 'var(--vscode-foreground)'),
     muted: resolve(probe, 'var(--vscode-descriptionForeground, var(--vscode-foreground))'),

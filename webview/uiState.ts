@@ -1,7 +1,7 @@
 /**
  * The person's way of looking at the analysis, saved so the panel comes back as it was after a reload.
  *
- * Owns: the UiState (layer, head, aggregate, word level, direction, scale, view, focused token, head set, sorting,
+ * Owns: the UiState (layer, head, aggregate, word level, direction, scale, view, focused token, head set, all heads, sorting,
  * the last detail view) and, until an analysis replaces them, the model, mask and source a restored state named;
  * the model's default head while the panel shows it unchanged (see applyDefaultHead).
  * It is written with `setState` (as PanelState) at most every 50 ms; the analysis data itself is never saved.
@@ -27,6 +27,7 @@ export class UiStateKeeper {
     view: 'text',
     focusedToken: null,
     headSet: [],
+    allHeads: false,
     sortBy: 'position',
     sortDescending: true,
     lastDetailView: 'text',
@@ -61,6 +62,7 @@ export class UiStateKeeper {
     if (saved['direction'] === 'to' || saved['direction'] === 'from') s.direction = saved['direction'];
     if (typeof saved['scale'] === 'boolean') s.scale = saved['scale'];
     if (Array.isArray(saved['headSet'])) s.headSet = (saved['headSet'] as unknown[]).filter((x): x is number => typeof x === 'number');
+    if (typeof saved['allHeads'] === 'boolean') s.allHeads = saved['allHeads'];
     if (isViewId(saved['lastDetailView'])) s.lastDetailView = saved['lastDetailView'];
     if (typeof saved['sortBy'] === 'string') s.sortBy = saved['sortBy'] as StatKey | 'position';
     if (typeof saved['sortDescending'] === 'boolean') s.sortDescending = saved['sortDescending'];
@@ -135,6 +137,7 @@ export class UiStateKeeper {
         direction: s.direction,
         scale: s.scale,
         headSet: s.headSet,
+        allHeads: s.allHeads,
         lastDetailView: s.lastDetailView,
         sortBy: s.sortBy,
         sortDescending: s.sortDescending,

@@ -2,29 +2,29 @@
  * Head view (as in BertViz): queries in the left column, keys in the right, a line per pair whose opacity is
  * the weight; several heads at once, each in its own colour. Drawn on canvas so it stays smooth at hundreds of
  * tokens. Two layers: the base canvas holds the labels (drawn once), the overlay holds the lines — a hover
- * redraws only the overlay.
+ * redraws only the overlay. "Every head of the layer" (allHeads.ts) draws all heads of the layer at once.
+ *
+ * A hover stays well inside a frame with every head drawn: each head's visible lines per token are listed once
+ * per analysis (headLines.ts), a hover walks those lists and strokes one path per head colour and opacity step,
+ * the pointer's row comes from one layout read per frame, and pointer moves are coalesced to one draw per frame.
  */
 import type { Slot } from '../../src/protocol/messages';
 import type { AttentionMatrix } from '../attentionMath';
 import { createCheckbox } from '../controls';
 import { svgDocument, svgEscape } from '../exportView';
 import { t } from '../strings';
-import { canvasTheme, withAlpha } from '../theme';
+import { canvasTheme } from '../theme';
+import { allHeadsActive, allHeadsControls, headColor, layerHeads } from './allHeads';
+import { LINE_STEPS, lineLists, MAX_LINES_ALL_HEADS } from './headLines';
 import type { ViewHandle, ViewRenderer } from './viewContext';
 import { createLayeredCanvas, keepOverlayInViewport } from './layeredCanvas';
+import { oncePerFrame } from './oncePerFrame';
 
 const LABEL_W = 150;
 const GAP = 240;
 const PAD = 8;
-/**
- * Lines of the hovered token lighter than this are skipped: on any theme a 1.5 px line at 3% opacity cannot be
- * seen, and each line drawn costs raster time in the hover's frame.
- */
-const MIN_VISIBLE = 0.03;
 /** With no token hovered, every pair is drawn at half its weight: pairs under this weight are skipped. */
 const MIN_OVERVIEW_WEIGHT = 0.04;
-/** Line opacities are drawn in this many steps (see drawOverlay). */
-const ALPHA_STEPS = 64;
 
 function label(text: string): string {
   const s = text.replace(/\n/g, '↵');
@@ -42,9 +42,15 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
   const theme = canvasTheme();
   const { layer, head, aggregate } = ctx.state;
 
-  // Which matrices to draw: the current selection, plus extra heads of the same layer in single-head mode.
+  // Which matrices to draw: every head of the layer, or the current selection plus extra heads of the same layer
+  // in single-head mode.
   const layers: Array<{ name: string; color: string; m: AttentionMatrix | null }> = [];
-  if (aggregate === 'head' && !ctx.state.wordLevel) {
+  const allHeads = allHeadsActive(ctx.state);
+  host.append(allHeadsControls(ctx, slot, start.model.heads, theme));
+  if (allHeads) {
+    const drawn = layerHeads(ctx, slot, theme);
+    for (const d of drawn ?? []) layers.push({ name: `${layer + 1}.${d.head + 1}`, color: d.color, m: d.m });
+  } else if (aggregate === 'head' && !ctx.state.wordLevel) {
     const heads = [head, ...ctx.state.headSet.filter((h) => h !== head)];
     const strip = document.createElement('div');
     strip.className = 'head-strip';
@@ -56,7 +62,7 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
       const swatch = document.createElement('span');
       swatch.className = 'swatch';
       const pos = heads.indexOf(h);
-      if (pos >= 0) swatch.style.backgroundColor = theme.palette[pos % theme.palette.length];
+      if (pos >= 0) swatch.style.backgroundColor = headColor(theme, pos);
       // The current head (chosen in the toolbar) is always drawn; the others can be added.
       const box = createCheckbox(
         `head-toggle-${slot}-${h}`,
@@ -75,7 +81,7 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
     }
     host.append(strip);
     heads.forEach((h, i) =>
-      layers.push({ name: `${layer + 1}.${h + 1}`, color: theme.palette[i % theme.palette.length], m: ctx.headMatrix(slot, layer, h) }),
+      layers.push({ name: `${layer + 1}.${h + 1}`, color: headColor(theme, i), m: ctx.headMatrix(slot, layer, h) }),
     );
   } else {
     layers.push({ name: ctx.state.aggregate, color: theme.palette[0], m: ctx.matrix(slot) });
@@ -95,6 +101,7 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
   base.dataset.n = String(n);
   base.dataset.rowHeight = String(rowH);
   base.dataset.heads = layers.map((x) => x.name).join(',');
+  base.dataset.allHeads = String(allHeads);
   wrap.append(base, overlay);
   host.append(wrap);
 
@@ -115,56 +122,85 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
     }
   }
 
-  /** The lines to draw now: all of them, or only those of the focused token. */
-  const lines = (): Array<{ q: number; k: number; alpha: number; color: string }> => {
+  /** One line of the picture, for the SVG export (the canvas draws from the lists without making these). */
+  interface Line {
+    q: number;
+    k: number;
+    alpha: number;
+    color: string;
+    /** vertical offset of this head's lines (px) */
+    dy: number;
+  }
+  const drawnLayers = layers.filter((x): x is { name: string; color: string; m: AttentionMatrix } => x.m !== null);
+  // Every head of a layer: at most MAX_LINES_ALL_HEADS lines per token and head (headLines.ts says why).
+  const cap = allHeads ? MAX_LINES_ALL_HEADS : n;
+  // With several heads, each head's lines end at its own height within the rows (a 1–1.5 px step per head): lines
+  // of two heads between the same pair of tokens would otherwise lie exactly on top of each other, and only the
+  // head drawn last would show.
+  const headStep = drawnLayers.length > 1 ? Math.min(1.5, (rowH - 4) / drawnLayers.length) : 0;
+  const offsetOf = (li: number): number => (li - (drawnLayers.length - 1) / 2) * headStep;
+
+  /**
+   * Calls `line` for every line to draw now: the focused token's lines from its lists, or with no token focused
+   * every pair at half its weight. `step` is the opacity in LINE_STEPS steps.
+   */
+  const eachLine = (line: (layer: number, q: number, k: number, step: number) => void): void => {
     const f = ctx.focusUnit();
-    const out: Array<{ q: number; k: number; alpha: number; color: string }> = [];
-    for (const { m, color } of layers) {
-      if (!m) continue;
+    const to = ctx.state.direction === 'to';
+    drawnLayers.forEach(({ m }, li) => {
       if (f !== null && f < n) {
-        let max = 0;
-        for (let j = 0; j < n; j++) {
-          const w = ctx.state.direction === 'to' ? m.data[f * n + j] : m.data[j * n + f];
-          if (w > max) max = w;
-        }
-        for (let j = 0; j < n; j++) {
-          const [q, k] = ctx.state.direction === 'to' ? [f, j] : [j, f];
-          if (m.masked(q, k)) continue;
-          const alpha = ctx.intensity(m.data[q * n + k], max);
-          if (alpha >= MIN_VISIBLE) out.push({ q, k, alpha, color });
+        const lists = lineLists(m, ctx.state.direction, ctx.state.scale, cap);
+        for (let i = lists.start[f]; i < lists.start[f + 1]; i++) {
+          const j = lists.other[i];
+          line(li, to ? f : j, to ? j : f, lists.step[i]);
         }
       } else {
         for (let q = 0; q < n; q++) {
           for (let k = 0; k < n; k++) {
             const w = m.data[q * n + k];
-            if (w >= MIN_OVERVIEW_WEIGHT && !m.masked(q, k)) out.push({ q, k, alpha: w * 0.5, color });
+            if (w >= MIN_OVERVIEW_WEIGHT && !m.masked(q, k)) line(li, q, k, Math.max(1, Math.round(w * 0.5 * LINE_STEPS)));
           }
         }
       }
-    }
+    });
+  };
+
+  const lines = (): Line[] => {
+    const out: Line[] = [];
+    eachLine((li, q, k, step) => out.push({ q, k, alpha: step / LINE_STEPS, color: drawnLayers[li].color, dy: offsetOf(li) }));
     return out;
   };
 
   /** Draws the lines and the focus outline of rows [top, top + height) of the picture into `c`. */
   const drawLines = (c: CanvasRenderingContext2D, top: number, height: number): void => {
     c.lineWidth = 1.5;
-    // One path per colour and opacity step (64 steps, finer than the eye tells apart) instead of one stroke per
-    // line: a hover at 512 tokens draws up to 512 lines per head, and each stroke() call has a fixed cost.
-    const paths = new Map<string, Path2D>();
-    for (const l of lines()) {
-      const y0 = yOf(l.q);
-      const y1 = yOf(l.k);
-      if (Math.max(y0, y1) < top || Math.min(y0, y1) > top + height) continue; // outside the band: invisible
-      const style = withAlpha(l.color, Math.round(l.alpha * ALPHA_STEPS) / ALPHA_STEPS);
-      let p = paths.get(style);
-      if (!p) paths.set(style, (p = new Path2D()));
+    // One path per head and opacity step, stroked with globalAlpha, instead of one stroke (and one colour string)
+    // per line: every stroke() call has a fixed cost, and a hover with all heads draws hundreds of lines.
+    const paths: Array<Array<Path2D | undefined>> = drawnLayers.map(() => []);
+    const perHead = drawnLayers.map(() => 0);
+    const bottom = top + height;
+    eachLine((li, q, k, step) => {
+      perHead[li]++;
+      const y0 = yOf(q) + offsetOf(li);
+      const y1 = yOf(k) + offsetOf(li);
+      if ((y0 < top && y1 < top) || (y0 > bottom && y1 > bottom)) return; // outside the band: invisible
+      const byStep = paths[li];
+      const p = byStep[step] ?? (byStep[step] = new Path2D());
       p.moveTo(x0, y0);
       p.lineTo(x1, y1);
-    }
-    for (const [style, p] of paths) {
-      c.strokeStyle = style;
-      c.stroke(p);
-    }
+    });
+    paths.forEach((byStep, li) => {
+      c.strokeStyle = drawnLayers[li].color;
+      byStep.forEach((p, step) => {
+        if (!p) return;
+        c.globalAlpha = step / LINE_STEPS;
+        c.stroke(p);
+      });
+    });
+    c.globalAlpha = 1;
+    // The draw log the tests read: lines per drawn head (lines of different heads to the same key coincide, so
+    // the pixels alone cannot tell every head was drawn).
+    if (c.canvas === overlay) overlay.dataset.linesPerHead = perHead.join(',');
     const f = ctx.focusUnit();
     if (f !== null && f < n) {
       c.strokeStyle = theme.focus;
@@ -184,16 +220,18 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
   const currentBand = keepOverlayInViewport({ wrap, base, overlay, dpr }, width, height, () => drawOverlay());
   drawOverlay();
 
-  overlay.addEventListener('mousemove', (e) => {
+  // One row lookup (and so one layout read, while the layout is clean) and one draw per frame, however many moves.
+  const hoverAt = oncePerFrame((clientY: number) => {
     const r = base.getBoundingClientRect(); // the overlay is only a band of the picture; rows count from the base
-    const i = Math.floor((e.clientY - r.top - PAD) / rowH);
+    const i = Math.floor((clientY - r.top - PAD) / rowH);
     if (i >= 0 && i < n && i !== ctx.focusUnit()) ctx.setFocus(i);
   });
+  overlay.addEventListener('mousemove', (e) => hoverAt(e.clientY));
 
   const toSvg = (): string => {
     const parts: string[] = [];
     for (const l of lines()) {
-      parts.push(`<line x1="${x0}" y1="${yOf(l.q)}" x2="${x1}" y2="${yOf(l.k)}" stroke="${l.color}" stroke-opacity="${l.alpha.toFixed(3)}" stroke-width="1.5"/>`);
+      parts.push(`<line x1="${x0}" y1="${yOf(l.q) + l.dy}" x2="${x1}" y2="${yOf(l.k) + l.dy}" stroke="${l.color}" stroke-opacity="${l.alpha.toFixed(3)}" stroke-width="1.5"/>`);
     }
     const fs = rowH - 4;
     for (let i = 0; i < n; i++) {

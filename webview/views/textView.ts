@@ -4,12 +4,17 @@
  * weight. Keyboard: roving tabindex — one token is in the tab order; arrows/Home/End move; Enter opens the
  * computation view. Every token's aria-label names its text and its top-3 attended tokens.
  * Token text is always set with textContent: the selection may contain markup and must be shown as text.
+ * "Every head of the layer at once" (allHeads.ts) leaves the spans untinted and paints one stripe per head under
+ * the tokens on a canvas (headStripes.ts).
  */
 import type { Slot } from '../../src/protocol/messages';
 import { maxValue, topK, weightsFor, type AttentionMatrix } from '../attentionMath';
 import { svgDocument, svgEscape, toSvgColor } from '../exportView';
 import { t } from '../strings';
-import { weightLevel } from '../theme';
+import { canvasTheme, weightLevel } from '../theme';
+import { allHeadsActive, allHeadsControls, layerHeads } from './allHeads';
+import { createHeadStripes, type HeadStripes } from './headStripes';
+import { oncePerFrame } from './oncePerFrame';
 import type { ViewContext, ViewHandle, ViewRenderer } from './viewContext';
 
 export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle => {
@@ -59,13 +64,27 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
   }
   if (m) labelTokens(spans, m, ctx);
 
+  const theme = canvasTheme();
+  host.insertBefore(allHeadsControls(ctx, slot, start.model.heads, theme), legend);
+  let stripes: HeadStripes | null = null;
+  if (allHeadsActive(ctx.state)) {
+    const heads = layerHeads(ctx, slot, theme);
+    if (heads) stripes = createHeadStripes(container, spans, heads, () => ctx.state);
+    else {
+      legend.textContent = t('banner.loadingHead');
+      legend.classList.add('loading');
+    }
+  }
+
   const indexOf = (target: EventTarget | null): number => {
     const span = (target as HTMLElement | null)?.closest?.<HTMLElement>('.token');
     return span ? Number(span.dataset.unitIndex) : -1;
   };
+  // Pointer sweeps cross several tokens a frame: one focus change (one restyle or canvas draw) per frame.
+  const hoverUnit = oncePerFrame((i: number) => ctx.setFocus(i));
   container.addEventListener('mouseover', (e) => {
     const i = indexOf(e.target);
-    if (i >= 0) ctx.setFocus(i);
+    if (i >= 0) hoverUnit(i);
   });
   container.addEventListener('focusin', (e) => {
     const i = indexOf(e.target);
@@ -111,6 +130,13 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
   // What each span shows now. A hover writes only the spans whose look changes: attention is sparse, so most
   // tokens stay unlit from one hover to the next, and untouched spans cost no style recalculation.
   const look = spans.map(() => ({ level: 0, weight: '', masked: false }));
+  // The legend is rewritten only when its text changes: replacing it on every hover relaid out the pane.
+  let legendKey = '';
+  const setLegend = (key: string, fill: () => void): void => {
+    if (key === legendKey) return;
+    legendKey = key;
+    fill();
+  };
   let lastFocused = -1;
   let lastTabStop = -1;
   const show = (j: number, level: number, weight: string, masked: boolean): void => {
@@ -159,7 +185,17 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
     if (f === null || f >= spans.length || !m) {
       for (let j = 0; j < spans.length; j++) show(j, 0, '', false);
       markFocused(-1);
-      if (m) legend.textContent = t('text.legend');
+      stripes?.draw(null);
+      if (stripes) setLegend('all', () => (legend.textContent = t('allHeads.textLegend', ctx.state.layer + 1)));
+      else if (m) setLegend('plain', () => (legend.textContent = t('text.legend')));
+      return;
+    }
+    if (stripes) {
+      // Every head: the stripes carry the weights; the spans keep only the mask marks and the focus outline.
+      for (let j = 0; j < spans.length; j++) show(j, 0, '', isMasked(m, f, j, dir));
+      markFocused(f);
+      stripes.draw(f);
+      setLegend('all', () => (legend.textContent = t('allHeads.textLegend', ctx.state.layer + 1)));
       return;
     }
     const w = weightsFor(m, f, dir);
@@ -170,8 +206,11 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
       else show(j, weightLevel(ctx.intensity(w[j], max)), w[j].toFixed(3), false);
     }
     markFocused(f);
-    legend.textContent = ctx.state.scale ? t('text.legendScaled', max.toFixed(3)) : t('text.legend');
-    legend.append(scaleBar(ctx.state.scale ? max : 1));
+    const shownMax = ctx.state.scale ? max.toFixed(3) : '';
+    setLegend(`max:${shownMax}`, () => {
+      legend.textContent = ctx.state.scale ? t('text.legendScaled', shownMax) : t('text.legend');
+      legend.append(scaleBar(ctx.state.scale ? max : 1));
+    });
   };
   updateFocus();
 

@@ -20,6 +20,8 @@ export interface UiState {
   focusedToken: number | null;
   /** Extra heads overlaid in the head view, besides the current one. */
   headSet: number[];
+  /** Head view and text view draw every head of the layer at once, each in its own colour (views/allHeads.ts). */
+  allHeads: boolean;
   sortBy: StatKey | 'position';
   sortDescending: boolean;
   /** Where a click in the grid/statistics sends the person. */
@@ -56,6 +58,8 @@ export interface ViewContext {
   openHead(layer: number, head: number): void;
   openComputation(unit: number): void;
   setHeadSet(heads: number[]): void;
+  /** Turn "every head of the layer at once" on or off (remembered in the UI state). */
+  setAllHeads(on: boolean): void;
   setSort(key: StatKey | 'position', descending: boolean): void;
   /** Colour intensity in [0,1] for a weight, honouring "scale to the largest weight". */
   intensity(weight: number, max: number): number;
