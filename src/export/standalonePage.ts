@@ -48,7 +48,8 @@ export async function recordPredictions(
   slot: Slot,
   tokenizer: (manifest: ModelManifest) => Promise<ByteLevelBpeTokenizer> = loadTokenizer,
 ): Promise<HostToWebview[]> {
-  if (r.n > MAX_TOKENS_WITH_PREDICTIONS) return [];
+  // A Hugging Face folder has no predictions yet (its tokenizer is not the contract's): the page shows none.
+  if (r.n > MAX_TOKENS_WITH_PREDICTIONS || r.manifest.source === 'hf') return [];
   const ctx = await predictionContext(r.manifest, await tokenizer(r.manifest));
   try {
     const all = await predictionsForAll(ctx, r.ids, RECORDED_PREDICTIONS, 1);
@@ -104,7 +105,7 @@ export function recordMessages(
       }
     }
     messages.push({ type: 'analysisComplete', generation, slot });
-    if (r.n <= MAX_TOKENS_WITH_VECTORS) {
+    if (r.n <= MAX_TOKENS_WITH_VECTORS && r.manifest.capabilities.vectors) {
       for (let layer = 0; layer < r.model.layers; layer++) {
         for (let head = 0; head < r.model.heads; head++) messages.push(vectorsMessage(r, generation, slot, layer, head));
       }
@@ -122,7 +123,7 @@ export async function buildStandaloneHtml(results: readonly AnalysisResult[], op
   const label = options.sourceLabel ?? 'text';
   const messages = recordMessages(results, label, options.strings, options.window);
   // The computation view's formula steps, for short texts (each slot's generation is its index + 1, as recorded).
-  for (const [i, r] of results.entries()) messages.push(...(await recordFormulas(r, i + 1, i as Slot)));
+  for (const [i, r] of results.entries()) if (r.manifest.capabilities.vectors) messages.push(...(await recordFormulas(r, i + 1, i as Slot)));
   // Every token's top-5 predictions, for short texts (the page's local host answers requestPredictions from them).
   for (const [i, r] of results.entries()) messages.push(...(await recordPredictions(r, i + 1, i as Slot, options.tokenizer)));
   return renderStandaloneHtml({

@@ -151,12 +151,14 @@ async function onnxFiles(folder: string): Promise<{ dir: string; names: string[]
 }
 
 /**
- * True when `folder` looks like a Hugging Face model folder: no model.json, and config.json or tokenizer.json
- * (one of them is enough, so a folder missing the other is reported with that error rather than passed over).
+ * True when `folder` looks like a Hugging Face model folder: no model.json, ONNX files (in `onnx/` or beside), and
+ * config.json or tokenizer.json — one of them is enough, so a folder missing the other is reported with that error
+ * rather than passed over. `strict` (for a models path that may be a root of folders): both must be there.
  */
-export async function isHfFolder(folder: string): Promise<boolean> {
+export async function isHfFolder(folder: string, strict = false): Promise<boolean> {
   const [config, tokenizer, contract] = await Promise.all(['config.json', 'tokenizer.json', 'model.json'].map((f) => exists(path.join(folder, f))));
-  return (config || tokenizer) && !contract;
+  if (contract || !(strict ? config && tokenizer : config || tokenizer)) return false;
+  return (await onnxFiles(folder)).some((d) => d.names.length > 0);
 }
 
 /** Reads a Hugging Face model folder. Throws ModelConfigError naming the file (and field) that is wrong. */

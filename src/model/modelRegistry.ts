@@ -56,7 +56,7 @@ export class ModelRegistry {
     const singles = [...(this.options.extraFolders ?? [])].map((f) => path.resolve(f));
     for (const root of this.roots) {
       // A models path that is itself a Hugging Face folder is that one model.
-      if (await isHfFolder(root)) {
+      if (await isHfFolder(root, true)) {
         singles.push(path.resolve(root));
         continue;
       }
