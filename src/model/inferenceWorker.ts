@@ -4,14 +4,18 @@
  * a model runs. Outputs are transferred back without a copy where onnxruntime allows it.
  */
 import { parentPort } from 'node:worker_threads';
-import { runModel, type ModelOutputs } from './modelRunner';
-import type { FormulaWorkerReply, WorkerReply, WorkerRequest } from './workerClient';
+import { loadOrt, runModel, type LayerOutputs, type ModelOutputs } from './modelRunner';
+import type { FormulaWorkerReply, WorkerLayerReply, WorkerReply, WorkerRequest } from './workerClient';
 import { formulaTensors } from '../formula/formulaRunner';
 
 const port = parentPort;
 if (!port) throw new Error('inferenceWorker.js must run as a worker thread');
 
-port.on('message', async (request: WorkerRequest) => {
+port.on('message', async (request: WorkerRequest | { warm: true }) => {
+  if ('warm' in request) {
+    await loadOrt().catch(() => undefined); // a missing native module is reported by the first real request
+    return;
+  }
   if (request.kind === 'formula') {
     // The computation view's extra run: a handful of [n, d_model] tensors, copied back (small beside attention).
     try {
@@ -23,7 +27,14 @@ port.on('message', async (request: WorkerRequest) => {
   }
   let reply: WorkerReply;
   try {
-    const out = await runModel(request.manifest, request.ids, request.bias, request.options);
+    // A progressive run hands its first layer over at once: copied (the full buffers are still being filled and are
+    // moved with the final reply), a few MB against the tens the final reply moves.
+    const onLayer = (layer: LayerOutputs): void => {
+      const copy = { ...layer, attentions: layer.attentions.slice(), queries: layer.queries.slice(), keys: layer.keys.slice(), values: layer.values.slice() };
+      const buffers = [copy.attentions.buffer, copy.queries.buffer, copy.keys.buffer, copy.values.buffer] as ArrayBuffer[];
+      port.postMessage({ id: request.id, ok: true, layer: copy } satisfies WorkerLayerReply, buffers);
+    };
+    const out = await runModel(request.manifest, request.ids, request.bias, { ...request.options, onLayer });
     reply = { id: request.id, ok: true, outputs: out };
   } catch (e) {
     port.postMessage({ id: request.id, ok: false, name: (e as Error).name, message: (e as Error).message } satisfies WorkerReply);

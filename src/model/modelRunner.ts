@@ -12,6 +12,7 @@ import type * as Ort from 'onnxruntime-node';
 import type { FormulaBackend } from '../formula/formulaRunner';
 import type { ModelManifest } from './modelManifest';
 import { graphSignature, withFloat32Weights, withoutOutputs } from './onnxProto';
+import { prepareSplit, readySplit, releaseSplitSessions, runSplit } from './splitRunner';
 import { releaseHfSessions, runHfModel } from '../hfModel/hfRunner';
 
 export const REQUIRED_INPUTS = ['input_ids', 'attention_bias'] as const;
@@ -39,6 +40,31 @@ export interface ModelOutputs {
   /** [1, n, vocab], only when requested */
   logits?: Float32Array;
   inferenceMs: number;
+  /** When the model ran in two parts (splitRunner.ts): the time until the first layer asked for was ready. */
+  firstLayerMs?: number;
+}
+
+/** One layer's tensors ([heads, n, ·] each), handed over as soon as they exist (RunOptions.firstLayer). */
+export interface LayerOutputs {
+  layer: number;
+  attentions: Float32Array;
+  queries: Float32Array;
+  keys: Float32Array;
+  values: Float32Array;
+  /** inference time until this layer was ready */
+  inferenceMs: number;
+}
+
+export interface RunOptions {
+  logits?: boolean;
+  /**
+   * Progressive runs: the layer the person looks at. Where the graph can be split there (splitRunner.ts) and its
+   * sessions are ready, that layer's tensors go to `onLayer` before the later layers have run; otherwise the
+   * model runs whole (and the split is prepared in the background for the next run). `onLayer` may be left out
+   * when the caller only wants the parts run (the worker hands the layer over itself).
+   */
+  firstLayer?: number;
+  onLayer?: (layer: LayerOutputs) => void;
 }
 
 let ortPromise: Promise<typeof Ort> | undefined;
@@ -139,6 +165,7 @@ export function getSession(manifest: ModelManifest, withLogits = false): Promise
 
 export async function releaseSessions(): Promise<void> {
   await releaseHfSessions();
+  await releaseSplitSessions();
   const all = [...sessions.values()];
   sessions.clear();
   await Promise.all(all.map((p) => p.then((s) => s.release()).catch(() => undefined)));
@@ -155,9 +182,11 @@ function expectShape(file: string, name: string, dims: readonly number[], expect
  * runs the computation view's formula session: FormulaBackend).
  */
 export interface InferenceBackend extends FormulaBackend {
-  run(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array, options?: { logits?: boolean }): Promise<ModelOutputs>;
+  run(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array, options?: RunOptions): Promise<ModelOutputs>;
   /** Releases what the backend holds (sessions, a worker thread). */
   dispose(): Promise<void>;
+  /** Gets ready for a first run (starts a worker, loads onnxruntime) without running anything. */
+  warm?(): void;
 }
 
 /**
@@ -169,10 +198,25 @@ export async function runModel(
   manifest: ModelManifest,
   ids: ArrayLike<number>,
   bias: Float32Array,
-  options: { logits?: boolean } = {},
+  options: RunOptions = {},
 ): Promise<ModelOutputs> {
   const n = ids.length;
   if (bias.length !== n * n) throw new Error(`attention bias has ${bias.length} entries, expected ${n * n}`);
+  const layer = options.firstLayer;
+  // The last layer gains nothing from a split (part one would be the whole model): it runs whole.
+  const progressive = layer !== undefined && !options.logits && Number.isInteger(layer) && layer >= 0 && layer < manifest.layers - 1;
+  if (progressive) {
+    const split = readySplit(manifest, layer);
+    if (split && typeof split !== 'string') return runSplit(manifest, split, ids, bias, options.onLayer ?? (() => undefined));
+  }
+  const whole = await runWhole(manifest, ids, bias, options);
+  // Made after this run has been answered (the caller's continuation runs first), for the next analysis.
+  if (progressive && readySplit(manifest, layer) === undefined) setImmediate(() => void prepareSplit(manifest, layer));
+  return whole;
+}
+
+async function runWhole(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array, options: RunOptions): Promise<ModelOutputs> {
+  const n = ids.length;
   // A plain Hugging Face export has its own runner (src/hfModel); in the worker too, which calls this function.
   if (manifest.source === 'hf') return runHfModel(manifest, ids, bias, options);
   const session = await getSession(manifest, options.logits === true);

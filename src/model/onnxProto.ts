@@ -445,3 +445,76 @@ export function withFloat32Weights(model: Uint8Array): Uint8Array | null {
   }
   return concatBytes(parts);
 }
+
+// ───────────── a piece of the graph: internal tensors as inputs and outputs (layer-by-layer runs) ─────────────
+
+/** A float32 ValueInfoProto without a shape (onnxruntime infers it). */
+function floatValueInfo(name: string): Uint8Array {
+  const type = concatBytes(lengthDelimited(1, [Uint8Array.from([0x08, DATA_TYPE.float])]));
+  return concatBytes([...lengthDelimited(1, [new TextEncoder().encode(name)]), ...lengthDelimited(2, [type])]);
+}
+
+/**
+ * The piece of the model that computes `outputs` (tensors of the graph, float32) from the graph's own inputs plus
+ * `cutInputs` (tensors computed inside the graph, turned into float32 inputs), with every other node and initializer
+ * dropped. This is how a model is run in two parts (src/model/layerSplit.ts): the first part's outputs include the
+ * tensor the second part starts from. Returns null when the graph has subgraphs (names used out of sight) or when a
+ * node that must be kept also produces a cut input (the piece would compute its own input).
+ */
+export function withInterface(model: Uint8Array, cutInputs: readonly string[], outputs: readonly string[]): Uint8Array | null {
+  const { top, graph, fields } = readGraph(model);
+  const nodes: { f: RawField; inputs: string[]; outputs: string[] }[] = [];
+  for (const f of fields) {
+    if (f.field !== GRAPH.node || f.wire !== 2) continue;
+    const info = { f, inputs: [] as string[], outputs: [] as string[] };
+    for (const x of rawFields(model, f.start!, f.end!)) {
+      if (x.wire !== 2) continue;
+      if (x.field === NODE.input) info.inputs.push(text(model, x));
+      else if (x.field === NODE.output) info.outputs.push(text(model, x));
+      else if (x.field === NODE.attribute && rawFields(model, x.start!, x.end!).some((a) => a.field === ATTRIBUTE.graph || a.field === ATTRIBUTE.graphs)) return null;
+    }
+    nodes.push(info);
+  }
+  const given = new Set(cutInputs);
+  const needed = new Set(outputs);
+  const keep = new Set<RawField>();
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i];
+    if (!n.outputs.some((o) => needed.has(o) && !given.has(o))) continue;
+    if (n.outputs.some((o) => given.has(o))) return null;
+    keep.add(n.f);
+    for (const input of n.inputs) if (input) needed.add(input);
+  }
+  const interfaceNames = new Set([...cutInputs, ...outputs]);
+  const produced = new Set(nodes.filter((n) => keep.has(n.f)).flatMap((n) => n.outputs));
+  const graphParts: Uint8Array[] = [];
+  let lastInput = -1;
+  fields.forEach((f, i) => {
+    if (f.field === GRAPH.input && f.wire === 2) lastInput = i;
+  });
+  const addInputs = (): void => {
+    for (const name of cutInputs) graphParts.push(...lengthDelimited(GRAPH.input, [floatValueInfo(name)]));
+  };
+  if (lastInput < 0) addInputs();
+  fields.forEach((f, i) => {
+    let keepField = true;
+    if (f.wire === 2) {
+      if (f.field === GRAPH.node) keepField = keep.has(f);
+      else if (f.field === GRAPH.output) keepField = false;
+      else if (f.field === GRAPH.initializer) keepField = needed.has(nameOf(model, f, TENSOR_NAME));
+      else if (f.field === GRAPH.valueInfo) {
+        const name = nameOf(model, f, VALUE_INFO_NAME);
+        keepField = (needed.has(name) || produced.has(name)) && !interfaceNames.has(name);
+      }
+    }
+    if (keepField) graphParts.push(model.subarray(f.from, f.to));
+    if (i === lastInput) addInputs();
+  });
+  for (const name of outputs) graphParts.push(...lengthDelimited(GRAPH.output, [floatValueInfo(name)]));
+  const parts: Uint8Array[] = [];
+  for (const f of top) {
+    if (f === graph) parts.push(...lengthDelimited(MODEL_GRAPH, graphParts));
+    else parts.push(model.subarray(f.from, f.to));
+  }
+  return concatBytes(parts);
+}

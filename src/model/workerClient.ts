@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ModelManifest } from './modelManifest';
-import type { InferenceBackend, ModelOutputs } from './modelRunner';
+import type { InferenceBackend, LayerOutputs, ModelOutputs, RunOptions } from './modelRunner';
 import type { FormulaTensors } from '../formula/formulaRunner';
 
 export interface WorkerRequest {
@@ -16,7 +16,8 @@ export interface WorkerRequest {
   manifest: ModelManifest;
   ids: number[];
   bias: Float32Array;
-  options: { logits?: boolean };
+  /** Without onLayer: the worker posts the first layer's tensors as a `layer` reply of its own. */
+  options: Omit<RunOptions, 'onLayer'>;
   /** 'formula': the computation view's extra run (src/formula/formulaRunner.ts formulaTensors) instead of runModel. */
   kind?: 'formula';
 }
@@ -25,6 +26,9 @@ export type WorkerReply =
   | { id: number; ok: true; outputs: ModelOutputs }
   | { id: number; ok: false; name: string; message: string };
 
+/** A progressive run's first layer, posted before the final reply of the same id (RunOptions.firstLayer). */
+export type WorkerLayerReply = { id: number; ok: true; layer: LayerOutputs };
+
 /** The reply to a `kind: 'formula'` request. */
 export type FormulaWorkerReply = { id: number; ok: true; formula: FormulaTensors } | Extract<WorkerReply, { ok: false }>;
 
@@ -32,7 +36,10 @@ export type FormulaWorkerReply = { id: number; ok: true; formula: FormulaTensors
 export class InferenceWorkerClient implements InferenceBackend {
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (o: ModelOutputs | FormulaTensors) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (o: ModelOutputs | FormulaTensors) => void; reject: (e: Error) => void; onLayer?: (layer: LayerOutputs) => void }
+  >();
 
   /** `script`: the built worker entry, dist/inferenceWorker.js. */
   constructor(private readonly script: string) {}
@@ -40,9 +47,13 @@ export class InferenceWorkerClient implements InferenceBackend {
   private start(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(this.script);
-    w.on('message', (reply: WorkerReply | FormulaWorkerReply) => {
+    w.on('message', (reply: WorkerReply | FormulaWorkerReply | WorkerLayerReply) => {
       const p = this.pending.get(reply.id);
       if (!p) return;
+      if (reply.ok && 'layer' in reply) {
+        p.onLayer?.(reply.layer); // the run goes on: its final reply follows
+        return;
+      }
       this.pending.delete(reply.id);
       if (this.pending.size === 0) w.unref();
       if (reply.ok) p.resolve('formula' in reply ? reply.formula : reply.outputs);
@@ -66,8 +77,9 @@ export class InferenceWorkerClient implements InferenceBackend {
     return w;
   }
 
-  run(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array, options: { logits?: boolean } = {}): Promise<ModelOutputs> {
-    return this.request(manifest, ids, bias, options) as Promise<ModelOutputs>;
+  run(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array, options: RunOptions = {}): Promise<ModelOutputs> {
+    const { onLayer, ...rest } = options;
+    return this.request(manifest, ids, bias, rest, undefined, onLayer) as Promise<ModelOutputs>;
   }
 
   /** The computation view's formula run (per-layer tensors as extra outputs), in the worker with the others. */
@@ -75,16 +87,31 @@ export class InferenceWorkerClient implements InferenceBackend {
     return this.request(manifest, ids, bias, {}, 'formula') as Promise<FormulaTensors>;
   }
 
-  private request(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array, options: { logits?: boolean }, kind?: 'formula'): Promise<ModelOutputs | FormulaTensors> {
+  private request(
+    manifest: ModelManifest,
+    ids: ArrayLike<number>,
+    bias: Float32Array,
+    options: Omit<RunOptions, 'onLayer'>,
+    kind?: 'formula',
+    onLayer?: (layer: LayerOutputs) => void,
+  ): Promise<ModelOutputs | FormulaTensors> {
     const worker = this.start();
     const id = this.nextId++;
     return new Promise<ModelOutputs | FormulaTensors>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onLayer });
       worker.ref(); // a caller awaiting this reply (a script, the bench) must not see the process exit under it
       // The bias is copied, then moved: the caller keeps its own (the analysis result holds it).
       const request: WorkerRequest = { id, manifest, ids: Array.from(ids), bias: bias.slice(), options, ...(kind ? { kind } : {}) };
       worker.postMessage(request, [request.bias.buffer as ArrayBuffer]);
     });
+  }
+
+  /**
+   * Starts the worker thread and loads onnxruntime in it now (when a panel opens), so the first analysis does not
+   * wait for either (the worker's start and the native module's load were ~100 ms of its critical path).
+   */
+  warm(): void {
+    this.start().postMessage({ warm: true });
   }
 
   /** Stops the worker and with it its sessions; a later request starts a new one. */

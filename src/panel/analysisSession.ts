@@ -3,14 +3,15 @@
  * path from a text to streamed messages. The panel adds only VS Code glue (progress, overlay, dialogs); the
  * storm and soak tests drive this same class.
  */
-import type { HeadRef, MaskKind, Slot } from '../protocol/messages';
+import type { HeadRef, MaskKind, Slot, TokenInfo } from '../protocol/messages';
 import { AnalysisStreamer, type PostFn } from './analysisStreamer';
-import { analyzeWindow, InputError, type AnalysisResult } from '../pipeline/analyze';
-import { CancelledError, tokenizeInSlices, TooManyTokensError } from '../pipeline/windows';
+import { analyzeTokens, InputError, toTokenInfo, type AnalysisResult } from '../pipeline/analyze';
+import { CancelledError, planWindows, tokenizeInSlices, TooManyTokensError, windowSlice } from '../pipeline/windows';
 import { LatestOnlyRunner } from '../pipeline/latestOnly';
-import type { ModelManifest } from '../model/modelManifest';
+import { resolveMask } from '../common/mask';
+import { toModelInfo, type ModelManifest } from '../model/modelManifest';
 import type { ModelRegistry } from '../model/modelRegistry';
-import type { InferenceBackend } from '../model/modelRunner';
+import { inProcessInference, type InferenceBackend, type LayerOutputs } from '../model/modelRunner';
 import type { Token } from '../tokenizer/byteLevelBpe';
 
 /** What a slot analyses: a piece of a document. */
@@ -41,10 +42,34 @@ export interface SessionDeps {
   logError?: (message: string) => void;
   /** Wraps the work of one analysis, e.g. in a progress indicator. */
   withProgress?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Where each analysis's timeline goes (one line per analysis; see AnalysisTimeline). */
+  trace?: (line: string) => void;
 }
 
 /** Called when an analysis is about to be shown (slot 0 drives the editor overlay). */
-export type ShownHandler = (slot: Slot, source: TextSource, documentOffset: number, result: AnalysisResult) => void;
+export type ShownHandler = (slot: Slot, source: TextSource, documentOffset: number, shown: { tokens: TokenInfo[] }) => void;
+
+/**
+ * When each step of one analysis happened on the host, in ms since the request reached the session (the bench
+ * reads these lines from the extension's log to split command → first paint into its parts, bench/README.md).
+ */
+export interface AnalysisTimeline {
+  /** performance.timeOrigin + performance.now() when the request reached the session (epoch ms) */
+  at: number;
+  n?: number;
+  tokenized?: number;
+  inferenceCalled?: number;
+  /** the visible layer's tensors arrived (progressive runs only) */
+  firstLayer?: number;
+  firstLayerInferenceMs?: number;
+  /** analysisStart and the visible head posted */
+  firstHeadPosted?: number;
+  wholeModel?: number;
+  inferenceMs?: number;
+  lastHeadPosted?: number;
+}
+
+const epochNow = (): number => performance.timeOrigin + performance.now();
 
 const format = (message: string, ...args: (string | number)[]): string => message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]));
 
@@ -170,6 +195,8 @@ export class AnalysisSession {
     const choice = this.choiceFor(slot);
     this.inFlight.set(slot, { generation, source });
     const isStale = (): boolean => !this.streamer.isCurrent(slot, generation) || this.superseded.has(generation) || this.disposed;
+    const timeline: AnalysisTimeline = { at: epochNow() };
+    const mark = (): number => Math.round((epochNow() - timeline.at) * 10) / 10;
     const work = (): Promise<unknown> =>
       (runner as LatestOnlyRunner).run(async () => {
         if (isStale()) return;
@@ -177,20 +204,60 @@ export class AnalysisSession {
         const manifest = await registry.get(choice.modelId);
         const tokens = await this.tokensFor(registry, slot, source, manifest, isStale);
         if (isStale()) return;
+        timeline.tokenized = mark();
         this.inferences++;
-        const { result, offset, window } = await analyzeWindow(manifest, source.text, tokens, windowIndex, choice.mask, this.deps.inference);
-        if (isStale()) return;
-        const documentOffset = source.startOffset + offset;
-        if (this.inFlight.get(slot)?.generation === generation) this.inFlight.delete(slot);
-        this.shownSources.set(slot, source);
-        this.onShown(slot, source, documentOffset, result);
-        await this.streamer.show(slot, generation, result, {
-          documentOffset,
-          sourceLabel: source.label,
-          sourceUri: source.uri,
-          window,
-          firstHead: this.view ?? manifest.defaultHead ?? { layer: 0, head: 0 },
-        });
+        // The window (analyzeWindow's plan), cut here so the visible layer can be shown before the whole result.
+        const windows = planWindows(tokens.length, manifest.maxPositions);
+        const w = windows[Math.max(0, Math.min(windowIndex, windows.length - 1))];
+        const slice = windowSlice(source.text, tokens, w);
+        const documentOffset = source.startOffset + slice.offset;
+        const firstHead = this.view ?? manifest.defaultHead ?? { layer: 0, head: 0 };
+        const showOptions = { documentOffset, sourceLabel: source.label, sourceUri: source.uri, window: { index: w.index, count: windows.length }, firstHead };
+        const markShown = (tokenInfos: TokenInfo[]): void => {
+          if (this.inFlight.get(slot)?.generation === generation) this.inFlight.delete(slot);
+          this.shownSources.set(slot, source);
+          this.onShown(slot, source, documentOffset, { tokens: tokenInfos });
+        };
+        // Progressive: the model hands over the visible layer as soon as it is computed (where the graph can be
+        // split, src/model/splitRunner.ts); its heads are streamed at once, the rest when the whole run ends.
+        let firstShown: Promise<void> | undefined;
+        const onLayer = (layer: LayerOutputs): void => {
+          timeline.firstLayer = mark();
+          timeline.firstLayerInferenceMs = Math.round(layer.inferenceMs * 10) / 10;
+          if (isStale()) return;
+          const { mask, whatIf } = resolveMask(manifest.kind, choice.mask);
+          const tokenInfos = toTokenInfo(slice.text, slice.tokens);
+          markShown(tokenInfos);
+          const model = toModelInfo(manifest);
+          const first = { model, mask, whatIf, text: slice.text, tokens: tokenInfos, n: slice.tokens.length, inferenceMs: layer.inferenceMs, layer: layer.layer, attentions: layer.attentions };
+          firstShown = this.streamer.showFirstLayer(slot, generation, first, showOptions);
+          timeline.firstHeadPosted = mark(); // analysisStart and the visible head are posted synchronously
+        };
+        const base = this.deps.inference ?? inProcessInference;
+        const layerOfView = Math.min(firstHead.layer, manifest.layers - 1);
+        const backend: InferenceBackend = {
+          run: (m, ids, bias, options) => {
+            timeline.inferenceCalled = mark();
+            return base.run(m, ids, bias, { ...options, firstLayer: layerOfView, onLayer });
+          },
+          dispose: () => base.dispose(),
+        };
+        timeline.n = slice.tokens.length;
+        const result = await analyzeTokens(manifest, slice.text, slice.tokens, choice.mask, backend);
+        timeline.wholeModel = mark();
+        timeline.inferenceMs = Math.round(result.inferenceMs * 10) / 10;
+        if (firstShown) {
+          await firstShown;
+          await this.streamer.complete(slot, generation, result);
+        } else {
+          if (isStale()) return;
+          markShown(result.tokens);
+          const shown = this.streamer.show(slot, generation, result, showOptions);
+          timeline.firstHeadPosted = mark();
+          await shown;
+        }
+        timeline.lastHeadPosted = mark();
+        this.deps.trace?.(`analysis timeline ${JSON.stringify(timeline)}`);
       });
     try {
       await (this.deps.withProgress ? this.deps.withProgress(work) : work());

@@ -9,6 +9,9 @@
 import {
   encodeHead,
   type HostToWebview,
+  type MaskKind,
+  type ModelInfo,
+  type TokenInfo,
   type RequestFormulaMessage,
   type RequestHeadsMessage,
   type RequestVectorsMessage,
@@ -31,9 +34,31 @@ export interface ShowOptions {
   firstGenerated?: number;
 }
 
+/**
+ * The visible layer of an analysis whose later layers are still running (a progressive run, see
+ * src/model/splitRunner.ts): enough to post analysisStart and that layer's heads.
+ */
+export interface FirstLayer {
+  model: ModelInfo;
+  mask: MaskKind;
+  whatIf: boolean;
+  text: string;
+  tokens: TokenInfo[];
+  n: number;
+  /** inference time until this layer was ready: what the first head waited for */
+  inferenceMs: number;
+  layer: number;
+  /** [heads, n, n] */
+  attentions: Float32Array;
+}
+
 interface SlotStream {
   generation: number;
   result: AnalysisResult | undefined;
+  /** Shown before `result` exists: only its layer's heads can be sent until complete() brings the rest. */
+  firstLayer?: FirstLayer;
+  /** Requests that need the whole result, answered by complete(). */
+  deferred: (() => void)[];
   sent: Set<number>;
   /** Heads still to send, in order; requested heads jump to the front. */
   queue: number[];
@@ -54,9 +79,9 @@ export class AnalysisStreamer {
   /** Starts a new generation for `slot`; everything older on that slot becomes stale. */
   begin(slot: Slot): number {
     const current = this.slots.get(slot);
-    if (current?.result) this.previous.set(slot, current);
+    if (current?.result || current?.firstLayer) this.previous.set(slot, current);
     const generation = ++this.generationCounter;
-    this.slots.set(slot, { generation, result: undefined, sent: new Set(), queue: [], pumping: false });
+    this.slots.set(slot, { generation, result: undefined, sent: new Set(), queue: [], pumping: false, deferred: [] });
     return generation;
   }
 
@@ -85,7 +110,7 @@ export class AnalysisStreamer {
   reinstate(slot: Slot, generation: number): void {
     const current = this.slots.get(slot);
     const previous = this.previous.get(slot);
-    if (!current || current.generation !== generation || current.result || !previous) return;
+    if (!current || current.generation !== generation || current.result || current.firstLayer || !previous) return;
     this.slots.set(slot, previous);
     if (previous.queue.length > 0) void this.pump(slot, previous); // its stream was cut short: finish it
   }
@@ -105,6 +130,36 @@ export class AnalysisStreamer {
     const stream = this.slots.get(slot);
     if (!stream || stream.generation !== generation) return;
     stream.result = result;
+    await this.start(slot, stream, result, options);
+  }
+
+  /**
+   * A progressive run's first step: posts analysisStart and the heads of `first.layer` (the visible head first),
+   * and keeps every other head queued until complete() brings the whole result. Resolves when that layer's heads
+   * are sent or the generation went stale.
+   */
+  async showFirstLayer(slot: Slot, generation: number, first: FirstLayer, options: ShowOptions): Promise<void> {
+    const stream = this.slots.get(slot);
+    if (!stream || stream.generation !== generation || stream.result) return;
+    stream.firstLayer = first;
+    await this.start(slot, stream, first, { ...options, firstHead: { layer: first.layer, head: options.firstHead?.head ?? 0 } });
+  }
+
+  /**
+   * The whole result of a generation shown with showFirstLayer: the remaining heads are sent (none twice), then
+   * analysisComplete, and deferred requests are answered. Ignored for a generation that is neither current nor
+   * the one the webview would fall back to (reinstate).
+   */
+  async complete(slot: Slot, generation: number, result: AnalysisResult): Promise<void> {
+    const stream = [this.slots.get(slot), this.previous.get(slot)].find((s) => s?.generation === generation && s.firstLayer && !s.result);
+    if (!stream) return;
+    stream.result = result;
+    stream.firstLayer = undefined;
+    for (const answer of stream.deferred.splice(0)) answer();
+    if (this.slots.get(slot) === stream) await this.pump(slot, stream);
+  }
+
+  private async start(slot: Slot, stream: SlotStream, result: AnalysisResult | FirstLayer, options: ShowOptions): Promise<void> {
     this.previous.delete(slot); // this generation is what the webview shows now: the one before may go
     const { layers, heads } = result.model;
     const first = options.firstHead ?? { layer: 0, head: 0 };
@@ -113,7 +168,7 @@ export class AnalysisStreamer {
     for (let i = 0; i < layers * heads; i++) if (i !== firstIndex) stream.queue.push(i);
     this.post({
       type: 'analysisStart',
-      generation,
+      generation: stream.generation,
       slot,
       model: result.model,
       mask: result.mask,
@@ -139,7 +194,10 @@ export class AnalysisStreamer {
         if (!first) await yieldToEventLoop();
         first = false;
         if (this.slots.get(slot) !== stream) return; // stale: a newer generation replaced this one
-        const index = stream.queue.shift() as number;
+        // Until the whole result is here, only the first layer's heads can go; the rest wait for complete().
+        const at = stream.queue.findIndex((index) => this.available(stream, index));
+        if (at < 0) return;
+        const [index] = stream.queue.splice(at, 1);
         this.sendHead(slot, stream, index);
       }
       if (this.slots.get(slot) === stream && stream.result) {
@@ -150,24 +208,37 @@ export class AnalysisStreamer {
     }
   }
 
+  /** Whether head `index` can be sent now: the whole result is here, or it is in the first layer shown. */
+  private available(stream: SlotStream, index: number): boolean {
+    if (stream.result) return true;
+    const first = stream.firstLayer;
+    return !!first && headAt(index, first.model.heads).layer === first.layer;
+  }
+
   private sendHead(slot: Slot, stream: SlotStream, index: number): void {
-    const result = stream.result;
-    if (!result || stream.sent.has(index)) return;
+    const shown = stream.result ?? stream.firstLayer;
+    if (!shown || stream.sent.has(index) || !this.available(stream, index)) return;
     stream.sent.add(index);
-    const { layer, head } = headAt(index, result.model.heads);
-    const { layout, data } = encodeHead(headWeights(result, layer, head), result.n, result.mask);
+    const { layer, head } = headAt(index, shown.model.heads);
+    const n = shown.n;
+    const weights = stream.result ? headWeights(stream.result, layer, head) : (stream.firstLayer as FirstLayer).attentions.subarray(head * n * n, (head + 1) * n * n);
+    const { layout, data } = encodeHead(weights, n, shown.mask);
     this.post({ type: 'headData', generation: stream.generation, slot, layer, head, layout, data: data.buffer as ArrayBuffer });
   }
 
   /** The webview asks for heads of a generation out of turn; a stale generation or a bad index is ignored. */
   requestHeads(message: RequestHeadsMessage): void {
     const stream = this.slots.get(message.slot);
-    if (!stream || stream.generation !== message.generation || !stream.result) return;
-    const { layers, heads } = stream.result.model;
+    const shown = stream?.result ?? stream?.firstLayer;
+    if (!stream || stream.generation !== message.generation || !shown) return;
+    const { layers, heads } = shown.model;
     for (const ref of message.heads) {
       if (ref.layer < 0 || ref.head < 0 || ref.head >= heads || ref.layer >= layers) continue;
-      // Sent at once, out of turn: the person is waiting for exactly this head.
-      this.sendHead(message.slot, stream, headIndex(ref.layer, ref.head, heads));
+      const index = headIndex(ref.layer, ref.head, heads);
+      // Sent at once, out of turn: the person is waiting for exactly this head. One that is not computed yet
+      // goes to the front of the queue, the first to be sent when the whole result arrives.
+      if (this.available(stream, index)) this.sendHead(message.slot, stream, index);
+      else if (!stream.sent.has(index)) stream.queue = [index, ...stream.queue.filter((i) => i !== index)];
     }
   }
 
@@ -175,6 +246,10 @@ export class AnalysisStreamer {
   requestVectors(message: RequestVectorsMessage): void {
     const stream = this.slots.get(message.slot);
     const r = stream?.result;
+    if (stream?.firstLayer && stream.generation === message.generation) {
+      stream.deferred.push(() => this.requestVectors(message)); // answered when the whole result is here
+      return;
+    }
     if (!stream || !r || stream.generation !== message.generation) return;
     if (message.layer < 0 || message.layer >= r.model.layers || message.head < 0 || message.head >= r.model.heads) return;
     this.post(vectorsMessage(r, stream.generation, message.slot, message.layer, message.head));
@@ -188,6 +263,9 @@ export class AnalysisStreamer {
    */
   async requestFormula(message: RequestFormulaMessage, backend?: FormulaBackend): Promise<void> {
     const stream = this.slots.get(message.slot);
+    if (stream?.firstLayer && stream.generation === message.generation) {
+      await new Promise<void>((resolve) => stream.deferred.push(resolve)); // the whole result is needed
+    }
     const r = stream?.result;
     if (!stream || !r || stream.generation !== message.generation) return;
     if (!Number.isInteger(message.layer) || !Number.isInteger(message.token)) return;

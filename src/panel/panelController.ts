@@ -79,6 +79,8 @@ export class AttentionPanel implements vscode.Disposable {
         defaultModel: () => deps.settings().defaultModel,
         t: (m, ...args) => vscode.l10n.t(m, ...args),
         logError: (m) => deps.log.error(m),
+        // One line per analysis: where its time went on the host (read by the bench, bench/README.md).
+        trace: (line) => deps.log.info(line),
         withProgress: (work) =>
           Promise.resolve(
             vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Attention Lens: analysing') }, work),
@@ -102,6 +104,8 @@ export class AttentionPanel implements vscode.Disposable {
       this.predictions,
     );
     this.overlay.setEnabled(deps.settings().editorOverlay);
+    // The worker thread and onnxruntime load while the webview loads, not after the first command.
+    deps.inference.warm?.();
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon.svg');
     panel.webview.options = AttentionPanel.webviewOptions(deps.extensionUri);
     panel.webview.html = this.html();

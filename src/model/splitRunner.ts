@@ -1,0 +1,139 @@
+/**
+ * Runs a model in two parts around the visible layer (layerSplit.ts says how the parts are found): part one, then
+ * the visible layer's tensors are handed to the caller at once (the panel streams its heads), then part two from
+ * the residual stream part one left. Both parts write straight into the full [layers, heads, n, ·] buffers, so the
+ * result is the same ModelOutputs a whole run gives, bit for bit (test/model/layerSplit.test.ts).
+ *
+ * The two sessions per model and layer are made on first need, in the background after a whole run (making them
+ * takes as long as a few runs), so no analysis waits for them; until they exist, and for graphs that cannot be
+ * split, the model runs whole.
+ */
+import { readFile } from 'node:fs/promises';
+import type * as Ort from 'onnxruntime-node';
+import type { ModelManifest } from './modelManifest';
+import { loadOrt, ModelLoadError, openSession, SESSION_OPTIONS, type LayerOutputs, type ModelOutputs } from './modelRunner';
+import { splitAtLayer, STACKED_OUTPUTS, type LayerSplit } from './layerSplit';
+import { withFloat32Weights } from './onnxProto';
+
+interface SplitSessions {
+  split: Omit<LayerSplit, 'first' | 'second'> & { firstOutputs: string[]; secondOutputs: string[] };
+  first: Ort.InferenceSession;
+  second: Ort.InferenceSession;
+}
+
+/** Per model file and layer: the sessions, or the reason the graph runs whole. */
+const made = new Map<string, SplitSessions | string>();
+const making = new Map<string, Promise<void>>();
+
+const keyOf = (manifest: ModelManifest, layer: number): string => `${manifest.modelPath}\n${layer}`;
+
+/** The two sessions if they are ready, else undefined (a reason string means: never, this graph runs whole). */
+export function readySplit(manifest: ModelManifest, layer: number): SplitSessions | string | undefined {
+  return made.get(keyOf(manifest, layer));
+}
+
+/** Makes the two sessions for `layer` unless they exist or are being made. Never throws: a failure is a reason. */
+export function prepareSplit(manifest: ModelManifest, layer: number): Promise<void> {
+  const key = keyOf(manifest, layer);
+  if (made.has(key)) return Promise.resolve();
+  let p = making.get(key);
+  if (!p) {
+    p = (async () => {
+      try {
+        const bytes = new Uint8Array(await readFile(manifest.modelPath));
+        const graph = withFloat32Weights(bytes) ?? bytes;
+        const split = splitAtLayer(graph, manifest.layers, layer);
+        if (typeof split === 'string') {
+          made.set(key, split);
+          return;
+        }
+        const first = await openSession(split.first.model, SESSION_OPTIONS);
+        const second = await openSession(split.second.model, SESSION_OPTIONS).catch(async (e: unknown) => {
+          await first.release().catch(() => undefined);
+          throw e;
+        });
+        const { perLayer, cut } = split;
+        made.set(key, { split: { layer, perLayer, cut, firstOutputs: split.first.outputs, secondOutputs: split.second.outputs }, first, second });
+      } catch (e) {
+        made.set(key, `the parts could not be made (${(e as Error).message.split('\n')[0]})`);
+      } finally {
+        making.delete(key);
+      }
+    })();
+    making.set(key, p);
+  }
+  return p;
+}
+
+export async function releaseSplitSessions(): Promise<void> {
+  await Promise.all([...making.values()]);
+  const all = [...made.values()];
+  made.clear();
+  await Promise.all(all.map((s) => (typeof s === 'string' ? undefined : Promise.all([s.first.release(), s.second.release()]).catch(() => undefined))));
+}
+
+/**
+ * Runs `sessions` (ready, from readySplit) on ids/bias: `onLayer` gets the visible layer's tensors as soon as part
+ * one has run (views into the full buffers, which are not written again), then part two fills the later layers.
+ */
+export async function runSplit(
+  manifest: ModelManifest,
+  sessions: SplitSessions,
+  ids: ArrayLike<number>,
+  bias: Float32Array,
+  onLayer: (layer: LayerOutputs) => void,
+): Promise<ModelOutputs> {
+  const ort = await loadOrt();
+  const n = ids.length;
+  const { layers, heads, headDim } = manifest;
+  const { layer, perLayer, cut, firstOutputs, secondOutputs } = sessions.split;
+  const idData = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) idData[i] = BigInt(ids[i]);
+  const feeds: Record<string, Ort.Tensor> = {
+    input_ids: new ort.Tensor('int64', idData, [1, n]),
+    attention_bias: new ort.Tensor('float32', bias, [n, n]),
+  };
+  const full: Record<(typeof STACKED_OUTPUTS)[number], Float32Array> = {
+    attentions: new Float32Array(layers * heads * n * n),
+    queries: new Float32Array(layers * heads * n * headDim),
+    keys: new Float32Array(layers * heads * n * headDim),
+    values: new Float32Array(layers * heads * n * headDim),
+  };
+  const per = (k: (typeof STACKED_OUTPUTS)[number]): number => heads * n * (k === 'attentions' ? n : headDim);
+  const view = (k: (typeof STACKED_OUTPUTS)[number], l: number): Float32Array => full[k].subarray(l * per(k), (l + 1) * per(k));
+  // Each part writes its layers straight into the full buffers (views at the layer's offset): no copies. A graph
+  // whose per-layer tensors have another shape makes that fail; it is then fetched and copied, checked by size.
+  const run = async (session: Ort.InferenceSession, input: Record<string, Ort.Tensor>, names: string[], from: number, to: number): Promise<Ort.InferenceSession.OnnxValueMapType> => {
+    const into: Record<string, Ort.Tensor | null> = {};
+    for (let l = from; l <= to; l++) {
+      for (const k of STACKED_OUTPUTS) into[perLayer[k][l]] = new ort.Tensor('float32', view(k, l), [1, heads, n, k === 'attentions' ? n : headDim]);
+    }
+    for (const name of names) if (!(name in into)) into[name] = null;
+    try {
+      return await session.run(input, into);
+    } catch {
+      let out: Ort.InferenceSession.OnnxValueMapType;
+      try {
+        out = await session.run(input, names);
+      } catch (e) {
+        throw new ModelLoadError(manifest.modelPath, `inference failed at ${n} tokens (${(e as Error).message.split('\n')[0]})`);
+      }
+      for (let l = from; l <= to; l++) {
+        for (const k of STACKED_OUTPUTS) {
+          const data = out[perLayer[k][l]].data as Float32Array;
+          if (data.length !== per(k)) {
+            throw new ModelLoadError(manifest.modelPath, `layer ${l} of "${k}" has ${data.length} values, expected ${per(k)} (${heads} heads × ${n} × ${k === 'attentions' ? n : headDim}) from model.json`);
+          }
+          view(k, l).set(data);
+        }
+      }
+      return out;
+    }
+  };
+  const t0 = performance.now();
+  const first = await run(sessions.first, feeds, firstOutputs, 0, layer);
+  const firstMs = performance.now() - t0;
+  onLayer({ layer, attentions: view('attentions', layer), queries: view('queries', layer), keys: view('keys', layer), values: view('values', layer), inferenceMs: firstMs });
+  await run(sessions.second, { ...feeds, [cut]: first[cut] }, secondOutputs, layer + 1, layers - 1);
+  return { ...full, inferenceMs: performance.now() - t0, firstLayerMs: firstMs };
+}
