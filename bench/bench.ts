@@ -16,13 +16,14 @@ import { releaseSessions } from '../src/model/modelRunner';
 import { InferenceWorkerClient } from '../src/model/workerClient';
 import { analyzeTokens, type AnalysisResult } from '../src/pipeline/analyze';
 import type { Token } from '../src/tokenizer/byteLevelBpe';
-import { benchActivation, type ActivationResult } from './activation';
+import { benchActivation, benchActivationInCodeServer, type ActivationResult } from './activation';
 import { benchCodeServer, type CodeServerSection } from './codeServerBench';
 import { corpusText, log, repoRoot, round } from './common';
 import { analyzePrefix, benchHostPipeline, benchLongText, benchWire, prefix, readTokenizerJson } from './host';
 import { benchGeneration, type GenerationSection } from './generation';
 import { benchInference, SIZES, type InferenceSection } from './inference';
 import { extendRotaryTables } from './onnxInspect';
+import { benchSize } from './size';
 import { benchInferenceInWorker, workerMain } from './workerInference';
 import { benchWebviewSize, CHROMIUM_ARGS, type WebviewRow } from './webview';
 
@@ -170,6 +171,8 @@ async function main(): Promise<void> {
 
   // 5. end to end in code-server
   const activation: ActivationResult | { notMeasured: string } = await section('activation', async () => benchActivation());
+  const activationStarts = await section('activation', () => benchActivationInCodeServer(3));
+  const size = await section('size', async () => benchSize());
   const codeServer: CodeServerSection | { notMeasured: string } = await section('codeServer', () => benchCodeServer(corpus, tokens, tokenizer, CS_REPS));
 
   // ── targets ──
@@ -184,12 +187,12 @@ async function main(): Promise<void> {
   const cs = measured(codeServer) ? codeServer : undefined;
   const act = measured(activation) ? activation : undefined;
   const lt = measured(longText) ? longText : undefined;
-  const hoverP95 = wv512 ? Math.max(wv512.hover.textView.ms.p95, wv512.hover.headView.ms.p95) : null;
+  const hoverP95 = wv512 ? Math.max(wv512.hover.textView.ms.p95, wv512.hover.headView.ms.p95, wv512.hover.textViewAllHeads.ms.p95, wv512.hover.headViewAllHeads.ms.p95) : null;
   const csLong = cs && 'commandToFirstWindowPaintMs' in cs.longText4096 ? cs.longText4096.commandToFirstWindowPaintMs : undefined;
   const composedFirstWindow = lt && wv512 ? round(lt.firstWindowHostMs + wv512.page.dataToFirstPaintMs, 1) : null;
   const targets: Record<string, Target> = {
     firstPaintCodeServer512: target(cs?.commandToFirstPaintMs['512']?.median, 250, '<=', 'ms', 'median, command → first paint in code-server, model loaded'),
-    hoverP95At512: target(hoverP95, 8, '<=', 'ms', 'p95 over 200 hovers, the worse of our text view and head view'),
+    hoverP95At512: target(hoverP95, 8, '<=', 'ms', `p95 over 200 hovers, the worst of text view and head view, one head and every head of the layer (${wv512?.hover.headViewAllHeads.heads ?? '?'})`),
     hoverVsSvgLines: target(wv512?.ratioHeadViewVsSvg ?? null, 10, '>=', '×', 'SVG-lines p95 / our head view p95, same head, same hovers, 512 tokens'),
     bytesPerWeight: target(wires.length ? Math.max(...wires.map((w) => w.binary.bytesPerWeight)) : null, 1, '<=', 'B', 'attention payload of the head messages / weights'),
     smallerThanJson: target(wires.length ? Math.min(...wires.map((w) => w.ratio)) : null, 20, '>=', '×', 'full-precision JSON / all binary messages (payload + envelopes)'),
@@ -201,7 +204,9 @@ async function main(): Promise<void> {
       worstInfer ? `worst point: ${worstInfer.model} at n=${worstInfer.n}; at n=512: ${at512}` : undefined,
     ),
     activation:
-      cs?.activation.ms !== undefined && cs?.activation.ms !== null
+      measured(activationStarts) && activationStarts.medianMs !== null
+        ? target(activationStarts.medianMs, 20, '<=', 'ms', `VS Code's Running Extensions view, median of ${activationStarts.perStartMs.length} code-server starts (${activationStarts.perStartMs.join(', ')} ms); stand-in (require + activate): ${act?.totalMs.median ?? 'n/a'} ms`)
+        : cs?.activation.ms !== undefined && cs?.activation.ms !== null
         ? target(cs.activation.ms, 20, '<=', 'ms', `VS Code's Running Extensions view in code-server; stand-in (require + activate): ${act?.totalMs.median ?? 'n/a'} ms`)
         : target(act?.totalMs.median ?? null, 20, '<=', 'ms', act?.method),
     longestBlockingSlice: target(lt?.blocking.longestSliceMs ?? null, 50, '<=', 'ms', lt ? `outside session.run: ${lt.blocking.longestOutsideInferenceMs} ms` : undefined),
@@ -213,6 +218,13 @@ async function main(): Promise<void> {
       csLong !== undefined
         ? 'command → first window painted in code-server'
         : 'host (tokenizeInSlices → analyzeWindow → first head posted) + webview data → first paint at 512 tokens',
+    ),
+    vsixSize: target(
+      measured(size) && 'mib' in size.vsix ? size.vsix.mib : null,
+      45,
+      '<=',
+      'MiB',
+      measured(size) ? `linux-x64 VSIX; models: ${size.models.map((m) => `${m.id} ${m.packedMiB} MiB`).join(', ')}; ${size.note}` : undefined,
     ),
   };
 
@@ -230,6 +242,8 @@ async function main(): Promise<void> {
     webview,
     codeServer,
     activation,
+    activationInCodeServer: activationStarts,
+    size,
     longText: { host: longText, whatIfInferenceInWorker: inWorker, codeServer: cs?.longText4096 ?? { notMeasured: 'code-server section not measured' }, composedFirstWindowPaintMs: composedFirstWindow },
     durationS: round((performance.now() - started) / 1000, 1),
     targets,
