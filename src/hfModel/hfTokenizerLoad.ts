@@ -7,16 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HfTokenizer } from '../hfTokenizer/hfTokenizer';
 import { ModelConfigError, type ModelManifest } from '../model/modelManifest';
-import type { Token } from '../tokenizer/byteLevelBpe';
-
-/**
- * What the pipeline needs of a tokenizer: tokens with ids and UTF-16 offsets, special tokens marked (start = end).
- * Both the contract's byte-level BPE and HfTokenizer (src/hfTokenizer/textTokenizer.ts TextTokenizer) fit it.
- */
-export interface TextTokenizer {
-  readonly vocabSize: number;
-  encode(text: string): (Token & { special?: boolean })[];
-}
+import type { TextTokenizer } from '../hfTokenizer/textTokenizer';
 
 async function readText(file: string, optional: boolean): Promise<string | undefined> {
   try {

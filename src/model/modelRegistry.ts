@@ -12,7 +12,10 @@ import { ByteLevelBpeTokenizer } from '../tokenizer/byteLevelBpe';
 import { defaultCacheFolder } from '../hfModel/graphCache';
 import { inspectHfFolder, isHfFolder, slugFor } from '../hfModel/hfFolder';
 import { hfManifest } from '../hfModel/hfManifest';
-import { loadHfTokenizer, type TextTokenizer } from '../hfModel/hfTokenizerLoad';
+import { loadHfTokenizer } from '../hfModel/hfTokenizerLoad';
+import { BundledTextTokenizer } from '../hfTokenizer/bundledTextTokenizer';
+import type { TextTokenizer } from '../hfTokenizer/textTokenizer';
+import { specialTokensOf } from '../predict/specialTokens';
 import { loadManifest, ModelConfigError, type ModelManifest } from './modelManifest';
 
 export const DEFAULT_MODEL_ID = 'encoder';
@@ -162,10 +165,9 @@ export class ModelRegistry {
    * Hugging Face tokenizer of an HF folder (special tokens marked, start = end).
    */
   textTokenizer(m: ModelManifest): Promise<TextTokenizer> {
-    if (m.source !== 'hf') return this.tokenizer(m);
     let p = this.textTokenizers.get(m.tokenizerPath);
     if (!p) {
-      p = loadHfTokenizer(m);
+      p = m.source === 'hf' ? loadHfTokenizer(m) : this.tokenizer(m).then(async (bpe) => new BundledTextTokenizer(bpe, await specialTokensOf(m)));
       this.textTokenizers.set(m.tokenizerPath, p);
       p.catch(() => this.textTokenizers.delete(m.tokenizerPath));
     }
