@@ -1,0 +1,61 @@
+/** Where the attention is found in a graph, and the rewritten graph's outputs. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AttentionGraphError, exposeAttention, findAttention, layerFromName } from '../../src/hfModel/attentionGraph';
+import { readOnnxGraph } from '../../src/hfModel/onnxGraphRead';
+import { graphSignature } from '../../src/model/onnxProto';
+import { hfFolder } from './hfFixtures';
+
+const bytes = (name: string, file = 'model.onnx'): Uint8Array => new Uint8Array(readFileSync(path.join(hfFolder(name), 'onnx', file)));
+
+describe('attention in a graph', () => {
+  it('layer numbers come from TorchScript module paths', () => {
+    expect(layerFromName('/model/layers.3/self_attn/Softmax')).toBe(3);
+    expect(layerFromName('/transformer/h.5/attn/Softmax')).toBe(5);
+    expect(layerFromName('/bert/encoder/layer.2/attention/self/Softmax')).toBe(2);
+    expect(layerFromName('/model/layers.12/mlp/Softmax_router')).toBe(12);
+    expect(layerFromName('/lm_head/Softmax')).toBeUndefined();
+    expect(layerFromName('/heads.1/Softmax')).toBeUndefined();
+  });
+
+  it.each([
+    ['tiny-gpt2', 3],
+    ['tiny-bert', 2],
+    ['tiny-llama', 2],
+  ])('%s: one Softmax per layer, in module-path order', (name, layers) => {
+    const model = bytes(name);
+    const sites = findAttention(model, readOnnxGraph(model), 'f', layers);
+    expect(sites.order).toBe('module path');
+    expect(sites.tensors.map((t) => /\.(\d+)\//.exec(t)?.[1])).toEqual(Array.from({ length: layers }, (_, i) => String(i)));
+  });
+
+  it('a count that differs from config.json is an error naming both', () => {
+    const model = bytes('tiny-gpt2');
+    expect(() => findAttention(model, readOnnxGraph(model), 'x/model.onnx', 4)).toThrow(/x\/model\.onnx: has 3 attention Softmax node\(s\) .* config\.json says 4 layers/);
+  });
+
+  it('the rewrite declares attentions.N (float32) and keeps only what they and the kept outputs need', () => {
+    const model = bytes('tiny-gpt2');
+    const attentionOnly = exposeAttention(model, 'f', 3, []);
+    expect(graphSignature(attentionOnly.bytes).outputs).toEqual(['attentions.0', 'attentions.1', 'attentions.2']);
+    expect(attentionOnly.cast).toBe(0); // float32 Softmax outputs are renamed, not copied
+    const withLogits = exposeAttention(model, 'f', 3, ['logits']);
+    expect(graphSignature(withLogits.bytes).outputs).toEqual(['logits', 'attentions.0', 'attentions.1', 'attentions.2']);
+    // A rewritten graph is found again by its outputs.
+    const again = findAttention(attentionOnly.bytes, readOnnxGraph(attentionOnly.bytes), 'f', 3);
+    expect(again).toMatchObject({ existing: true, order: 'existing outputs', tensors: ['attentions.0', 'attentions.1', 'attentions.2'] });
+  });
+
+  it('an fp16 graph gets a Cast to float32 per layer', () => {
+    const r = exposeAttention(bytes('tiny-gpt2', 'model_fp16.onnx'), 'f', 3, []);
+    expect(r.cast).toBe(3);
+    expect(graphSignature(r.bytes).outputs).toEqual(['attentions.0', 'attentions.1', 'attentions.2']);
+  });
+
+  it('a fused attention op is named, with how to export without fusion', () => {
+    const model = new Uint8Array(readFileSync(path.join(hfFolder('bad'), 'fused-attention', 'onnx', 'model.onnx')));
+    expect(() => findAttention(model, readOnnxGraph(model), 'f', 2)).toThrow(AttentionGraphError);
+    expect(() => findAttention(model, readOnnxGraph(model), 'f', 2)).toThrow(/com\.microsoft\.Attention.*without `--optimize`/);
+  });
+});
