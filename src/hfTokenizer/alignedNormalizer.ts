@@ -64,7 +64,7 @@ export function applyLocal(a: AlignedText, fn: (s: string) => string): AlignedTe
   if (whole === a.text) return a;
   const segs: [number, number][] = [];
   for (const m of a.text.matchAll(SEGMENT)) if (m[0].length > 0) segs.push([m.index, m.index + m[0].length]);
-  const b = new AlignedBuilder();
+  const b = new AlignedBuilder(a.origin);
   let pos = 0; // position in `whole`
   for (let i = 0; i < segs.length; ) {
     const [s0, e0] = segs[i];
@@ -107,7 +107,7 @@ export function applyLocal(a: AlignedText, fn: (s: string) => string): AlignedTe
 function applyReplace(a: AlignedText, step: Extract<NormalizeStep, { kind: 'replace' }>): AlignedText {
   const whole = step.apply(a.text);
   if (whole === a.text) return a;
-  const b = new AlignedBuilder();
+  const b = new AlignedBuilder(a.origin);
   const re = new RegExp(step.pattern.source, step.pattern.flags.includes('g') ? step.pattern.flags : step.pattern.flags + 'g');
   let at = 0;
   for (const m of a.text.matchAll(re)) {
@@ -132,14 +132,15 @@ function applyStrip(a: AlignedText, left: boolean, right: boolean): AlignedText 
   const from = left ? t.length - t.trimStart().length : 0;
   const to = right ? t.trimEnd().length : t.length;
   if (from === 0 && to === t.length) return a;
-  const b = new AlignedBuilder();
+  // Stripped to nothing, the text sits where the stripped whitespace ended.
+  const b = new AlignedBuilder(anchorAt(a, Math.min(from, t.length)));
   b.copy(a, from, Math.max(from, to));
   return b.done();
 }
 
 function applyPrepend(a: AlignedText, prepend: string): AlignedText {
-  const b = new AlignedBuilder();
   const p = anchorAt(a, 0);
+  const b = new AlignedBuilder(p);
   b.push(prepend, p, p);
   b.copy(a, 0, a.text.length);
   return b.done();

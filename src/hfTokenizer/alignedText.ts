@@ -9,6 +9,8 @@ export interface AlignedText {
   start: number[];
   /** Per UTF-16 unit of `text`: end (exclusive) of its source range in the document. */
   end: number[];
+  /** Where the text sits in the document when it is empty (so what is inserted into it has a place). */
+  origin: number;
 }
 
 /** The document text itself: every unit comes from itself (offsets shifted by `offset`). */
@@ -29,7 +31,7 @@ export function identityAligned(text: string, offset = 0): AlignedText {
       i++;
     }
   }
-  return { text, start, end };
+  return { text, start, end, origin: offset };
 }
 
 /** Builds an aligned text unit by unit. */
@@ -37,6 +39,9 @@ export class AlignedBuilder {
   text = '';
   readonly start: number[] = [];
   readonly end: number[] = [];
+
+  /** `origin`: the document position of the text being built when it ends up empty. */
+  constructor(private readonly origin: number) {}
 
   /** Appends `s`, every unit coming from [from, to). */
   push(s: string, from: number, to: number): void {
@@ -57,7 +62,7 @@ export class AlignedBuilder {
   }
 
   done(): AlignedText {
-    return { text: this.text, start: this.start, end: this.end };
+    return { text: this.text, start: this.start, end: this.end, origin: this.origin };
   }
 }
 
@@ -78,7 +83,7 @@ export function spanOf(a: AlignedText, i: number, j: number): [number, number] {
 /** The document position just before unit i (or after the last unit when i is the length). */
 export function anchorAt(a: AlignedText, i: number): number {
   if (i < a.text.length) return a.start[i];
-  return a.text.length > 0 ? a.end[a.text.length - 1] : 0;
+  return a.text.length > 0 ? a.end[a.text.length - 1] : a.origin;
 }
 
 let reconciled = 0;
@@ -102,7 +107,7 @@ export function reconcile(mine: AlignedText, target: string): AlignedText {
   while (p < max && a.charCodeAt(p) === target.charCodeAt(p)) p++;
   let s = 0;
   while (s < max - p && a.charCodeAt(a.length - 1 - s) === target.charCodeAt(target.length - 1 - s)) s++;
-  const b = new AlignedBuilder();
+  const b = new AlignedBuilder(mine.origin);
   b.copy(mine, 0, p);
   const [ms, me] = spanOf(mine, p, a.length - s);
   b.push(target.slice(p, target.length - s), ms, me);

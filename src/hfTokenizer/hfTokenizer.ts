@@ -198,9 +198,12 @@ export class HfTokenizer implements TextTokenizer {
     return enc.encode(s.replaceAll(this.traits.metaspace ?? '▁', ' '));
   }
 
-  /** The library's normalisation of a text (the text itself when the file has no normaliser). */
+  /** The library's normalisation of a text (with tokenizer_config.json's remove_space / do_lowercase_and_remove_accent). */
   normalized(text: string): string {
-    return this.normalize ? this.normalize(text) : text;
+    let t = text;
+    if (this.removeSpace) t = t.trim().split(/\s+/).join(' ');
+    if (this.lowercaseAndRemoveAccent) t = t.toLowerCase().replace(/\p{M}/gu, '');
+    return this.normalize ? this.normalize(t) : t;
   }
 
   /** Whether pieces are written in GPT-2's byte alphabet (a ByteLevel pre-tokenizer). */
@@ -310,8 +313,8 @@ export class HfTokenizer implements TextTokenizer {
       const found = locate(space.text, p, cursor, marker);
       let unit: AlignedText;
       if (found) {
-        const b = new AlignedBuilder();
         const anchor = anchorAt(space, found.at);
+        const b = new AlignedBuilder(anchor);
         if (found.virtual > 0) b.push(p.slice(0, found.virtual), anchor, anchor);
         b.copy(space, found.at, found.at + p.length - found.virtual);
         unit = b.done();
@@ -320,7 +323,7 @@ export class HfTokenizer implements TextTokenizer {
         // Not found in order (should not happen with the supported components): the pieces share the rest.
         this.approximations++;
         const [s, e] = spanOf(space, cursor, space.text.length);
-        const b = new AlignedBuilder();
+        const b = new AlignedBuilder(s);
         b.push(p, s, e);
         unit = b.done();
       }
@@ -383,7 +386,7 @@ function collectCompiledPatterns(lib: Tokenizer): (RegExp | null)[] {
 /** Units [a, b) of an aligned text. */
 function sliceAligned(al: AlignedText, a: number, b: number): AlignedText {
   if (a === 0 && b === al.text.length) return al;
-  return { text: al.text.slice(a, b), start: al.start.slice(a, b), end: al.end.slice(a, b) };
+  return { text: al.text.slice(a, b), start: al.start.slice(a, b), end: al.end.slice(a, b), origin: anchorAt(al, a) };
 }
 
 /** tokenizer_config.json `remove_space`: trim, and runs of whitespace become one space. */
@@ -391,7 +394,7 @@ function collapseSpaces(al: AlignedText): AlignedText {
   const t = al.text;
   const from = t.length - t.trimStart().length;
   const to = t.trimEnd().length;
-  const b = new AlignedBuilder();
+  const b = new AlignedBuilder(anchorAt(al, Math.min(from, t.length)));
   let at = from;
   for (const m of t.slice(0, to).matchAll(/\s+/g)) {
     if (m.index < from) continue;
@@ -410,7 +413,7 @@ function collapseSpaces(al: AlignedText): AlignedText {
  */
 function modelSpace(al: AlignedText, traits: PreTokenizerTraits): AlignedText {
   if (traits.byteLevel) {
-    const b = new AlignedBuilder();
+    const b = new AlignedBuilder(al.origin);
     const t = al.text;
     for (let i = 0; i < t.length; ) {
       const cp = t.codePointAt(i) as number;
@@ -422,7 +425,7 @@ function modelSpace(al: AlignedText, traits: PreTokenizerTraits): AlignedText {
     return b.done();
   }
   if (traits.metaspace !== undefined && al.text.includes(' ')) {
-    const b = new AlignedBuilder();
+    const b = new AlignedBuilder(al.origin);
     const t = al.text;
     let at = 0;
     for (let i = t.indexOf(' '); i >= 0; i = t.indexOf(' ', i + 1)) {

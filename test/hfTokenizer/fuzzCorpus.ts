@@ -28,7 +28,7 @@ const FRAGMENTS: Record<string, string[]> = {
   combining: ['e\u0301', 'a\u0308\u0304', 'Z\u0324\u0354\u0367\u0311', 'n\u0303o', '\u0301lead', 'q\u0323\u0307'],
   fullwidth: ['ＡＢＣ', '１２３', '（括弧）', 'Ｈｅｌｌｏ', '！？'],
   whitespace: ['\u00a0', '\u2003', '\u3000', '\t', '\r\n', '\n\n', '  ', '\u200b', '\ufeff', '\u2028', ' \u00a0 ', '\u202f'],
-  controls: ['\u0000', '\u0007', '\u0085', '\u001b[0m', '\ufffd'],
+  controls: ['\u0000', '\u0007', '\u0085', '\u001b[0m', '\ufffd', '\ud800', 'a\udc00b'],
   code: ['const fooBar = baz_qux(42);', 'if (x <= 0x1F) { return; }', 'def __init__(self):', 'snake_case', 'camelCaseIdentifier', '#include <stdio.h>', 'a->b', '$HOME/.config', 'i++'],
   numbers: ['2024', '3.14159', '1,234,567', '1e-9', '٣٤٥', '²³', '½', '½ cup', '१२३', '007'],
   scripts: ['Привет мир', 'Γειά σου κόσμε', 'مرحبا بالعالم', 'שלום עולם', 'नमस्ते दुनिया', 'สวัสดี', 'ქართული'],
@@ -48,10 +48,9 @@ export function fuzzTexts(seed: number, count: number): string[] {
     for (let i = 0; i < n; i++) {
       const roll = r();
       if (roll < 0.06) {
-        // A random code point from the BMP or an astral plane (surrogates excluded: they are not text).
-        let cp = r() < 0.8 ? Math.floor(r() * 0xffff) : 0x10000 + Math.floor(r() * 0x2ffff);
-        if (cp >= 0xd800 && cp <= 0xdfff) cp = 0x4e00 + (cp - 0xd800);
-        parts.push(String.fromCodePoint(cp));
+        // A random code point from the BMP (a lone surrogate now and then: editors can hold one) or an astral plane.
+        const cp = r() < 0.8 ? Math.floor(r() * 0xffff) : 0x10000 + Math.floor(r() * 0x2ffff);
+        parts.push(cp >= 0xd800 && cp <= 0xdfff ? String.fromCharCode(cp) : String.fromCodePoint(cp));
       } else if (roll < 0.1) {
         // A random CJK ideograph run.
         let s = '';

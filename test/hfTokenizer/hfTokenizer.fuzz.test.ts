@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { reconciledCount } from '../../src/hfTokenizer/alignedText';
 import { fuzzTexts } from './fuzzCorpus';
-import { loadFixture, MODEL_FIXTURES, OWN_FIXTURES } from './fixtures';
+import { HfTokenizer } from '../../src/hfTokenizer/hfTokenizer';
+import { loadFixture, MODEL_FIXTURES, OWN_FIXTURES, readFixtureFiles } from './fixtures';
 import { offsetProblem, type FamilyConventions } from './tokenProperty';
 
 const TEXTS = fuzzTexts(20261202, 300);
@@ -26,17 +27,78 @@ function families(): [string, string][] {
   return out.sort();
 }
 
+type Json = Record<string, unknown>;
+/** Variants of the fixtures for components and settings no family above uses. */
+const VARIANTS: { name: string; base: string; tokenizer?: (j: Json) => void; config?: Json }[] = [
+  { name: 'metaspace-first-nosplit', base: 'marian-unigram', tokenizer: (j) => void (j.pre_tokenizer = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false }) },
+  { name: 'metaspace-never', base: 'marian-unigram', tokenizer: (j) => void (j.pre_tokenizer = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'never', split: true }) },
+  {
+    name: 'split-removed-punct',
+    base: 'components-wordpiece',
+    tokenizer: (j) =>
+      void (j.pre_tokenizer = {
+        type: 'Sequence',
+        pretokenizers: [
+          { type: 'Split', pattern: { String: ' ' }, behavior: 'Removed', invert: false },
+          { type: 'Split', pattern: { Regex: '\\p{P}' }, behavior: 'Isolated', invert: false },
+          { type: 'Punctuation', behavior: 'Isolated' },
+          { type: 'WhitespaceSplit' },
+          { type: 'Digits', individual_digits: true },
+        ],
+      }),
+  },
+  {
+    // Non-special added tokens matched in the normalised text ("Attention" → "attention"), one with lstrip/rstrip.
+    name: 'added-normalized-strip',
+    base: 'bert-uncased',
+    tokenizer: (j) => {
+      const added = j.added_tokens as Json[];
+      const next = Math.max(...Object.values((j.model as Json).vocab as Record<string, number>)) + 1;
+      added.push({ id: next, content: 'Attention', single_word: false, lstrip: false, rstrip: false, normalized: true, special: false });
+      added.push({ id: next + 1, content: '[MASK]', single_word: false, lstrip: true, rstrip: true, normalized: false, special: true });
+    },
+  },
+  { name: 'wordpiece-max5', base: 'bert-uncased', tokenizer: (j) => void ((j.model as Json).max_input_chars_per_word = 5) },
+  { name: 'bytelevel-noregex-prefix', base: 'gpt2-bytelevel', tokenizer: (j) => void (j.pre_tokenizer = { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: false }) },
+  { name: 'config-remove-space-lowercase', base: 'components-bpe-suffix', config: { remove_space: true, do_lowercase_and_remove_accent: true } },
+  {
+    name: 'strip-left-nfkc-replace',
+    base: 'llama2-bytefallback',
+    tokenizer: (j) =>
+      void (j.normalizer = {
+        type: 'Sequence',
+        normalizers: [
+          { type: 'Strip', strip_left: true, strip_right: false },
+          { type: 'NFKC' },
+          { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' },
+          { type: 'Prepend', prepend: '▁' },
+          { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+        ],
+      }),
+  },
+];
+
+function loadVariant(v: (typeof VARIANTS)[number]): HfTokenizer {
+  const files = readFixtureFiles(path.join(OWN_FIXTURES, v.base));
+  const j = JSON.parse(files.tokenizerJson) as Json;
+  v.tokenizer?.(j);
+  const config = { ...(files.tokenizerConfig ? (JSON.parse(files.tokenizerConfig) as Json) : {}), ...v.config };
+  return HfTokenizer.fromFiles({ ...files, tokenizerJson: JSON.stringify(j), tokenizerConfig: JSON.stringify(config) });
+}
+
 const timings: string[] = [];
 afterAll(() => {
   console.log(`fuzz: ${TEXTS.length} texts (${TEXTS.reduce((n, t) => n + t.length, 0)} UTF-16 units) per family\n${timings.join('\n')}`);
 });
 
 describe('Hugging Face tokenizers on a fuzz corpus', () => {
-  for (const [name, dir] of families()) {
+  const all: [string, () => HfTokenizer][] = [
+    ...families().map(([name, dir]): [string, () => HfTokenizer] => [name, () => loadFixture(dir)]),
+    ...VARIANTS.map((v): [string, () => HfTokenizer] => [`variant/${v.name}`, () => loadVariant(v)]),
+  ];
+  for (const [name, make] of all) {
     it(`${name}: ids equal the library's and offsets are exact`, () => {
-      const tok = loadFixture(dir);
-      const json = JSON.parse(JSON.stringify(tok.pieceOf(0) ?? '')) as string; // touch pieceOf
-      expect(typeof json).toBe('string');
+      const tok = make();
       const unkId = tok.special.unk;
       const conv: FamilyConventions = {
         continuingPrefix: tok.idOf('##a') !== undefined || tok.idOf('##e') !== undefined ? '##' : undefined,

@@ -19,6 +19,8 @@ export interface FamilyConventions {
 
 const enc = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+/** Lone surrogates as U+FFFD: what UTF-8 (and so every piece's bytes) makes of them. */
+const wellFormed = (s: string): string => s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 const BLANK = /[\s▁\u200b\ufeff]/gu;
 
 /** The bytes a piece stands for. */
@@ -83,7 +85,7 @@ export function offsetProblem(tok: HfTokenizer, text: string, tokens: readonly T
   for (const g of groups) {
     const start = g[0].start;
     const end = Math.max(...g.map((x) => x.end));
-    const slice = text.slice(start, end);
+    const slice = wellFormed(text.slice(start, end));
     const wasAfterAdded = afterAdded;
     afterAdded = g.length === 1 && g[0].piece === slice && tok.idOf(slice) === g[0].id && slice.length > 1 && /^[<[]/.test(slice);
     if (conv.unk !== undefined && g.some((t) => t.piece === conv.unk)) continue;
@@ -96,10 +98,10 @@ export function offsetProblem(tok: HfTokenizer, text: string, tokens: readonly T
       const prefixed = (start === firstStart || wasAfterAdded) && stands === ' ' + slice;
       if (stands !== slice && !prefixed) return `tokens ${JSON.stringify(pieces)} stand for ${JSON.stringify(stands)} but cover ${JSON.stringify(slice)} (${start}–${end})`;
     } else {
-      const want = tok.normalized(slice).replace(BLANK, '');
+      const want = wellFormed(tok.normalized(text.slice(start, end))).replace(BLANK, '');
       const got = stands.replace(BLANK, '');
       // An added token typed in the text covers its own content.
-      if (got !== want && !(g.length === 1 && tok.idOf(slice) === g[0].id)) {
+      if (got !== want && !(g.length === 1 && tok.idOf(text.slice(start, end)) === g[0].id)) {
         return `tokens ${JSON.stringify(pieces)} stand for ${JSON.stringify(got)} but cover ${JSON.stringify(slice)} (${start}–${end}), normalised ${JSON.stringify(want)}`;
       }
     }
