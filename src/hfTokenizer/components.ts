@@ -200,7 +200,9 @@ export function checkTokenizerJson(file: string, parsed: unknown): CheckedTokeni
     }
     maxId = Math.max(maxId, t.id as number);
   });
-  // The library requires these keys to exist (null is fine), so a file without them gets them as null.
-  const json: Json = { normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, ...parsed, added_tokens: added };
+  // The library requires these keys to exist (null is fine), so a file without them gets them as null. The
+  // decoder is never used here (offsets come from the aligner, text from the document), so an exotic decoder
+  // does not stop a tokenizer from loading.
+  const json: Json = { normalizer: null, pre_tokenizer: null, post_processor: null, ...parsed, decoder: null, added_tokens: added };
   return { json, patterns, traits, vocabSize: maxId + 1 };
 }

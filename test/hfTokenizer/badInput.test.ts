@@ -78,6 +78,11 @@ describe('bad tokenizer files', () => {
     }
   });
 
+  it('a decoder the library does not know does not stop loading (decoders are not used)', () => {
+    const tok = load(withParts({ decoder: { type: 'SomeFutureDecoder' } }));
+    expect(tok.encode('hello world').length).toBeGreaterThan(0);
+  });
+
   it('an oversized file is refused before parsing, naming the limit', () => {
     const e = errorOf(() => load(' '.repeat(MAX_TOKENIZER_FILE_BYTES + 1)));
     expect(e).toBeInstanceOf(TokenizerFormatError);
