@@ -59,7 +59,8 @@ export interface CachedGraph {
   bytes: Uint8Array;
   /** true when read from the cache, false when `make` ran */
   hit: boolean;
-  file: string;
+  /** The cached file, when it is there (undefined when the cache could not be written). */
+  file: string | undefined;
 }
 
 /**
@@ -89,6 +90,7 @@ export async function cachedGraph(
     await rename(tmp, file);
   } catch {
     await unlink(tmp).catch(() => undefined);
+    return { bytes, hit: false, file: undefined };
   }
   return { bytes, hit: false, file };
 }
