@@ -10,6 +10,8 @@ import path from 'node:path';
 import { log, repoRoot, round } from './common';
 
 const MIB = 2 ** 20;
+/** Issue 14, target 5: the linux-x64 VSIX with every bundled model. */
+export const TARGET_MIB = 45;
 /** The files of a model folder that the VSIX packs (the allow-list in .vscodeignore). */
 const PACKED = ['model.json', 'model.onnx', 'tokenizer.json', 'MODEL_CARD.md'];
 /** The model that issue 11 adds; it is reported as missing until its folder exists. */
@@ -75,7 +77,7 @@ export function benchSize(): SizeSection {
     missingModels,
     vsix,
     note: missingModels.length
-      ? `the VSIX holds only the models that exist: ${missingModels.join(', ')} not in models/ yet, so not counted`
+      ? `the VSIX holds only the models that exist: ${missingModels.join(', ')} not in models/ yet, so not counted${'mib' in vsix ? ` (${round(TARGET_MIB - vsix.mib, 1)} MiB left under the ${TARGET_MIB} MiB target for ${missingModels.length > 1 ? 'them' : 'it'})` : ''}`
       : 'every bundled model counted',
   };
 }
