@@ -445,13 +445,17 @@ function modelSpace(al: AlignedText, traits: PreTokenizerTraits): AlignedText {
  * marker's length and the rest of `p` is what is found.
  */
 function locate(space: string, p: string, from: number, marker: string | undefined): { at: number; virtual: number } | null {
-  const real = space.indexOf(p, from);
   if (marker && p.startsWith(marker)) {
     const rest = p.slice(marker.length);
     const bare = rest.length > 0 ? space.indexOf(rest, from) : from;
-    // The nearer match wins; when the marker is really there, the bare match sits right after it.
-    if (bare >= 0 && (real < 0 || bare < real)) return { at: bare, virtual: marker.length };
+    if (bare >= 0) {
+      // The nearer match wins, the real one on a tie. `rest` occurs first at `bare`, so a real `p` at k means
+      // k + marker.length >= bare: only k in [bare - marker.length, bare] can win, which keeps this linear.
+      for (let k = Math.max(from, bare - marker.length); k <= bare; k++) if (space.startsWith(p, k)) return { at: k, virtual: 0 };
+      return { at: bare, virtual: marker.length };
+    }
   }
+  const real = space.indexOf(p, from);
   return real >= 0 ? { at: real, virtual: 0 } : null;
 }
 
