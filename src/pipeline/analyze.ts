@@ -46,9 +46,12 @@ export interface AnalyzeOptions {
   mask?: MaskKind | 'default';
 }
 
-/** Tokens as the panel and the JSON show them; a special token ([CLS], <s>) stands for no text: start = end. */
+/**
+ * Tokens as the panel and the JSON show them. A special token ([CLS], <s>) stands for no text (start = end): its
+ * text is its own name, so the panel can show it (marked) and a reader of the JSON sees which one it is.
+ */
 export function toTokenInfo(text: string, tokens: readonly (Token & { special?: boolean })[]): TokenInfo[] {
-  return tokens.map((t) => ({ text: text.slice(t.start, t.end), start: t.start, end: t.end, ...(t.special ? { special: true } : {}) }));
+  return tokens.map((t) => (t.special ? { text: t.piece, start: t.start, end: t.end, special: true } : { text: text.slice(t.start, t.end), start: t.start, end: t.end }));
 }
 
 /**
@@ -79,7 +82,7 @@ export async function analyzeTokens(
   const { mask, whatIf } = resolveMask(manifest.kind, requestedMask);
   if (whatIf && !manifest.capabilities.anyMask) {
     throw new InputError(
-      `Model "${manifest.id}" applies only its own ${manifest.kind === 'causal' ? 'causal' : 'full'} mask: a plain export takes an attention_mask, not the n×n bias a what-if mask needs.`,
+      `Model "${manifest.id}" applies only its own ${manifest.kind === 'causal' ? 'causal' : 'full'} mask: its graph builds that mask inside, so no what-if mask can be put in its place.`,
     );
   }
   // Refused before anything is allocated (the worker would allocate layers × heads × n² floats).

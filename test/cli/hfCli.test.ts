@@ -49,14 +49,14 @@ describe('attention-lens analyze --model PATH', () => {
     expect(max).toBeLessThan(1e-4);
   });
 
-  it('tiny-bert: [CLS] and [SEP] are in the tokens, marked special, standing for no text', async () => {
+  it('tiny-bert: [CLS] and [SEP] are in the tokens, marked special, named, standing for no text', async () => {
     const out = await analyze('--model', hfFolder('tiny-bert'));
     const text = reference('tiny-bert').text;
     expect(out.tokens.length).toBe(reference('tiny-bert').input_ids.length);
     const first = out.tokens[0];
     const last = out.tokens[out.tokens.length - 1];
-    expect(first).toEqual({ text: '', start: 0, end: 0, special: true });
-    expect(last).toMatchObject({ text: '', special: true });
+    expect(first).toEqual({ text: '[CLS]', start: 0, end: 0, special: true });
+    expect(last).toMatchObject({ text: '[SEP]', special: true });
     expect(last.start).toBe(last.end);
     expect(out.tokens.slice(1, -1).every((t) => t.special === undefined && t.end > t.start)).toBe(true);
     expect(out.attention[0][0]).toHaveLength(out.tokens.length);
@@ -73,9 +73,9 @@ describe('attention-lens analyze --model PATH', () => {
   });
 
   it('a what-if mask on a plain export and a broken folder fail with exit code 1 and say why', async () => {
-    await expect(run(process.execPath, [CLI, 'analyze', file, '--json', '--model', hfFolder('tiny-bert'), '--mask', 'causal', '--cache-dir', cache])).rejects.toMatchObject({
+    await expect(run(process.execPath, [CLI, 'analyze', file, '--json', '--model', hfFolder('tiny-gpt2'), '--mask', 'full', '--cache-dir', cache])).rejects.toMatchObject({
       code: 1,
-      stderr: expect.stringMatching(/applies only its own full mask/),
+      stderr: expect.stringMatching(/applies only its own causal mask/),
     });
     const bad = path.join(hfFolder('bad'), 'fused-attention');
     await expect(run(process.execPath, [CLI, 'analyze', file, '--json', '--model', bad, '--cache-dir', cache])).rejects.toMatchObject({
