@@ -18,13 +18,13 @@ import { analyzeTokens, type AnalysisResult } from '../src/pipeline/analyze';
 import type { Token } from '../src/tokenizer/byteLevelBpe';
 import { benchActivation, benchActivationInCodeServer, type ActivationResult } from './activation';
 import { benchCodeServer, type CodeServerSection } from './codeServerBench';
-import { corpusText, log, repoRoot, round } from './common';
+import { corpusText, log, medianOrNull as median, repoRoot, round } from './common';
 import { analyzePrefix, benchHostPipeline, benchLongText, benchWire, prefix, readTokenizerJson } from './host';
 import { benchGeneration, type GenerationSection } from './generation';
 import { benchInference, SIZES, type InferenceSection } from './inference';
 import { extendRotaryTables } from './onnxInspect';
 import { benchSize } from './size';
-import { benchInferenceInWorker, workerMain } from './workerInference';
+import { benchInferenceInWorker, benchThreadSettings, threadWorkerMain, workerMain } from './workerInference';
 import { benchWebviewSize, CHROMIUM_ARGS, type WebviewRow } from './webview';
 
 const env = (k: string, d: number): number => (process.env[k] ? Number(process.env[k]) : d);
@@ -141,6 +141,12 @@ async function main(): Promise<void> {
     const r = await analyzeTokens(primary, p.text, p.tokens, 'default');
     return benchInferenceInWorker(primary, r.ids, r.bias, 3);
   });
+  // Thread settings of the worker's session, side by side (why inference is slower inside code-server).
+  const threads = await section('threads', async () => {
+    const p = prefix(corpus, tokens, 512);
+    const r = await analyzeTokens(primary, p.text, p.tokens, 'default');
+    return benchThreadSettings(primary, r.ids, r.bias, 6);
+  });
 
   // 4. webview in Chromium at 512 and 2,048 tokens
   const webview = await section('webview', async () => {
@@ -190,6 +196,41 @@ async function main(): Promise<void> {
   const hoverP95 = wv512 ? Math.max(wv512.hover.textView.ms.p95, wv512.hover.headView.ms.p95, wv512.hover.textViewAllHeads.ms.p95, wv512.hover.headViewAllHeads.ms.p95) : null;
   const csLong = cs && 'commandToFirstWindowPaintMs' in cs.longText4096 ? cs.longText4096.commandToFirstWindowPaintMs : undefined;
   const composedFirstWindow = lt && wv512 ? round(lt.firstWindowHostMs + wv512.page.dataToFirstPaintMs, 1) : null;
+  // Issue 14 (speed on the host path): progressive first paint, what is in the way besides the model, no blocking.
+  const whole512 = cs ? cs.wholeRuns512 : [];
+  const wholeInference512 = median(whole512.map((r) => r.wholeInferenceMs));
+  const layer1 = cs?.progressive512['0'];
+  const layer2 = cs?.progressive512['1'];
+  const besides = [median(whole512.map((r) => r.besidesInferenceMs)), layer1?.besidesInferenceMedianMs ?? null, layer2?.besidesInferenceMedianMs ?? null];
+  const longLayer = cs && 'visibleLayer' in cs.longText4096 ? cs.longText4096.visibleLayer : undefined;
+  const paintAtLongLayer = longLayer !== undefined ? cs?.progressive512[String(longLayer)]?.commandToFirstPaintMs.median : undefined;
+  const bareEncoder512 = measured(inference[primary.id]) ? (inference[primary.id] as InferenceSection).rows.find((r) => r.n === 512)?.modelMs.median : undefined;
+  const issue14: Record<string, Target> = {
+    progressiveFirstPaint512: target(
+      layer1 && wholeInference512 ? round(layer1.commandToFirstPaintMs.median / wholeInference512, 2) : null,
+      0.5,
+      '<=',
+      '×',
+      layer1 && wholeInference512
+        ? `Layer 1 visible: command → first paint ${layer1.commandToFirstPaintMs.median} ms (median of ${layer1.runs.length}) / the whole model's inference in code-server at 512 tokens ${wholeInference512} ms (median of the default-head runs, which run it whole); Layer 2: ${layer2?.commandToFirstPaintMs.median ?? 'n/a'} ms = ${layer2 ? round(layer2.commandToFirstPaintMs.median / wholeInference512, 2) : 'n/a'}×; all heads of Layer 1 on screen at ${layer1.toCompleteMedianMs} ms`
+        : undefined,
+    ),
+    besidesInference512: target(
+      besides.every((b) => b === null) ? null : Math.max(...besides.filter((b): b is number => b !== null)),
+      120,
+      '<=',
+      'ms',
+      `command → first paint at 512 tokens in code-server minus the inference it waited for, median per path, the worst of: whole run ${besides[0]} ms, Layer 1 visible ${besides[1]} ms, Layer 2 ${besides[2]} ms (the parts: codeServer.wholeRuns512 and progressive512[].runs[].parts)`,
+    ),
+    blockingOutsideInference4096: target(lt?.blocking.longestOutsideInferenceMs ?? null, 30, '<=', 'ms', 'longest extension-host slice outside session.run, 4,096-token document (longText.host.blocking)'),
+    firstWindow4096VsFirstPaint512: target(
+      csLong !== undefined && paintAtLongLayer ? round(csLong / paintAtLongLayer, 2) : null,
+      1.2,
+      '<=',
+      '×',
+      csLong !== undefined && paintAtLongLayer ? `command → first window painted ${csLong} ms / command → first paint at 512 tokens ${paintAtLongLayer} ms, both with Layer ${(longLayer ?? 0) + 1} visible` : undefined,
+    ),
+  };
   const targets: Record<string, Target> = {
     firstPaintCodeServer512: target(cs?.commandToFirstPaintMs['512']?.median, 250, '<=', 'ms', 'median, command → first paint in code-server, model loaded'),
     hoverP95At512: target(hoverP95, 8, '<=', 'ms', `p95 over 200 hovers, the worst of text view and head view, one head and every head of the layer (${wv512?.hover.headViewAllHeads.heads ?? '?'})`),
@@ -226,6 +267,7 @@ async function main(): Promise<void> {
       'MiB',
       measured(size) ? `linux-x64 VSIX; models: ${size.models.map((m) => `${m.id} ${m.packedMiB} MiB`).join(', ')}; ${size.note}` : undefined,
     ),
+    ...issue14,
   };
 
   const out = {
@@ -244,6 +286,15 @@ async function main(): Promise<void> {
     activation,
     activationInCodeServer: activationStarts,
     size,
+    threads: {
+      settings: threads,
+      codeServerVsBare512: {
+        codeServerInferenceMs: wholeInference512,
+        bareRunnerMs: bareEncoder512 ?? null,
+        ratio: wholeInference512 && bareEncoder512 ? round(wholeInference512 / bareEncoder512, 2) : null,
+        note: `session.run of ${primary.id} at 512 tokens: in code-server's inference worker (median of the default-head runs, host's own timing) / the bench's bare runner (section 1, same graph and options)`,
+      },
+    },
     longText: { host: longText, whatIfInferenceInWorker: inWorker, codeServer: cs?.longText4096 ?? { notMeasured: 'code-server section not measured' }, composedFirstWindowPaintMs: composedFirstWindow },
     durationS: round((performance.now() - started) / 1000, 1),
     targets,
@@ -252,8 +303,8 @@ async function main(): Promise<void> {
 }
 
 // dist/bench.js is also the worker script of the inference-in-a-worker what-if.
-void workerMain().then((isWorker) => {
-  if (isWorker) return;
+void workerMain().then(async (isWorker) => {
+  if (isWorker || (await threadWorkerMain())) return;
   main().then(
     () => process.exit(0),
     (e: unknown) => {

@@ -15,9 +15,11 @@ import path from 'node:path';
 import type { Frame } from 'playwright-core';
 import type { ByteLevelBpeTokenizer, Token } from '../src/tokenizer/byteLevelBpe';
 import { codeServerEntry, startCodeServer, type CodeServer } from '../test/e2e/codeServer';
-import { log, repoRoot, round, summarize, type Summary } from './common';
+import { log, medianOrNull as median, repoRoot, round, summarize, type Summary } from './common';
 
 const SHOW = 'Attention Lens: Show Attention for Selection';
+/** Visible layers (index) measured for progressive first paint: the first two, shown as Layer 1 and Layer 2. */
+const PROGRESSIVE_LAYERS = [0, 1];
 const COMPARE = 'Attention Lens: Compare Encoder and Causal Attention';
 
 export interface CodeServerSection {
@@ -28,11 +30,117 @@ export interface CodeServerSection {
     string,
     Summary & { tokens: number; medianToAnalysisStartMs: number | null; medianToFirstHeadMs: number | null; medianInferenceMs: number | null }
   >;
-  longText4096: { commandToFirstWindowPaintMs: number; windowTokens: number; windows: string } | { notMeasured: string };
+  /**
+   * Progressive first paint at 512 tokens, per visible layer (index; the panel labels it index + 1): command →
+   * first paint, the host timeline of each run, and what the paint waited for besides the model.
+   */
+  progressive512: Record<string, ProgressiveRuns>;
+  /** Per run at the default head (the encoder's is in its last layer: the model runs whole), the same timeline. */
+  wholeRuns512: RunTrace[];
+  longText4096: { commandToFirstWindowPaintMs: number; windowTokens: number; windows: string; visibleLayer: number } | { notMeasured: string };
   activation: { fromRunningExtensionsView: string | null; ms: number | null; note: string };
   extensionHostRss: { bytes: number; pid: number; modelsLoaded: string[] } | { notMeasured: string };
   harness: { serverHealthyMs: number; workbenchReadyMs: number };
   method: string;
+}
+
+/** The host's timeline of one analysis (AnalysisSession's `analysis timeline` log line), ms since it began. */
+export interface HostTimeline {
+  at: number;
+  n?: number;
+  tokenized?: number;
+  inferenceCalled?: number;
+  firstLayer?: number;
+  firstLayerInferenceMs?: number;
+  firstHeadPosted?: number;
+  wholeModel?: number;
+  inferenceMs?: number;
+  lastHeadPosted?: number;
+}
+
+/** One measured run split into its parts (ms); null where the part could not be read. */
+export interface RunTrace {
+  tokens: number;
+  commandToFirstPaintMs: number;
+  /** the model time the first paint waited for: the visible layer's part when progressive, else the whole run */
+  waitedInferenceMs: number | null;
+  /** commandToFirstPaintMs − waitedInferenceMs: what else was in the way */
+  besidesInferenceMs: number | null;
+  wholeInferenceMs: number | null;
+  progressive: boolean;
+  parts: {
+    keyPressToHost: number | null;
+    tokenize: number | null;
+    toInferenceCall: number | null;
+    inferenceCallToLayerOrResult: number | null;
+    hostToFirstHeadPosted: number | null;
+    postedToWebview: number | null;
+    webviewToPaint: number | null;
+  };
+  /** from the key press: analysisStart, first headData and analysisComplete received by the webview */
+  webview: { analysisStart: number | null; firstHead: number | null; complete: number | null };
+}
+
+export interface ProgressiveRuns {
+  layer: number;
+  runs: RunTrace[];
+  commandToFirstPaintMs: Summary;
+  waitedInferenceMedianMs: number | null;
+  wholeInferenceMedianMs: number | null;
+  besidesInferenceMedianMs: number | null;
+  toCompleteMedianMs: number | null;
+}
+
+/** The host timeline of the analysis of `n` tokens that began after `since` (epoch ms), from the extension's log. */
+function timelineOf(log: string, n: number, since: number): HostTimeline | undefined {
+  const found: HostTimeline[] = [];
+  for (const line of log.split('\n')) {
+    const at = line.indexOf('analysis timeline ');
+    if (at < 0) continue;
+    try {
+      const t = JSON.parse(line.slice(at + 'analysis timeline '.length)) as HostTimeline;
+      if (t.n === n && t.at >= since - 5) found.push(t);
+    } catch {
+      /* a line cut by a concurrent write */
+    }
+  }
+  return found[0];
+}
+
+function traceOf(t0: number, paintAt: number, msg: Record<string, number>, tl: HostTimeline | undefined, tokens: number): RunTrace {
+  const d = (a: number | undefined, b: number | undefined): number | null => (a === undefined || b === undefined ? null : round(a - b, 1));
+  const progressive = tl?.firstLayer !== undefined;
+  const waited = tl ? (progressive ? (tl.firstLayerInferenceMs ?? null) : (tl.inferenceMs ?? null)) : null;
+  const ready = tl ? (progressive ? tl.firstLayer : tl.wholeModel) : undefined;
+  const postedAbs = tl?.firstHeadPosted !== undefined ? tl.at + tl.firstHeadPosted : undefined;
+  return {
+    tokens,
+    commandToFirstPaintMs: paintAt - t0,
+    waitedInferenceMs: waited,
+    besidesInferenceMs: waited === null ? null : round(paintAt - t0 - waited, 1),
+    wholeInferenceMs: tl?.inferenceMs ?? null,
+    progressive,
+    parts: {
+      keyPressToHost: tl ? round(tl.at - t0, 1) : null,
+      tokenize: tl?.tokenized ?? null,
+      toInferenceCall: d(tl?.inferenceCalled, tl?.tokenized),
+      inferenceCallToLayerOrResult: d(ready, tl?.inferenceCalled),
+      hostToFirstHeadPosted: d(tl?.firstHeadPosted, ready),
+      postedToWebview: d(msg.analysisStart, postedAbs),
+      webviewToPaint: d(paintAt, msg.headData),
+    },
+    webview: { analysisStart: d(msg.analysisStart, t0), firstHead: d(msg.headData, t0), complete: d(msg.analysisComplete, t0) },
+  };
+}
+
+/** Picks a layer in the panel's Layer dropdown (index), as a person does: the webview tells the host its visible head. */
+async function chooseLayer(frame: Frame, layer: number): Promise<void> {
+  await frame.evaluate((value) => {
+    const el = document.getElementById('ctl-layer') as (HTMLElement & { value: string }) | null;
+    if (!el) throw new Error('no layer dropdown (#ctl-layer) in the panel');
+    el.value = value;
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, String(layer));
 }
 
 /** A piece of the corpus of exactly n tokens (by our tokenizer), starting `skip` tokens in. */
@@ -165,6 +273,10 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
   add('warm-a.txt', 100);
   add('warm-b.txt', 300);
   for (const n of [128, 512]) for (let i = 0; i < reps; i++) add(`t${n}-${i + 1}.txt`, n);
+  for (const layer of PROGRESSIVE_LAYERS) {
+    add(`warm-layer${layer}.txt`, 300);
+    for (let i = 0; i < reps; i++) add(`p${layer}-512-${i + 1}.txt`, 512);
+  }
   // 4,096-token document, from the start of the corpus (reused text is fine: it is the first long analysis)
   const longText = piece(corpus, tokens, tokenizer, 0, 4096).text;
   writeFileSync(path.join(ws, 'long-4096.txt'), longText);
@@ -195,6 +307,24 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
     await waitPaint(frame);
     log('code-server: panel open, encoder loaded');
 
+    /** One measured run of `name`: command → first paint, then (for the trace) until analysisComplete. */
+    const measure = async (name: string): Promise<RunTrace> => {
+      await selectFile(cs, name);
+      const f = await webviewDocument(cs);
+      await armWatcher(f, files[name].n, files[name].text);
+      const t0 = await press();
+      const t1 = await waitPaint(f);
+      await f.waitForFunction(() => (window as unknown as { __benchMsg?: Record<string, number> }).__benchMsg?.analysisComplete, undefined, { timeout: 60_000, polling: 20 });
+      const msg = await messageTimes(f);
+      let tl: HostTimeline | undefined;
+      for (let i = 0; i < 20 && !tl; i++) {
+        tl = timelineOf(cs.readExtensionLog(), files[name].n, t0);
+        if (!tl) await new Promise((r) => setTimeout(r, 100)); // the log is written asynchronously
+      }
+      return traceOf(t0, t1, msg, tl, files[name].n);
+    };
+    const wholeRuns512: RunTrace[] = [];
+
     const commandToFirstPaintMs: CodeServerSection['commandToFirstPaintMs'] = {};
     for (const n of [128, 512]) {
       const samples: number[] = [];
@@ -208,7 +338,16 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
         await armWatcher(frame, files[name].n, files[name].text);
         const t0 = await press();
         const t1 = await waitPaint(frame);
+        if (n === 512) await frame.waitForFunction(() => (window as unknown as { __benchMsg?: Record<string, number> }).__benchMsg?.analysisComplete, undefined, { timeout: 60_000, polling: 20 });
         const msg = await messageTimes(frame);
+        if (n === 512) {
+          let tl: HostTimeline | undefined;
+          for (let k = 0; k < 20 && !tl; k++) {
+            tl = timelineOf(cs.readExtensionLog(), files[name].n, t0);
+            if (!tl) await new Promise((r) => setTimeout(r, 100));
+          }
+          wholeRuns512.push(traceOf(t0, t1, msg, tl, files[name].n));
+        }
         samples.push(t1 - t0);
         if (msg.analysisStart) toStart.push(msg.analysisStart - t0);
         if (msg.headData) toHead.push(msg.headData - t0);
@@ -224,6 +363,33 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
       };
     }
 
+    // Progressive first paint: the person picks a layer; one warm analysis at that layer lets the worker make the
+    // two parts' sessions in the background (splitRunner.ts); then fresh 512-token texts are measured.
+    const progressive512: Record<string, ProgressiveRuns> = {};
+    let visibleLayer = -1;
+    for (const layer of PROGRESSIVE_LAYERS) {
+      frame = await webviewDocument(cs);
+      await chooseLayer(frame, layer);
+      visibleLayer = layer;
+      await measure(`warm-layer${layer}.txt`);
+      await new Promise((r) => setTimeout(r, 4000)); // the parts' sessions are made after that run
+      const runs: RunTrace[] = [];
+      for (let i = 0; i < reps; i++) {
+        const run = await measure(`p${layer}-512-${i + 1}.txt`);
+        runs.push(run);
+        log(`code-server: layer ${layer + 1} visible, ${run.tokens} tokens: first paint ${run.commandToFirstPaintMs} ms (waited for ${run.waitedInferenceMs} ms of inference${run.progressive ? ', progressive' : ', whole'}; whole model ${run.wholeInferenceMs} ms; all heads at ${run.webview.complete} ms)`);
+      }
+      progressive512[String(layer)] = {
+        layer,
+        runs,
+        commandToFirstPaintMs: summarize(runs.map((r) => r.commandToFirstPaintMs), 0),
+        waitedInferenceMedianMs: median(runs.map((r) => r.waitedInferenceMs)),
+        wholeInferenceMedianMs: median(runs.map((r) => r.wholeInferenceMs)),
+        besidesInferenceMedianMs: median(runs.map((r) => r.besidesInferenceMs)),
+        toCompleteMedianMs: median(runs.map((r) => r.webview.complete)),
+      };
+    }
+
     let long: CodeServerSection['longText4096'];
     try {
       await selectFile(cs, 'long-4096.txt');
@@ -232,7 +398,7 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
       const t0 = await press();
       const t1 = await waitPaint(frame, 60_000);
       const status = (await frame.locator('.status-line').first().textContent().catch(() => '')) ?? '';
-      long = { commandToFirstWindowPaintMs: t1 - t0, windowTokens: 512, windows: status.trim() };
+      long = { commandToFirstWindowPaintMs: t1 - t0, windowTokens: 512, windows: status.trim(), visibleLayer };
       log(`code-server: 4,096 tokens: command → first window painted ${t1 - t0} ms`);
     } catch (e) {
       long = { notMeasured: `the first window was not painted: ${(e as Error).message.split('\n')[0]}` };
@@ -264,6 +430,8 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
     }
     return {
       commandToFirstPaintMs,
+      progressive512,
+      wholeRuns512,
       longText4096: long,
       activation: {
         fromRunningExtensionsView: activation,

@@ -148,3 +148,10 @@ export class LagProbe {
     };
   }
 }
+
+/** The median of the values that were measured (null and NaN left out), or null when none was. */
+export function medianOrNull(xs: readonly (number | null | undefined)[], digits = 1): number | null {
+  const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  return round(v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2, digits);
+}

@@ -80,3 +80,128 @@ export async function benchInferenceInWorker(manifest: ModelManifest, ids: numbe
     await worker.terminate();
   }
 }
+
+// ───────────── thread settings side by side (issue 14: inference inside code-server vs the bare runner) ─────────────
+
+/** The settings compared: onnxruntime's default spin-wait on 2 intra-op threads, the runner's (no spinning), 1 thread. */
+export const THREAD_SETTINGS: Record<string, { intraOpNumThreads: number; spin: boolean }> = {
+  'intraOp2-spin (onnxruntime default)': { intraOpNumThreads: 2, spin: true },
+  'intraOp2-noSpin (the runner)': { intraOpNumThreads: 2, spin: false },
+  'intraOp1-noSpin (part two of a progressive run)': { intraOpNumThreads: 1, spin: false },
+};
+
+export interface ThreadSettingsResult {
+  n: number;
+  runsEach: number;
+  /** per setting: the run's wall time and the process CPU time it used, alone and beside a busy thread */
+  settings: Record<string, { alone: { wallMs: Summary; cpuMs: Summary }; besideBusyThread: { wallMs: Summary; cpuMs: Summary } }>;
+  method: string;
+}
+
+/** Worker side of the thread comparison: one session per setting, run in turns; replies with wall and CPU times. */
+export async function threadWorkerMain(): Promise<boolean> {
+  const data = workerData as { threadBench?: boolean; job?: Job; busy?: boolean } | undefined;
+  if (isMainThread || !data) return false;
+  if (data.busy) {
+    // The competitor: keeps one core busy, as the renderer and the extension host do while a panel paints.
+    const stop = new Int32Array(data.job as unknown as SharedArrayBuffer);
+    let x = 0;
+    while (Atomics.load(stop, 0) === 0) for (let i = 0; i < 1e5; i++) x += Math.sqrt(i);
+    parentPort!.postMessage(x);
+    return true;
+  }
+  if (!data.threadBench || !data.job) return false;
+  const job = data.job;
+  const ort = (await import('onnxruntime-node')) as typeof import('onnxruntime-node');
+  const source = (await sessionSource(job.modelPath, false)).source;
+  const sessions: Record<string, import('onnxruntime-node').InferenceSession> = {};
+  for (const [name, s] of Object.entries(THREAD_SETTINGS)) {
+    sessions[name] = await openSession(source, {
+      ...SESSION_OPTIONS,
+      intraOpNumThreads: s.intraOpNumThreads,
+      extra: { session: { intra_op: { allow_spinning: s.spin ? '1' : '0' } } },
+    });
+  }
+  const n = job.ids.length;
+  const feeds = {
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(job.ids, (x) => BigInt(x)), [1, n]),
+    attention_bias: new ort.Tensor('float32', job.bias, [n, n]),
+  };
+  for (const s of Object.values(sessions)) await s.run(feeds);
+  parentPort!.postMessage({ type: 'ready' });
+  parentPort!.on('message', async (name: string) => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await sessions[name].run(feeds, ['attentions', 'queries', 'keys', 'values']);
+    const wallMs = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    parentPort!.postMessage({ wallMs, cpuMs: (c.user + c.system) / 1000 });
+  });
+  return true;
+}
+
+/**
+ * The runner's session in a worker thread (as the extension runs it) under each thread setting, in turns, alone and
+ * beside a thread that keeps one core busy (standing in for the renderer and the extension host on a 2-core
+ * machine). CPU time is the process's (both threads' work counts; the busy thread's share is the same for every
+ * setting, since they alternate).
+ */
+export async function benchThreadSettings(manifest: ModelManifest, ids: number[], bias: Float32Array, runs: number): Promise<ThreadSettingsResult> {
+  const worker = new Worker(__filename, { workerData: { threadBench: true, job: { modelPath: manifest.modelPath, ids, bias, runs } } });
+  const once = <T>(w: Worker): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (m: T): void => {
+        w.off('error', onError);
+        resolve(m);
+      };
+      const onError = (e: Error): void => {
+        w.off('message', onMessage);
+        reject(e);
+      };
+      w.once('message', onMessage);
+      w.once('error', onError);
+    });
+  try {
+    await once(worker);
+    const names = Object.keys(THREAD_SETTINGS);
+    const wall: Record<string, number[]> = {};
+    const cpu: Record<string, number[]> = {};
+    for (const busy of [false, true]) {
+      let stop: Int32Array | undefined;
+      let competitor: Worker | undefined;
+      if (busy) {
+        const shared = new SharedArrayBuffer(4);
+        stop = new Int32Array(shared);
+        competitor = new Worker(__filename, { workerData: { busy: true, job: shared } });
+      }
+      for (let r = 0; r < runs; r++) {
+        for (const name of names) {
+          const key = `${name}\n${busy}`;
+          const reply = once<{ wallMs: number; cpuMs: number }>(worker);
+          worker.postMessage(name);
+          const { wallMs, cpuMs } = await reply;
+          (wall[key] ??= []).push(wallMs);
+          (cpu[key] ??= []).push(cpuMs);
+        }
+      }
+      if (stop && competitor) {
+        Atomics.store(stop, 0, 1);
+        await once(competitor);
+        await competitor.terminate();
+      }
+    }
+    const settings: ThreadSettingsResult['settings'] = {};
+    for (const name of names) {
+      const pick = (busy: boolean) => ({ wallMs: summarize(wall[`${name}\n${busy}`], 1), cpuMs: summarize(cpu[`${name}\n${busy}`], 1) });
+      settings[name] = { alone: pick(false), besideBusyThread: pick(true) };
+    }
+    return {
+      n: ids.length,
+      runsEach: runs,
+      settings,
+      method: 'the runner graph and options in a worker_thread; settings in turns; "beside a busy thread": a second worker_thread spins on one core meanwhile',
+    };
+  } finally {
+    await worker.terminate();
+  }
+}
