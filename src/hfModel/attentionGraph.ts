@@ -131,25 +131,41 @@ function floatOutputInfo(name: string): Uint8Array[] {
   return lengthDelimited(GRAPH.output, [concatBytes([...lengthDelimited(1, [enc.encode(name)]), ...lengthDelimited(2, [type])])]);
 }
 
-/** NodeProto Cast(input) → output, to = FLOAT. */
-function castNode(input: string, output: string, name: string): Uint8Array[] {
-  const attr = concatBytes([...lengthDelimited(1, [enc.encode('to')]), Uint8Array.from([0x18, ...varintBytes(ELEM.float)]), Uint8Array.from([0xa0, 0x01, 0x02])]);
-  const node = concatBytes([
-    ...lengthDelimited(1, [enc.encode(input)]),
-    ...lengthDelimited(2, [enc.encode(output)]),
-    ...lengthDelimited(3, [enc.encode(name)]),
-    ...lengthDelimited(4, [enc.encode('Cast')]),
-    ...lengthDelimited(5, [attr]),
-  ]);
-  return lengthDelimited(GRAPH.node, [node]);
+/** NodeProto `op`(inputs) → outputs named `name`, with an optional integer attribute (Cast's `to`). */
+function nodeBytes(op: string, inputs: string[], outputs: string[], name: string, intAttr?: [string, number]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const i of inputs) parts.push(...lengthDelimited(1, [enc.encode(i)]));
+  for (const o of outputs) parts.push(...lengthDelimited(2, [enc.encode(o)]));
+  parts.push(...lengthDelimited(3, [enc.encode(name)]), ...lengthDelimited(4, [enc.encode(op)]));
+  if (intAttr) {
+    // AttributeProto { name, i, type: INT (2) }
+    const attr = concatBytes([...lengthDelimited(1, [enc.encode(intAttr[0])]), Uint8Array.from([0x18, ...varintBytes(intAttr[1])]), Uint8Array.from([0xa0, 0x01, 0x02])]);
+    parts.push(...lengthDelimited(5, [attr]));
+  }
+  return concatBytes(lengthDelimited(GRAPH.node, [concatBytes(parts)]));
 }
 
-/** The node `f` with its input and output names in `renamed` replaced; every other field copied as it is. */
-function renameInNode(model: Uint8Array, f: RawField, renamed: ReadonlyMap<string, string>): Uint8Array {
+/** A graph input ValueInfoProto of element type `elem` with symbolic dims (here [n, n]). */
+function inputInfo(name: string, elem: number, dims: string[]): Uint8Array[] {
+  const dimParts = dims.map((d) => concatBytes(lengthDelimited(1, [concatBytes(lengthDelimited(2, [enc.encode(d)]))])));
+  const shape = concatBytes(dimParts);
+  const tensorType = concatBytes([Uint8Array.from([0x08, elem]), ...lengthDelimited(2, [shape])]);
+  const type = concatBytes(lengthDelimited(1, [tensorType]));
+  return lengthDelimited(GRAPH.input, [concatBytes([...lengthDelimited(1, [enc.encode(name)]), ...lengthDelimited(2, [type])])]);
+}
+
+/** The n×n additive mask input the rewrite adds before each Softmax (see exposeAttention's `attentionBias`). */
+export const BIAS_INPUT = 'attention_bias';
+
+/**
+ * The node `f` with its input and output names in `renamed` replaced (and, for its inputs only, those in
+ * `inputsOnly`); every other field copied as it is.
+ */
+function renameInNode(model: Uint8Array, f: RawField, renamed: ReadonlyMap<string, string>, inputsOnly?: ReadonlyMap<string, string>): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const x of rawFields(model, f.start!, f.end!)) {
     const name = x.wire === 2 && (x.field === 1 || x.field === 2) ? decoder.decode(model.subarray(x.start, x.end)) : undefined;
-    const to = name !== undefined ? renamed.get(name) : undefined;
+    const to = name !== undefined ? ((x.field === 1 ? inputsOnly?.get(name) : undefined) ?? renamed.get(name)) : undefined;
     if (to !== undefined) parts.push(...lengthDelimited(x.field, [enc.encode(to)]));
     else parts.push(model.subarray(x.from, x.to));
   }
@@ -163,6 +179,20 @@ export interface RewriteResult {
   sites: AttentionSites;
   /** Layers whose attention was float16 (or of an unknown type) and is cast to float32 by an added node. */
   cast: number;
+  /** Whether the graph takes the input `attention_bias` [n, n], added to every layer's scores before the Softmax. */
+  biasInput: boolean;
+}
+
+export interface RewriteOptions {
+  /** Original outputs to keep (e.g. `logits`); the others are dropped with the nodes only they need. Default: all. */
+  keepOutputs?: readonly string[];
+  /** Cast every layer's attention to float32, even where it seems float32 already (a type guessed wrongly). */
+  forceCast?: boolean;
+  /**
+   * Add an input `attention_bias` [n, n] to each layer's scores right before its Softmax, so any additive mask can
+   * be applied on top of the model's own (which stays: a causal model's future stays hidden whatever is added).
+   */
+  attentionBias?: boolean;
 }
 
 /**
@@ -172,24 +202,48 @@ export interface RewriteResult {
  * A float16 attention tensor (or one whose type cannot be told) is cast to float32 by an added node; a float32 one
  * is renamed `attentions.N` where the Softmax writes it, with no copy. `forceCast` casts every one (used when a type was guessed wrongly).
  */
-export function exposeAttention(
-  model: Uint8Array,
-  file: string,
-  layers: number,
-  keepOutputs: readonly string[] | undefined,
-  forceCast = false,
-): RewriteResult {
+export function exposeAttention(model: Uint8Array, file: string, layers: number, options: RewriteOptions = {}): RewriteResult {
+  const { keepOutputs, forceCast = false } = options;
   const g = readOnnxGraph(model);
   const sites = findAttention(model, g, file, layers);
   let bytes = model;
   let outputs = sites.tensors;
   let cast = 0;
+  let biasInput = false;
   if (!sites.existing) {
     const types = elementTypes(g);
     const hasSubgraphs = g.nodes.some((n) => n.subgraphs.length > 0);
     const addedNodes: Uint8Array[] = [];
     const addedOutputs: Uint8Array[] = [];
+    const addedInputs: Uint8Array[] = [];
     const renamed = new Map<string, string>();
+    // The bias goes in front of each Softmax: nodes inserted right before it (topological order kept), the
+    // Softmax reading the biased scores. Only where every score tensor's type is known (float32 or float16).
+    const softmaxOf = new Map(g.nodes.filter((n) => n.op === 'Softmax').map((n) => [n.outputs[0], n]));
+    const before = new Map<RawField, Uint8Array[]>();
+    const softmaxInputs = new Map<RawField, Map<string, string>>();
+    const scoreTypes = sites.tensors.map((t) => types.get(softmaxOf.get(t)?.inputs[0] ?? ''));
+    if (options.attentionBias && !g.inputs.includes(BIAS_INPUT) && scoreTypes.every((t) => t === ELEM.float || t === ELEM.float16)) {
+      biasInput = true;
+      addedInputs.push(...inputInfo(BIAS_INPUT, ELEM.float, ['sequence_length', 'sequence_length']));
+      let castBias: string | undefined;
+      sites.tensors.forEach((t, i) => {
+        const sm = softmaxOf.get(t) as OnnxNode;
+        const nodes: Uint8Array[] = [];
+        let bias = BIAS_INPUT;
+        if (scoreTypes[i] === ELEM.float16) {
+          if (!castBias) {
+            castBias = 'attention_lens/attention_bias_fp16';
+            nodes.push(nodeBytes('Cast', [BIAS_INPUT], [castBias], 'attention_lens/cast_attention_bias', ['to', ELEM.float16]));
+          }
+          bias = castBias;
+        }
+        const biased = `attention_lens/biased_scores.${i}`;
+        nodes.push(nodeBytes('Add', [sm.inputs[0], bias], [biased], `attention_lens/add_attention_bias.${i}`));
+        before.set(sm.field, nodes);
+        softmaxInputs.set(sm.field, new Map([[sm.inputs[0], biased]]));
+      });
+    }
     outputs = sites.tensors.map((t, i) => {
       const out = `attentions.${i}`;
       addedOutputs.push(...floatOutputInfo(out));
@@ -201,25 +255,30 @@ export function exposeAttention(
         // float16 (or a type that cannot be told): cast to float32. With subgraphs, names may be read out of
         // sight, so nothing is renamed there either: Cast to float32 (a copy when it already is float32).
         cast++;
-        addedNodes.push(...castNode(t, out, `attention_lens/cast_attentions.${i}`));
+        addedNodes.push(nodeBytes('Cast', [t], [out], `attention_lens/cast_attentions.${i}`, ['to', ELEM.float]));
       }
       return out;
     });
     let lastNode = -1;
     let lastOutput = -1;
+    let lastInput = -1;
     g.fields.forEach((f, i) => {
       if (f.field === GRAPH.node && f.wire === 2) lastNode = i;
       if (f.field === GRAPH.output && f.wire === 2) lastOutput = i;
+      if (f.field === GRAPH.input && f.wire === 2) lastInput = i;
     });
     const byField = new Map(g.nodes.map((n) => [n.field, n]));
     const parts: Uint8Array[] = [];
     g.fields.forEach((f, i) => {
       const node = byField.get(f);
-      if (node && renamed.size && [...node.inputs, ...node.outputs].some((x) => renamed.has(x))) {
-        parts.push(...lengthDelimited(GRAPH.node, [renameInNode(model, f, renamed)]));
+      parts.push(...(before.get(f) ?? []));
+      const inputsOnly = softmaxInputs.get(f);
+      if (node && (inputsOnly || (renamed.size && [...node.inputs, ...node.outputs].some((x) => renamed.has(x))))) {
+        parts.push(...lengthDelimited(GRAPH.node, [renameInNode(model, f, renamed, inputsOnly)]));
       } else parts.push(model.subarray(f.from, f.to));
       if (i === lastNode) parts.push(...addedNodes);
       if (i === lastOutput) parts.push(...addedOutputs);
+      if (i === lastInput) parts.push(...addedInputs);
     });
     const top: Uint8Array[] = [];
     for (const f of g.top) {
@@ -233,5 +292,5 @@ export function exposeAttention(
     const drop = g.outputs.filter((o) => !keep.has(o));
     if (drop.length) bytes = withoutOutputs(bytes, drop) ?? bytes;
   }
-  return { bytes, outputs, sites, cast };
+  return { bytes, outputs, sites, cast, biasInput };
 }

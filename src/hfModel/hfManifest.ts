@@ -44,8 +44,10 @@ export function hfManifest(info: HfFolderInfo, options: HfManifestOptions): Mode
     tokenizerPath: info.tokenizerPath,
     source: 'hf',
     variant: variant.name,
-    // A plain export returns neither q/k/v nor takes an n×n bias: only its own attention_mask.
-    capabilities: { vectors: false, anyMask: false },
+    // A plain export returns no q/k/v. An encoder's graph gets an attention_bias input added before each Softmax
+    // (attentionGraph.ts), and as its own mask is only the all-ones attention_mask, any mask can be applied; a
+    // decoder's causal mask is built inside its graph, so adding a bias could never show it a later token.
+    capabilities: { vectors: false, anyMask: c.kind === 'encoder' },
     hf: {
       modelType: c.modelType,
       architectures: c.architectures,

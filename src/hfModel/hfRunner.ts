@@ -7,7 +7,7 @@
 import type * as Ort from 'onnxruntime-node';
 import type { ModelManifest } from '../model/modelManifest';
 import { loadOrt, ModelLoadError, openSession, SESSION_OPTIONS, type ModelOutputs } from '../model/modelRunner';
-import { AttentionGraphError, exposeAttention, findAttention } from './attentionGraph';
+import { AttentionGraphError, BIAS_INPUT, exposeAttention, findAttention } from './attentionGraph';
 import { readOnnxGraph } from './onnxGraphRead';
 import { checkExternalData } from './externalData';
 import { cachedGraph } from './graphCache';
@@ -67,9 +67,12 @@ async function createHfSession(m: ModelManifest, withLogits: boolean): Promise<H
   await loadOrt();
   const keep = withLogits ? ['logits'] : [];
   const open = async (forceCast: boolean): Promise<HfSession> => {
-    const purpose = `${withLogits ? 'logits' : 'attention'}${forceCast ? '+cast' : ''}`;
+    // An encoder gets the attention_bias input (capabilities.anyMask): its only mask is the all-ones
+    // attention_mask, so a what-if mask added to the scores is the whole mask.
+    const attentionBias = m.capabilities.anyMask;
+    const purpose = `${withLogits ? 'logits' : 'attention'}${forceCast ? '+cast' : ''}${attentionBias ? '+bias' : ''}`;
     const graph = await cachedGraph(file, m.folder, info.cacheFolder, purpose, (bytes) => {
-      const r = exposeAttention(bytes, file, m.layers, keep, forceCast);
+      const r = exposeAttention(bytes, file, m.layers, { keepOutputs: keep, forceCast, attentionBias });
       return r.bytes;
     });
     // The rewritten graph declares attentions.0 … attentions.{L-1} (checked against config.json's layer count).
@@ -111,7 +114,7 @@ async function createHfSession(m: ModelManifest, withLogits: boolean): Promise<H
  */
 async function checkRanks(session: Ort.InferenceSession, m: ModelManifest, attention: string[]): Promise<void> {
   const ort = await loadOrt();
-  const out = await session.run(hfFeeds(ort, session, m, [0, 0]), attention);
+  const out = await session.run(hfFeeds(ort, session, m, [0, 0], new Float32Array(4)), attention);
   for (const [l, name] of attention.entries()) {
     const dims = out[name].dims;
     if (dims.length !== 4 || dims[1] !== m.heads || dims[2] !== 2 || dims[3] !== 2) {
@@ -144,7 +147,7 @@ export async function releaseHfSessions(): Promise<void> {
 type Meta = { name: string; isTensor: boolean; type?: string; shape?: readonly (number | string)[] };
 
 /** The feeds for `ids`, by the session's own input names; an input it cannot feed is named in the error. */
-export function hfFeeds(ort: typeof Ort, session: Ort.InferenceSession, m: ModelManifest, ids: ArrayLike<number>): Record<string, Ort.Tensor> {
+export function hfFeeds(ort: typeof Ort, session: Ort.InferenceSession, m: ModelManifest, ids: ArrayLike<number>, bias: Float32Array): Record<string, Ort.Tensor> {
   const n = ids.length;
   const info = hfInfo(m);
   const meta = new Map<string, Meta>((session.inputMetadata as readonly Meta[]).map((x) => [x.name, x]));
@@ -165,6 +168,7 @@ export function hfFeeds(ort: typeof Ort, session: Ort.InferenceSession, m: Model
       const data = type === 'float16' ? new Uint16Array(0) : new Float32Array(0);
       feeds[name] = new ort.Tensor(type, data, [1, info.kvHeads, 0, m.headDim]);
     } else if (name === 'use_cache_branch') feeds[name] = new ort.Tensor('bool', Uint8Array.from([0]), [1]);
+    else if (name === BIAS_INPUT) feeds[name] = new ort.Tensor('float32', bias, [n, n]);
     else {
       throw new ModelLoadError(
         m.modelPath,
@@ -201,16 +205,22 @@ function halfBits(h: number): number {
 }
 
 /**
- * Runs the export on `ids`. The model applies its own mask (all-ones attention_mask; a decoder its causal mask), so
- * `bias` is not fed: what-if masks are refused before this by capabilities.anyMask.
+ * Runs the export on `ids`. The model applies its own mask (all-ones attention_mask; a decoder its causal mask);
+ * an encoder's graph also takes `bias` (n×n, added to every layer's scores: the what-if mask, see
+ * capabilities.anyMask), a decoder's does not (what-if masks are refused before this).
  */
-export async function runHfModel(m: ModelManifest, ids: ArrayLike<number>, _bias: Float32Array, options: { logits?: boolean } = {}): Promise<ModelOutputs> {
+export async function runHfModel(m: ModelManifest, ids: ArrayLike<number>, bias: Float32Array, options: { logits?: boolean } = {}): Promise<ModelOutputs> {
   const n = ids.length;
   const problem = budgetProblem(m, n, options.logits === true);
   if (problem) throw new MemoryBudgetError(problem);
   const { session, attention } = await getHfSession(m, options.logits === true);
   const ort = await loadOrt();
-  const feeds = hfFeeds(ort, session, m, ids);
+  if (m.capabilities.anyMask && !session.inputNames.includes(BIAS_INPUT) && bias.some((b) => b !== 0)) {
+    // An encoder's graph gets the bias input only where the scores' type could be told. (A decoder's bias is its
+    // own causal mask, which its graph applies itself: nothing to feed.)
+    throw new ModelLoadError(m.modelPath, 'cannot take a what-if mask: no attention_bias input could be added in front of its Softmax nodes');
+  }
+  const feeds = hfFeeds(ort, session, m, ids, bias);
   const { layers, heads } = m;
   const size = heads * n * n;
   // One buffer for all layers; each layer's output is written by onnxruntime straight into its slice.

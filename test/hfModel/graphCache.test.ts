@@ -69,7 +69,7 @@ describe('graph cache', () => {
     let made = 0;
     const make = (b: Uint8Array): Uint8Array => {
       made++;
-      return exposeAttention(b, file, 3, []).bytes;
+      return exposeAttention(b, file, 3, { keepOutputs: [] }).bytes;
     };
     const t0 = performance.now();
     const a = await cachedGraph(file, dir, cache, 'attention', make);

@@ -36,11 +36,12 @@ describe('memory budget', () => {
     await expect(refused).rejects.toThrow(/at most 181 tokens fit/);
   });
 
-  it('a what-if mask is refused for a plain export, which takes only its own attention_mask', async () => {
-    const folder = hfFolder('tiny-bert');
+  it('a what-if mask is refused for a plain decoder export, whose causal mask is built inside its graph', async () => {
+    const folder = hfFolder('tiny-gpt2');
     const registry = new ModelRegistry([], { extraFolders: [folder], cacheFolder: tempCache() });
     const m = await registry.getByFolder(folder);
+    expect(m.capabilities.anyMask).toBe(false);
     const tokens = [{ id: 5, piece: 'a', start: 0, end: 1 }];
-    await expect(analyzeTokens(m, 'a', tokens, 'causal')).rejects.toThrow(/applies only its own full mask/);
+    await expect(analyzeTokens(m, 'a', tokens, 'full')).rejects.toThrow(/applies only its own causal mask/);
   });
 });
