@@ -14,7 +14,7 @@ import { AlignedBuilder, anchorAt, reconcile, spanOf, type AlignedText } from '.
 
 export type NormalizeStep =
   | { kind: 'local'; apply: (s: string) => string }
-  | { kind: 'replace'; pattern: RegExp; content: string; apply: (s: string) => string }
+  | { kind: 'replace'; pattern: RegExp; content: string; apply: (s: string) => string; /** A {"String": …} pattern's text. */ literal?: string }
   | { kind: 'prepend'; prepend: string }
   | { kind: 'strip'; left: boolean; right: boolean };
 
@@ -37,7 +37,11 @@ export function normalizeSteps(lib: unknown, json: unknown): NormalizeStep[] {
         return;
       }
       case 'Replace':
-        if (l.pattern) out.push({ kind: 'replace', pattern: l.pattern, content: String(j.content ?? ''), apply: (s) => l.normalize(s) });
+        if (l.pattern) {
+          const p = j.pattern as { String?: unknown } | undefined;
+          const literal = typeof p?.String === 'string' ? p.String : undefined;
+          out.push({ kind: 'replace', pattern: l.pattern, content: String(j.content ?? ''), apply: (s) => l.normalize(s), literal });
+        }
         return;
       case 'Prepend':
         out.push({ kind: 'prepend', prepend: String(j.prepend ?? '') });

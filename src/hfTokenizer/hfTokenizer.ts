@@ -15,6 +15,7 @@ import { AddedTokenSplitter, stripAroundAdded, type AddedTokenInfo } from './add
 import { normalizeAligned, normalizeSteps, applyLocal, type NormalizeStep } from './alignedNormalizer';
 import { AlignedBuilder, anchorAt, identityAligned, spanOf, type AlignedText } from './alignedText';
 import { BYTE_TO_SYMBOL, SYMBOL_TO_BYTE, codePointUtf8 } from './byteAlphabet';
+import { chunkCuts, chunkModeOf, type ChunkMode } from './chunking';
 import { checkTokenizerJson, type PreTokenizerTraits } from './components';
 import { TokenizerFormatError } from './errors';
 import { MAX_SIDE_FILE_BYTES, MAX_TOKENIZER_FILE_BYTES } from './limits';
@@ -47,6 +48,8 @@ type LibPostProcessor = (tokens: string[], pair: string[] | null, addSpecial: bo
 
 /** Time between yields of encodeAsync (ms). */
 const SLICE_MS = 10;
+/** Characters per chunk when encodeAsync cuts a long section (only where that is exact, see chunking.ts). */
+const CHUNK_CHARS = 4096;
 /**
  * With a token limit, a text longer than this many characters per allowed token is first tokenized up to there:
  * real text has well over one token per 8 characters, so a text that needs more is refused without the rest.
@@ -94,6 +97,8 @@ export class HfTokenizer implements TextTokenizer {
   private readonly normSplitter: AddedTokenSplitter;
   private readonly removeSpace: boolean;
   private readonly lowercaseAndRemoveAccent: boolean;
+  /** How encodeAsync may cut long sections into chunks (see chunking.ts); undefined: one call per section. */
+  private readonly chunkMode: ChunkMode | undefined;
 
   private constructor(files: HfTokenizerFiles) {
     const file = files.tokenizerJsonName ?? 'tokenizer.json';
@@ -153,6 +158,7 @@ export class HfTokenizer implements TextTokenizer {
     this.normSplitter = new AddedTokenSplitter(normContents);
     this.removeSpace = config.remove_space === true;
     this.lowercaseAndRemoveAccent = config.do_lowercase_and_remove_accent === true;
+    this.chunkMode = chunkModeOf(json.pre_tokenizer, this.steps, normContents, this.removeSpace || this.lowercaseAndRemoveAccent);
     this.vocabSize = checked.vocabSize;
     this.special = resolveSpecialRoles([config, map], json, (c) => this.idOf(c), [...this.added.keys()]);
   }
@@ -211,6 +217,11 @@ export class HfTokenizer implements TextTokenizer {
     return this.traits.byteLevel;
   }
 
+  /** How encodeAsync cuts long sections (see chunking.ts), or undefined when it does not. */
+  get chunking(): ChunkMode | undefined {
+    return this.chunkMode;
+  }
+
   /** The library's own ids for a text (what our ids must equal; used by the tests). */
   libraryIds(text: string, addSpecialTokens = true): number[] {
     return this.lib.encode(text, { add_special_tokens: addSpecialTokens }).ids;
@@ -223,7 +234,8 @@ export class HfTokenizer implements TextTokenizer {
     return out;
   }
 
-  async encodeAsync(text: string, options: EncodeOptions = {}): Promise<TextToken[]> {
+  /** `chunkChars`: chunk length for long sections where chunking is exact (see chunking.ts); tests set it small. */
+  async encodeAsync(text: string, options: EncodeOptions & { chunkChars?: number } = {}): Promise<TextToken[]> {
     const limit = options.limit ?? Infinity;
     // A text far longer than the limit allows is refused from a prefix: the library normalises and pre-tokenizes
     // a whole section in one call, so this keeps one call to about LIMIT_PREFIX_CHARS_PER_TOKEN × limit characters.
@@ -236,9 +248,9 @@ export class HfTokenizer implements TextTokenizer {
     return this.encodeSliced(text, options, limit);
   }
 
-  private async encodeSliced(text: string, options: EncodeOptions, limit: number): Promise<TextToken[]> {
+  private async encodeSliced(text: string, options: EncodeOptions & { chunkChars?: number }, limit: number): Promise<TextToken[]> {
     const out: TextToken[] = [];
-    const steps = this.run(text, options.addSpecialTokens ?? true, out);
+    const steps = this.run(text, options.addSpecialTokens ?? true, out, options.chunkChars ?? CHUNK_CHARS);
     let sliceStart = performance.now();
     for (;;) {
       const r = steps.next();
@@ -258,8 +270,11 @@ export class HfTokenizer implements TextTokenizer {
    * The encoding, as a generator that pauses after every pre-token (so encodeAsync can yield between slices).
    * The order of the steps is the library's `encode_text` + post-processor.
    */
-  private *run(text: string, addSpecial: boolean, out: TextToken[]): Generator<void> {
-    const content: TextToken[] = [];
+  private *run(text: string, addSpecial: boolean, out: TextToken[], chunkChars = Infinity): Generator<void> {
+    // The text's tokens go straight into `out` (so a caller can count them between slices); the post-processor's
+    // special tokens are put around them at the end.
+    const content = out;
+    const contentStart = out.length;
     const sections = this.rawSplitter.split(text, 0, text.length);
     stripAroundAdded(text, sections, (c) => this.added.get(c));
     for (let index = 0; index < sections.length; index++) {
@@ -270,43 +285,57 @@ export class HfTokenizer implements TextTokenizer {
         content.push({ id: this.idFor(sectionText), piece: sectionText, start: s, end: e });
         continue;
       }
-      let al = identityAligned(sectionText, s);
-      if (this.removeSpace) al = collapseSpaces(al);
-      if (this.lowercaseAndRemoveAccent) al = applyLocal(al, (t) => t.toLowerCase().replace(/\p{M}/gu, ''));
-      if (this.normalize) al = normalizeAligned(al, this.steps, this.normalize(al.text));
-      if (al.text.length === 0) continue;
-      const subs = this.normSplitter.split(al.text, 0, al.text.length);
-      stripAroundAdded(al.text, subs, (c) => this.added.get(c));
-      for (const [a, b, subMatched] of subs) {
-        if (b <= a) continue;
-        const subText = al.text.slice(a, b);
-        if (subMatched) {
-          const [start, end] = spanOf(al, a, b);
-          content.push({ id: this.idFor(subText), piece: subText, start, end });
-          continue;
+      // Pieces of the current subsection, fused (unknown pieces) when it ends: at a normalised added token or at
+      // the end of the section, whatever chunks it spans.
+      const pending: AlignedPiece[] = [];
+      const flush = (): void => {
+        const fused = this.model.fuse_unk ? this.fuseUnknown(pending) : pending;
+        for (const f of fused) content.push({ id: this.idFor(f.piece), piece: f.piece, start: f.start, end: f.end });
+        pending.length = 0;
+      };
+      const cuts = this.chunkMode && sectionText.length > chunkChars ? chunkCuts(sectionText, chunkChars, this.chunkMode) : [0, sectionText.length];
+      for (let c = 0; c + 1 < cuts.length; c++) {
+        let al = identityAligned(sectionText.slice(cuts[c], cuts[c + 1]), s + cuts[c]);
+        if (this.removeSpace) al = collapseSpaces(al);
+        if (this.lowercaseAndRemoveAccent) al = applyLocal(al, (t) => t.toLowerCase().replace(/\p{M}/gu, ''));
+        if (this.normalize) al = normalizeAligned(al, this.steps, this.normalize(al.text));
+        if (al.text.length === 0) continue;
+        const subs = this.normSplitter.split(al.text, 0, al.text.length);
+        stripAroundAdded(al.text, subs, (t) => this.added.get(t));
+        for (const [a, b, subMatched] of subs) {
+          if (b <= a) continue;
+          const subText = al.text.slice(a, b);
+          if (subMatched) {
+            flush();
+            const [start, end] = spanOf(al, a, b);
+            content.push({ id: this.idFor(subText), piece: subText, start, end });
+            continue;
+          }
+          yield* this.encodeSubsection(sliceAligned(al, a, b), index, pending);
         }
-        yield* this.encodeSubsection(sliceAligned(al, a, b), index, content);
+        yield;
       }
+      flush();
     }
     if (this.postProcess) {
-      const strings = content.map((t) => t.piece);
+      const strings = content.slice(contentStart).map((t) => t.piece);
       const processed = this.postProcess(strings, null, addSpecial).tokens;
       const at = findRun(processed, strings);
       if (at < 0) throw new Error(`tokenizer: the post-processor changed the text's tokens; offsets cannot be kept (${processed.length} tokens)`);
-      for (let i = 0; i < at; i++) out.push({ id: this.idFor(processed[i]), piece: processed[i], start: 0, end: 0, special: true });
-      for (const t of content) out.push(t);
+      const before: TextToken[] = [];
+      for (let i = 0; i < at; i++) before.push({ id: this.idFor(processed[i]), piece: processed[i], start: 0, end: 0, special: true });
+      out.splice(contentStart, 0, ...before);
       for (let i = at + strings.length; i < processed.length; i++) {
         out.push({ id: this.idFor(processed[i]), piece: processed[i], start: text.length, end: text.length, special: true });
       }
-    } else for (const t of content) out.push(t);
+    }
   }
 
   /** Pre-tokenizes one normalised subsection and runs the model on each pre-token, aligning the pieces. */
-  private *encodeSubsection(al: AlignedText, sectionIndex: number, content: TextToken[]): Generator<void> {
+  private *encodeSubsection(al: AlignedText, sectionIndex: number, pieces: AlignedPiece[]): Generator<void> {
     const preTokens = this.preTokenize ? this.preTokenize(al.text, { section_index: sectionIndex }) : [al.text];
     const space = modelSpace(al, this.traits);
     const marker = this.traits.byteLevel ? BYTE_TO_SYMBOL[0x20] : this.traits.metaspace;
-    const pieces: AlignedPiece[] = [];
     let cursor = 0;
     for (const p of preTokens) {
       if (p.length === 0) continue;
@@ -331,9 +360,8 @@ export class HfTokenizer implements TextTokenizer {
       if (!alignPieces(unit, modelPieces, this.markers, pieces)) this.approximations++;
       yield;
     }
-    // Unknown-token fusion runs over the whole subsection, as in the library (TokenizerModel._call).
-    const fused = this.model.fuse_unk ? this.fuseUnknown(pieces) : pieces;
-    for (const f of fused) content.push({ id: this.idFor(f.piece), piece: f.piece, start: f.start, end: f.end });
+    // Unknown-token fusion runs over the whole subsection, as in the library (TokenizerModel._call): the caller
+    // fuses `pieces` when the subsection ends.
   }
 
   /** The library's fuse_unk, with the fused pieces' ranges joined. */

@@ -1,10 +1,12 @@
 /** HfTokenizer: exact ranges for each family's hard cases, special tokens, the vocabulary API, slices and yields. */
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { chunkCuts, type ChunkMode } from '../../src/hfTokenizer/chunking';
 import type { TextToken } from '../../src/hfTokenizer/textTokenizer';
 import { CancelledError, TooManyTokensError } from '../../src/pipeline/windows';
 import { fuzzTexts } from './fuzzCorpus';
-import { loadFixture, OWN_FIXTURES } from './fixtures';
+import { loadFixture, MODEL_FIXTURES, OWN_FIXTURES } from './fixtures';
 import { offsetProblem } from './tokenProperty';
 
 const load = (name: string) => loadFixture(path.join(OWN_FIXTURES, name));
@@ -179,4 +181,42 @@ describe('HfTokenizer.encodeAsync', () => {
     expect(await tok.encodeAsync(short, { limit: 100_000 })).toEqual(tok.encode(short));
     await expect(tok.encodeAsync(long, { isCancelled: () => true })).rejects.toBeInstanceOf(CancelledError);
   });
+});
+
+describe('HfTokenizer chunks of long sections', () => {
+  // encodeAsync cuts long sections only where that gives the library's result; with tiny chunks every cut is
+  // exercised, and the result must be encode's exactly.
+  // Joined so that both kinds of cut (after a space, after a lone newline before a letter) occur often.
+  const text = fuzzTexts(99, 200)
+    .join('z\nA')
+    .replace(/<\/?s>|<unk>|<mask>|\[CLS\]|\[MASK\]|<\|endoftext\|>/g, 'w');
+  const modes: Record<string, ChunkMode | undefined> = {
+    'bert-uncased': 'space',
+    'bert-cased': 'space',
+    'components-wordpiece': 'space',
+    'components-bpe-suffix': 'space',
+    't5-unigram': undefined, // its Replace is a regular expression
+    'gpt2-bytelevel': 'newline',
+    'llama3-split-bytelevel': 'newline',
+    'roberta-bytelevel': undefined, // add_prefix_space would put a space before every chunk
+    'marian-unigram': undefined,
+    'llama2-bytefallback': undefined, // Prepend applies to the whole section only
+  };
+  for (const [name, mode] of Object.entries(modes)) {
+    it(`${name}: ${mode ? `cut at ${mode}s, ` : 'not cut, '}tiny chunks give encode's tokens`, async () => {
+      const tok = load(name);
+      expect(tok.chunking).toBe(mode);
+      if (mode) expect(chunkCuts(text, 64, mode).length).toBeGreaterThan(50);
+      const chunked = await tok.encodeAsync(text, { chunkChars: 64 });
+      expect(chunked.map((t) => t.id)).toEqual(tok.libraryIds(text));
+      expect(chunked).toEqual(tok.encode(text));
+    });
+  }
+  for (const name of existsSync(MODEL_FIXTURES) ? readdirSync(MODEL_FIXTURES).filter((n) => n.startsWith('tiny-')) : []) {
+    const dir = path.join(MODEL_FIXTURES, name);
+    it.skipIf(!existsSync(path.join(dir, 'tokenizer.json')))(`hf/${name}: tiny chunks give encode's tokens`, async () => {
+      const tok = loadFixture(dir);
+      expect(await tok.encodeAsync(text, { chunkChars: 64 })).toEqual(tok.encode(text));
+    });
+  }
 });

@@ -1,0 +1,78 @@
+/**
+ * Long sections in chunks, for the pipelines where cutting the text at a known kind of place provably gives the
+ * library's result: the library normalises and pre-tokenizes a whole section in one call, which blocks the host
+ * on a long selection, while chunks let encodeAsync yield between them.
+ *   - "space": a character-local normaliser and a pre-tokenizer that first splits on whitespace and drops it
+ *     (BertPreTokenizer, Whitespace, WhitespaceSplit, first in a Sequence); cut after an ASCII space, tab or
+ *     newline (they stay whitespace under every local normaliser). What follows works per piece.
+ *   - "newline": byte-level BPE with the GPT-2 split (ByteLevel with its regex, no prefix space) or a Split with
+ *     the Llama-3 / Qwen2 pattern before ByteLevel without regex; cut after a single newline between a
+ *     non-space and a letter or digit: every alternative of these patterns ends there, and none looks past it.
+ * Any other pipeline is not chunked (one call per section). Unknown-piece fusion is done over the whole
+ * subsection by the caller, so it is the same across chunks.
+ */
+import type { NormalizeStep } from './alignedNormalizer';
+
+export type ChunkMode = 'space' | 'newline';
+
+const LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const KNOWN_SPLITS = new Set([LLAMA3_SPLIT, QWEN2_SPLIT]);
+const SPACE_SPLITTERS = new Set(['BertPreTokenizer', 'Whitespace', 'WhitespaceSplit']);
+
+type Json = Record<string, unknown>;
+
+export function chunkModeOf(preTokenizer: unknown, steps: readonly NormalizeStep[], normalizedAddedContents: readonly string[], configChangesText: boolean): ChunkMode | undefined {
+  if (configChangesText || typeof preTokenizer !== 'object' || preTokenizer === null) return undefined;
+  const pre = preTokenizer as Json;
+  const list = pre.type === 'Sequence' && Array.isArray(pre.pretokenizers) ? (pre.pretokenizers as Json[]) : [pre];
+  if (list.length === 0) return undefined;
+  const first = list[0];
+  if (SPACE_SPLITTERS.has(String(first.type))) {
+    // Whitespace is dropped before anything sees it, so besides character-local steps, Strip (removes only
+    // whitespace) and Replace of a string without whitespace (cannot match across the cut) are safe too.
+    const safe = steps.every((s) => s.kind === 'local' || s.kind === 'strip' || (s.kind === 'replace' && s.literal !== undefined && !/\s/.test(s.literal)));
+    return safe && !normalizedAddedContents.some((c) => /\s/.test(c)) ? 'space' : undefined;
+  }
+  if (!steps.every((s) => s.kind === 'local')) return undefined;
+  if (normalizedAddedContents.some((c) => c.includes('\n'))) return undefined;
+  const isByteLevel = (j: Json, regex: boolean): boolean => j.type === 'ByteLevel' && j.add_prefix_space !== true && (j.use_regex !== false) === regex;
+  if (list.length === 1 && isByteLevel(first, true)) return 'newline';
+  if (list.length === 2 && first.type === 'Split' && isByteLevel(list[1], false)) {
+    const pattern = first.pattern as Json | undefined;
+    const ok = typeof pattern?.Regex === 'string' && KNOWN_SPLITS.has(pattern.Regex) && first.invert !== true && String(first.behavior ?? '').toLowerCase() === 'isolated';
+    return ok ? 'newline' : undefined;
+  }
+  return undefined;
+}
+
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+function isCut(text: string, i: number, mode: ChunkMode): boolean {
+  const prev = text[i - 1];
+  if (mode === 'space') return prev === ' ' || prev === '\t' || prev === '\n';
+  // A lone newline between a non-space and a letter or digit: `\s+(?!\S)` would give a longer whitespace run's
+  // last character to what follows, so runs are never cut.
+  return prev === '\n' && i >= 2 && !/\s/.test(text[i - 2]) && LETTER_OR_DIGIT.test(text[i]);
+}
+
+/** Cut positions [0, …, text.length] about `target` characters apart (a chunk may be longer when no place fits). */
+export function chunkCuts(text: string, target: number, mode: ChunkMode): number[] {
+  const cuts = [0];
+  let pos = 0;
+  while (text.length - pos > target) {
+    let found = -1;
+    const limit = Math.min(text.length - 1, pos + 4 * target);
+    for (let i = pos + target; i <= limit; i++) {
+      if (isCut(text, i, mode)) {
+        found = i;
+        break;
+      }
+    }
+    if (found < 0) break;
+    cuts.push(found);
+    pos = found;
+  }
+  cuts.push(text.length);
+  return cuts;
+}
