@@ -151,9 +151,11 @@ export function hfFeeds(ort: typeof Ort, session: Ort.InferenceSession, m: Model
   const n = ids.length;
   const info = hfInfo(m);
   const meta = new Map<string, Meta>((session.inputMetadata as readonly Meta[]).map((x) => [x.name, x]));
+  // [1, n] of the type the graph declares: int64 in Optimum exports, int32 or float32 (a mask) in some others.
   const ints = (name: string, fill: (i: number) => number): Ort.Tensor => {
     const type = meta.get(name)?.type;
     if (type === 'int32') return new ort.Tensor('int32', Int32Array.from({ length: n }, (_, i) => fill(i)), [1, n]);
+    if (type === 'float32') return new ort.Tensor('float32', Float32Array.from({ length: n }, (_, i) => fill(i)), [1, n]);
     return new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(fill(i))), [1, n]);
   };
   const feeds: Record<string, Ort.Tensor> = {};
