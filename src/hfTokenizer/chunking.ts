@@ -5,15 +5,17 @@
  *   - "space": a character-local normaliser and a pre-tokenizer that first splits on whitespace and drops it
  *     (BertPreTokenizer, Whitespace, WhitespaceSplit, first in a Sequence); cut after an ASCII space, tab or
  *     newline (they stay whitespace under every local normaliser). What follows works per piece.
- *   - "newline": byte-level BPE with the GPT-2 split (ByteLevel with its regex, no prefix space) or a Split with
- *     the Llama-3 / Qwen2 pattern before ByteLevel without regex; cut after a single newline between a
- *     non-space and a letter or digit: every alternative of these patterns ends there, and none looks past it.
+ *   - "bytelevel": byte-level BPE with the GPT-2 split (ByteLevel with its regex) or a Split with the Llama-3 /
+ *     Qwen2 pattern before ByteLevel without regex, no normaliser or a local one; cut before a single space that
+ *     follows a non-space and precedes a letter: in the whole text every alternative of these patterns ends
+ *     before that space and " letter…" starts a pre-token (` ?\p{L}+`, `[^\r\n\p{L}\p{N}]?\p{L}+`), and a chunk
+ *     that starts with a space gets no prefix space (ByteLevel adds one only to text not starting with one).
  * Any other pipeline is not chunked (one call per section). Unknown-piece fusion is done over the whole
  * subsection by the caller, so it is the same across chunks.
  */
 import type { NormalizeStep } from './alignedNormalizer';
 
-export type ChunkMode = 'space' | 'newline';
+export type ChunkMode = 'space' | 'bytelevel';
 
 const LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 const QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -35,25 +37,23 @@ export function chunkModeOf(preTokenizer: unknown, steps: readonly NormalizeStep
     return safe && !normalizedAddedContents.some((c) => /\s/.test(c)) ? 'space' : undefined;
   }
   if (!steps.every((s) => s.kind === 'local')) return undefined;
-  if (normalizedAddedContents.some((c) => c.includes('\n'))) return undefined;
-  const isByteLevel = (j: Json, regex: boolean): boolean => j.type === 'ByteLevel' && j.add_prefix_space !== true && (j.use_regex !== false) === regex;
-  if (list.length === 1 && isByteLevel(first, true)) return 'newline';
+  if (normalizedAddedContents.some((c) => c.includes(' '))) return undefined;
+  const isByteLevel = (j: Json, regex: boolean): boolean => j.type === 'ByteLevel' && (j.use_regex !== false) === regex;
+  if (list.length === 1 && isByteLevel(first, true)) return 'bytelevel';
   if (list.length === 2 && first.type === 'Split' && isByteLevel(list[1], false)) {
     const pattern = first.pattern as Json | undefined;
     const ok = typeof pattern?.Regex === 'string' && KNOWN_SPLITS.has(pattern.Regex) && first.invert !== true && String(first.behavior ?? '').toLowerCase() === 'isolated';
-    return ok ? 'newline' : undefined;
+    return ok ? 'bytelevel' : undefined;
   }
   return undefined;
 }
 
-const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+const LETTER = /\p{L}/u;
 
 function isCut(text: string, i: number, mode: ChunkMode): boolean {
   const prev = text[i - 1];
   if (mode === 'space') return prev === ' ' || prev === '\t' || prev === '\n';
-  // A lone newline between a non-space and a letter or digit: `\s+(?!\S)` would give a longer whitespace run's
-  // last character to what follows, so runs are never cut.
-  return prev === '\n' && i >= 2 && !/\s/.test(text[i - 2]) && LETTER_OR_DIGIT.test(text[i]);
+  return text[i] === ' ' && !/\s/.test(prev) && i + 1 < text.length && LETTER.test(text[i + 1]);
 }
 
 /** Cut positions [0, …, text.length] about `target` characters apart (a chunk may be longer when no place fits). */

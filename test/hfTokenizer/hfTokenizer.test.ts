@@ -186,7 +186,7 @@ describe('HfTokenizer.encodeAsync', () => {
 describe('HfTokenizer chunks of long sections', () => {
   // encodeAsync cuts long sections only where that gives the library's result; with tiny chunks every cut is
   // exercised, and the result must be encode's exactly.
-  // Joined so that both kinds of cut (after a space, after a lone newline before a letter) occur often.
+  // Joined so that both kinds of cut (after a space; before a space between a non-space and a letter) occur often.
   const text = fuzzTexts(99, 200)
     .join('z\nA')
     .replace(/<\/?s>|<unk>|<mask>|\[CLS\]|\[MASK\]|<\|endoftext\|>/g, 'w');
@@ -196,14 +196,14 @@ describe('HfTokenizer chunks of long sections', () => {
     'components-wordpiece': 'space',
     'components-bpe-suffix': 'space',
     't5-unigram': undefined, // its Replace is a regular expression
-    'gpt2-bytelevel': 'newline',
-    'llama3-split-bytelevel': 'newline',
-    'roberta-bytelevel': undefined, // add_prefix_space would put a space before every chunk
+    'gpt2-bytelevel': 'bytelevel',
+    'llama3-split-bytelevel': 'bytelevel',
+    'roberta-bytelevel': 'bytelevel', // chunks start with a space, so add_prefix_space adds none
     'marian-unigram': undefined,
     'llama2-bytefallback': undefined, // Prepend applies to the whole section only
   };
   for (const [name, mode] of Object.entries(modes)) {
-    it(`${name}: ${mode ? `cut at ${mode}s, ` : 'not cut, '}tiny chunks give encode's tokens`, async () => {
+    it(`${name}: ${mode ? `cut (${mode}), ` : 'not cut, '}tiny chunks give encode's tokens`, async () => {
       const tok = load(name);
       expect(tok.chunking).toBe(mode);
       if (mode) expect(chunkCuts(text, 64, mode).length).toBeGreaterThan(50);
