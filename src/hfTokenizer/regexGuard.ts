@@ -92,9 +92,9 @@ export function nestedQuantifier(source: string): string | null {
 const PROBE_ATOMS = ['a', ' ', '1', 'a ', 'ab', '\n', '.', 'é', '中', "'", '\t ', 'a1', '😀', '-a', 'A', '\r\n'];
 const PROBE_ENDS = ['', '!', '\u0000', 'a', ' ', '1'];
 /** Longest time one probe may take (ms); a linear pattern needs well under 1 ms for these lengths. */
-const PROBE_BUDGET_MS = 50;
-/** Longest time all probes of one pattern may take (ms); a linear pattern needs about 50 ms for all. */
-const TOTAL_BUDGET_MS = 1500;
+const PROBE_BUDGET_MS = 25;
+/** Longest time all probes of one pattern may take (ms); a linear pattern needs about 50 ms for all, unloaded. */
+const TOTAL_BUDGET_MS = 700;
 /** Probe lengths (repetitions of an atom): small steps while short, so an exponential pattern is caught early. */
 const LENGTHS = [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 45, 64, 90, 128, 181, 256, 362, 512, 1024, 2048, 4096];
 
