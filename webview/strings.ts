@@ -67,6 +67,7 @@ export const DEFAULT_STRINGS = {
   'head.legend': 'Lines from each query (left) to the keys (right); opacity = weight. Tick more heads above to overlay them in their own colours.',
   'head.heads': 'Heads shown',
   'allHeads.toggle': 'Every head of the layer at once',
+  'allHeads.headLegend': 'Lines from each query (left) to the keys (right), one colour per head of the layer; opacity = weight.',
   'allHeads.key': 'Colour of each head',
   'allHeads.tokenLevelOnly': 'Every head at once is shown at token level: turn off Word level to see it.',
   'allHeads.textLegend': 'Every head of layer {0} at once: under each token, one stripe per head in the head’s colour; intensity = weight. Hover or focus a token.',

@@ -46,6 +46,7 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
   // in single-head mode.
   const layers: Array<{ name: string; color: string; m: AttentionMatrix | null }> = [];
   const allHeads = allHeadsActive(ctx.state);
+  if (allHeads) legend.textContent = t('allHeads.headLegend');
   host.append(allHeadsControls(ctx, slot, start.model.heads, theme));
   if (allHeads) {
     const drawn = layerHeads(ctx, slot, theme);
@@ -200,24 +201,44 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
     c.globalAlpha = 1;
     // The draw log the tests read: lines per drawn head (lines of different heads to the same key coincide, so
     // the pixels alone cannot tell every head was drawn).
-    if (c.canvas === overlay) overlay.dataset.linesPerHead = perHead.join(',');
+    if (c.canvas === overlay) {
+      overlay.dataset.linesPerHead = perHead.join(',');
+      return; // on screen the focus outline is the focusBox element
+    }
     const f = ctx.focusUnit();
     if (f !== null && f < n) {
       c.strokeStyle = theme.focus;
-      const x = ctx.state.direction === 'to' ? 2 : x1 + 2;
-      c.strokeRect(x, PAD + f * rowH, LABEL_W - 4, rowH);
+      c.strokeRect(focusX(), PAD + f * rowH, LABEL_W - 4, rowH);
     }
+  };
+  const focusX = (): number => (ctx.state.direction === 'to' ? 2 : x1 + 2);
+
+  // The overlay spans only the gap the lines cross (plus a pixel each side for antialiasing), not the label
+  // columns: each hover's canvas upload and compositing cost scale with its area. The focused label's outline is
+  // a small element moved with a transform, which costs no layout.
+  const overlayLeft = x0 - 1;
+  const overlayWidth = x1 - x0 + 2;
+  const focusBox = document.createElement('div');
+  focusBox.className = 'head-focus';
+  focusBox.style.width = `${LABEL_W - 4}px`;
+  focusBox.style.height = `${rowH}px`;
+  wrap.append(focusBox);
+  const placeFocusBox = (): void => {
+    const f = ctx.focusUnit();
+    focusBox.hidden = f === null || f >= n;
+    if (!focusBox.hidden) focusBox.style.transform = `translate(${focusX()}px, ${PAD + (f ?? 0) * rowH}px)`;
   };
 
   const o = overlay.getContext('2d');
   const drawOverlay = (): void => {
+    placeFocusBox();
     if (!o) return;
     const band = currentBand();
-    o.setTransform(dpr, 0, 0, dpr, 0, -band.top * dpr);
-    o.clearRect(0, band.top, width, band.height);
+    o.setTransform(dpr, 0, 0, dpr, -overlayLeft * dpr, -band.top * dpr);
+    o.clearRect(overlayLeft, band.top, overlayWidth, band.height);
     drawLines(o, band.top, band.height);
   };
-  const currentBand = keepOverlayInViewport({ wrap, base, overlay, dpr }, width, height, () => drawOverlay());
+  const currentBand = keepOverlayInViewport({ wrap, base, overlay, dpr }, { left: overlayLeft, width: overlayWidth }, height, () => drawOverlay());
   drawOverlay();
 
   // One row lookup (and so one layout read, while the layout is clean) and one draw per frame, however many moves.
@@ -226,7 +247,8 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
     const i = Math.floor((clientY - r.top - PAD) / rowH);
     if (i >= 0 && i < n && i !== ctx.focusUnit()) ctx.setFocus(i);
   });
-  overlay.addEventListener('mousemove', (e) => hoverAt(e.clientY));
+  // On the wrap: the pointer may be over the labels (the base) or the lines (the overlay).
+  wrap.addEventListener('mousemove', (e) => hoverAt(e.clientY));
 
   const toSvg = (): string => {
     const parts: string[] = [];

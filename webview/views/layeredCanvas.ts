@@ -34,14 +34,25 @@ export interface OverlayBand {
 }
 
 /**
- * Shrinks `overlay` to the band of `base` that is inside the window's viewport, and keeps it there while the
+ * Shrinks `overlay` to the band of `base` that is inside the window's viewport (and to `columns`, the part of the
+ * picture's width it draws on), and keeps it there while the
  * page scrolls or resizes (then `redraw` runs). A head view at 512 tokens is ~6,700 px tall: clearing and
  * compositing a canvas of that size on every hover cost ~15 ms a frame in software rendering, while a band of
- * the viewport's height costs a fraction of it. Returns the current band; drawing code translates by −top.
+ * the viewport's height costs a fraction of it. Returns the current band; drawing code translates by −left, −top.
  * The listeners go away once the view is no longer in the document.
  */
-export function keepOverlayInViewport(layered: LayeredCanvas, width: number, fullHeight: number, redraw: () => void): () => OverlayBand {
+export function keepOverlayInViewport(
+  layered: LayeredCanvas,
+  columns: { left: number; width: number },
+  fullHeight: number,
+  redraw: () => void,
+): () => OverlayBand {
+  const { left, width } = columns;
   const { wrap, base, overlay, dpr } = layered;
+  // The columns apply at once, before the first measurement (the band comes once the view is attached).
+  overlay.width = Math.round(width * dpr);
+  overlay.style.width = `${width}px`;
+  overlay.style.left = `${left}px`;
   let band: OverlayBand = { top: 0, height: 0 };
   const place = (): boolean => {
     const r = base.getBoundingClientRect();
@@ -58,6 +69,7 @@ export function keepOverlayInViewport(layered: LayeredCanvas, width: number, ful
     overlay.style.width = `${width}px`;
     overlay.style.height = `${band.height}px`;
     overlay.style.top = `${band.top}px`;
+    overlay.style.left = `${left}px`;
     return true;
   };
   const onMove = (): void => {
