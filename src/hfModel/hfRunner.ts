@@ -4,6 +4,7 @@
  * rewritten once (attentionGraph.ts) and cached (graphCache.ts); the inputs are fed from the session's own input
  * names. Used in-process (CLI, tests) and in the inference worker through modelRunner.runModel's dispatch.
  */
+import { stat } from 'node:fs/promises';
 import type * as Ort from 'onnxruntime-node';
 import type { ModelManifest } from '../model/modelManifest';
 import { loadOrt, ModelLoadError, openSession, SESSION_OPTIONS, type ModelOutputs } from '../model/modelRunner';
@@ -64,6 +65,11 @@ function hfInfo(m: ModelManifest): NonNullable<ModelManifest['hf']> {
 async function createHfSession(m: ModelManifest, withLogits: boolean): Promise<HfSession> {
   const info = hfInfo(m);
   const file = m.modelPath;
+  try {
+    await stat(file);
+  } catch (e) {
+    throw new ModelLoadError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
   await loadOrt();
   const keep = withLogits ? ['logits'] : [];
   const open = async (forceCast: boolean): Promise<HfSession> => {
@@ -98,12 +104,15 @@ async function createHfSession(m: ModelManifest, withLogits: boolean): Promise<H
   try {
     return await open(false);
   } catch (first) {
-    if (!(first instanceof Error) || first.name !== 'Error' || !/type|Type/.test(first.message)) throw first;
+    // Our own errors (no attention, fused op, external data, file access) already name the file and the problem.
+    if (!(first instanceof Error) || first.name !== 'Error') throw first;
+    const notLoadable = (e: unknown): ModelLoadError => new ModelLoadError(file, `is not a loadable ONNX model (${(e as Error).message.split('\n')[0]})`);
+    if (!/type|Type/.test(first.message)) throw notLoadable(first);
     // An attention tensor's type was guessed float32 but is not: cast every layer's instead.
     try {
       return await open(true);
     } catch (e) {
-      throw new ModelLoadError(file, `is not a loadable ONNX model (${(e as Error).message.split('\n')[0]})`);
+      throw notLoadable(e);
     }
   }
 }

@@ -2,7 +2,7 @@
  * A model folder from the internet is untrusted: each broken fixture under test/fixtures/hf/bad gives its own clear
  * error naming the file, and never hides the good models beside it.
  */
-import { cp, mkdtemp } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +51,16 @@ describe('broken Hugging Face folders', () => {
   it('an encoder-decoder folder is listed as a problem saying it is not yet supported', async () => {
     const e = await failureOf(hfFolder('tiny-marian'));
     expect(e.message).toMatch(/encoder_model\.onnx: is an encoder-decoder model \(marian\); .*not yet supported/);
+  });
+
+  it('a truncated model file is named, and said not to be a loadable ONNX model', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'al-hf-trunc-'));
+    await cp(hfFolder('tiny-bert'), dir, { recursive: true });
+    const onnx = path.join(dir, 'onnx', 'model.onnx');
+    await writeFile(onnx, (await readFile(onnx)).subarray(0, 5000));
+    const e = await failureOf(dir);
+    expect(e.message).toContain(onnx);
+    expect(e.message).toMatch(/malformed protobuf|not a loadable ONNX model/);
   });
 
   it('a root with broken and good folders lists the good ones and reports each broken one', async () => {
