@@ -99,6 +99,8 @@ export class HfTokenizer implements TextTokenizer {
   private readonly lowercaseAndRemoveAccent: boolean;
   /** How encodeAsync may cut long sections into chunks (see chunking.ts); undefined: one call per section. */
   private readonly chunkMode: ChunkMode | undefined;
+  /** Special tokens the post-processor puts before the text. */
+  private readonly leadingSpecials: number;
 
   private constructor(files: HfTokenizerFiles) {
     const file = files.tokenizerJsonName ?? 'tokenizer.json';
@@ -158,6 +160,7 @@ export class HfTokenizer implements TextTokenizer {
     this.normSplitter = new AddedTokenSplitter(normContents);
     this.removeSpace = config.remove_space === true;
     this.lowercaseAndRemoveAccent = config.do_lowercase_and_remove_accent === true;
+    this.leadingSpecials = leadingSpecialCount(json.post_processor);
     this.chunkMode = chunkModeOf(json.pre_tokenizer, this.steps, normContents, this.removeSpace || this.lowercaseAndRemoveAccent);
     this.vocabSize = checked.vocabSize;
     this.special = resolveSpecialRoles([config, map], json, (c) => this.idOf(c), [...this.added.keys()]);
@@ -320,7 +323,10 @@ export class HfTokenizer implements TextTokenizer {
     if (this.postProcess) {
       const strings = content.slice(contentStart).map((t) => t.piece);
       const processed = this.postProcess(strings, null, addSpecial).tokens;
-      const at = findRun(processed, strings);
+      // Where the text's tokens are in the processed list: after the template's leading special tokens (read
+      // from the file, so a text that itself starts with "<s>" is not taken for the added one).
+      const lead = addSpecial ? this.leadingSpecials : 0;
+      const at = runAt(processed, strings, lead) ? lead : findRun(processed, strings);
       if (at < 0) throw new Error(`tokenizer: the post-processor changed the text's tokens; offsets cannot be kept (${processed.length} tokens)`);
       const before: TextToken[] = [];
       for (let i = 0; i < at; i++) before.push({ id: this.idFor(processed[i]), piece: processed[i], start: 0, end: 0, special: true });
@@ -485,6 +491,30 @@ function locate(space: string, p: string, from: number, marker: string | undefin
   }
   const real = space.indexOf(p, from);
   return real >= 0 ? { at: real, virtual: 0 } : null;
+}
+
+/** How many special tokens a post-processor puts before the text (for one sequence). */
+function leadingSpecialCount(post: unknown): number {
+  if (typeof post !== 'object' || post === null) return 0;
+  const p = post as { type?: unknown; processors?: unknown; single?: unknown };
+  if (p.type === 'BertProcessing' || p.type === 'RobertaProcessing') return 1;
+  if (p.type === 'Sequence' && Array.isArray(p.processors)) return p.processors.reduce((n: number, c: unknown) => n + leadingSpecialCount(c), 0);
+  if (p.type === 'TemplateProcessing' && Array.isArray(p.single)) {
+    let n = 0;
+    for (const item of p.single as Record<string, unknown>[]) {
+      if ('Sequence' in item) break;
+      if ('SpecialToken' in item) n++;
+    }
+    return n;
+  }
+  return 0;
+}
+
+/** Whether `run` occurs in `all` at `at`. */
+function runAt(all: readonly string[], run: readonly string[], at: number): boolean {
+  if (at + run.length > all.length) return false;
+  for (let j = 0; j < run.length; j++) if (all[at + j] !== run[j]) return false;
+  return true;
 }
 
 /** Index where `run` occurs contiguously in `all` (the text's tokens inside the post-processed list), or -1. */

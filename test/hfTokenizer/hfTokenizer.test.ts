@@ -101,6 +101,26 @@ describe('HfTokenizer offsets', () => {
     expect(tokens.map((t) => t.id)).toEqual(tok.libraryIds(text));
   });
 
+  it('a text that starts with the token the template adds keeps its own token; the added one is special', () => {
+    const tok = load('llama2-bytefallback');
+    const text = '<s>hi';
+    const tokens = tok.encode(text);
+    expect(tokens[0]).toMatchObject({ piece: '<s>', start: 0, end: 0, special: true });
+    expect(tokens[1]).toMatchObject({ piece: '<s>', start: 0, end: 3 });
+    expect(tokens[1].special).toBeUndefined();
+    expect(tokens.map((t) => t.id)).toEqual(tok.libraryIds(text));
+  });
+
+  it('an empty or blank text gives only the special tokens, at 0', () => {
+    for (const text of ['', '   ', '\n']) {
+      const tokens = load('bert-uncased').encode(text);
+      expect(tokens.map((t) => [t.piece, t.start, t.end, t.special])).toEqual([
+        ['[CLS]', 0, 0, true],
+        ['[SEP]', text.length, text.length, true],
+      ]);
+    }
+  });
+
   it('addSpecialTokens: false leaves the post-processor\'s tokens out, as the library does', () => {
     const tok = load('bert-uncased');
     const tokens = tok.encode('hello', { addSpecialTokens: false });
