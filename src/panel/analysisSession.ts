@@ -6,7 +6,7 @@
 import type { HeadRef, MaskKind, Slot, TokenInfo } from '../protocol/messages';
 import { AnalysisStreamer, type PostFn } from './analysisStreamer';
 import { analyzeTokens, InputError, toTokenInfo, type AnalysisResult } from '../pipeline/analyze';
-import { CancelledError, planWindows, tokenizeInSlices, TooManyTokensError, windowSlice } from '../pipeline/windows';
+import { CancelledError, planWindows, TooManyTokensError, windowSlice } from '../pipeline/windows';
 import { LatestOnlyRunner } from '../pipeline/latestOnly';
 import { resolveMask } from '../common/mask';
 import { toModelInfo, type ModelManifest } from '../model/modelManifest';
@@ -315,8 +315,9 @@ export class AnalysisSession {
       return cached.tokens;
     }
     if (source.text.length === 0) throw new InputError(this.t('The selection is empty: select some text first.'));
-    const tokenizer = await registry.tokenizer(manifest);
-    const tokens = await tokenizeInSlices(tokenizer, source.text, limit, isStale);
+    // Either tokenizer (the bundled BPE or a Hugging Face folder's), in slices with the same limit and cancellation.
+    const tokenizer = await registry.textTokenizer(manifest);
+    const tokens = await tokenizer.encodeAsync(source.text, { limit, isCancelled: isStale });
     if (tokens.length === 0) throw new InputError(this.t('The selection has no tokens to analyse.'));
     this.tokenCache.set(slot, { source, tokenizerPath: manifest.tokenizerPath, limit, tokens });
     return tokens;
