@@ -209,7 +209,10 @@ export async function runModel(
   if (bias.length !== n * n) throw new Error(`attention bias has ${bias.length} entries, expected ${n * n}`);
   const layer = options.firstLayer;
   // The last layer gains nothing from a split (part one would be the whole model): it runs whole.
-  const progressive = layer !== undefined && !options.logits && Number.isInteger(layer) && layer >= 0 && layer < manifest.layers - 1;
+  // A Hugging Face export is not split (layerSplit.ts reads the contract's stacked outputs): it always runs whole,
+  // and no background split is attempted (that would re-read a possibly large file for every layer shown).
+  const progressive =
+    manifest.source !== 'hf' && layer !== undefined && !options.logits && Number.isInteger(layer) && layer >= 0 && layer < manifest.layers - 1;
   if (progressive) {
     const split = readySplit(manifest, layer);
     if (split && typeof split !== 'string') return runSplit(manifest, split, ids, bias, options.onLayer ?? (() => undefined));
