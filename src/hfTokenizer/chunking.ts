@@ -10,12 +10,17 @@
  *     follows a non-space and precedes a letter: in the whole text every alternative of these patterns ends
  *     before that space and " letter…" starts a pre-token (` ?\p{L}+`, `[^\r\n\p{L}\p{N}]?\p{L}+`), and a chunk
  *     that starts with a space gets no prefix space (ByteLevel adds one only to text not starting with one).
+ *   - "prepended": SentencePiece-style BPE (Llama-2, Mistral): no pre-tokenizer, a normaliser that prepends a
+ *     marker ("▁") and replaces spaces with it; cut before a single space between a non-space and a letter. The
+ *     chunks after the first are normalised without the prepend (the whole text gets one), and no merge of the
+ *     file joins a piece ending in something else with one starting with the marker, so no piece of the whole
+ *     text spans the cut.
  * Any other pipeline is not chunked (one call per section). Unknown-piece fusion is done over the whole
  * subsection by the caller, so it is the same across chunks.
  */
 import type { NormalizeStep } from './alignedNormalizer';
 
-export type ChunkMode = 'space' | 'bytelevel';
+export type ChunkMode = 'space' | 'bytelevel' | 'prepended';
 
 const LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 const QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -24,8 +29,26 @@ const SPACE_SPLITTERS = new Set(['BertPreTokenizer', 'Whitespace', 'WhitespaceSp
 
 type Json = Record<string, unknown>;
 
-export function chunkModeOf(preTokenizer: unknown, steps: readonly NormalizeStep[], normalizedAddedContents: readonly string[], configChangesText: boolean): ChunkMode | undefined {
-  if (configChangesText || typeof preTokenizer !== 'object' || preTokenizer === null) return undefined;
+/** Whether a SentencePiece-style BPE can be cut before a space (see "prepended" above). */
+function prependedMode(model: Json, steps: readonly NormalizeStep[], normalizedAddedContents: readonly string[]): boolean {
+  const [first, ...rest] = steps;
+  if (first?.kind !== 'prepend' || first.prepend.length === 0) return false;
+  const marker = first.prepend;
+  const replacesSpace = rest.some((s) => s.kind === 'replace' && s.literal === ' ' && s.content === marker);
+  const othersLocal = rest.every((s) => s.kind === 'local' || (s.kind === 'replace' && s.literal !== undefined && !/\s/.test(s.literal) && !s.literal.includes(marker)) || (s.kind === 'replace' && s.literal === ' ' && s.content === marker));
+  if (!replacesSpace || !othersLocal || model.type !== 'BPE' || model.ignore_merges === true || !Array.isArray(model.merges)) return false;
+  if (normalizedAddedContents.some((c) => c.includes(' ') || c.includes(marker))) return false;
+  for (const m of model.merges as unknown[]) {
+    const [a, b] = typeof m === 'string' ? m.split(' ', 2) : (m as string[]);
+    if (typeof a === 'string' && typeof b === 'string' && b.startsWith(marker) && !a.endsWith(marker)) return false;
+  }
+  return true;
+}
+
+export function chunkModeOf(preTokenizer: unknown, model: Json, steps: readonly NormalizeStep[], normalizedAddedContents: readonly string[], configChangesText: boolean): ChunkMode | undefined {
+  if (configChangesText) return undefined;
+  if (preTokenizer === null || preTokenizer === undefined) return prependedMode(model, steps, normalizedAddedContents) ? 'prepended' : undefined;
+  if (typeof preTokenizer !== 'object') return undefined;
   const pre = preTokenizer as Json;
   const list = pre.type === 'Sequence' && Array.isArray(pre.pretokenizers) ? (pre.pretokenizers as Json[]) : [pre];
   if (list.length === 0) return undefined;
@@ -53,6 +76,7 @@ const LETTER = /\p{L}/u;
 function isCut(text: string, i: number, mode: ChunkMode): boolean {
   const prev = text[i - 1];
   if (mode === 'space') return prev === ' ' || prev === '\t' || prev === '\n';
+  // bytelevel and prepended: before a single space between a non-space and a letter.
   return text[i] === ' ' && !/\s/.test(prev) && i + 1 < text.length && LETTER.test(text[i + 1]);
 }
 

@@ -161,7 +161,7 @@ export class HfTokenizer implements TextTokenizer {
     this.removeSpace = config.remove_space === true;
     this.lowercaseAndRemoveAccent = config.do_lowercase_and_remove_accent === true;
     this.leadingSpecials = leadingSpecialCount(json.post_processor);
-    this.chunkMode = chunkModeOf(json.pre_tokenizer, this.steps, normContents, this.removeSpace || this.lowercaseAndRemoveAccent);
+    this.chunkMode = chunkModeOf(json.pre_tokenizer, json.model as Record<string, unknown>, this.steps, normContents, this.removeSpace || this.lowercaseAndRemoveAccent);
     this.vocabSize = checked.vocabSize;
     this.special = resolveSpecialRoles([config, map], json, (c) => this.idOf(c), [...this.added.keys()]);
   }
@@ -301,7 +301,11 @@ export class HfTokenizer implements TextTokenizer {
         let al = identityAligned(sectionText.slice(cuts[c], cuts[c + 1]), s + cuts[c]);
         if (this.removeSpace) al = collapseSpaces(al);
         if (this.lowercaseAndRemoveAccent) al = applyLocal(al, (t) => t.toLowerCase().replace(/\p{M}/gu, ''));
-        if (this.normalize) al = normalizeAligned(al, this.steps, this.normalize(al.text));
+        if (c > 0 && this.chunkMode === 'prepended') {
+          // The whole text gets the prepended marker once: later chunks are normalised without it.
+          const prepend = (this.steps[0] as Extract<NormalizeStep, { kind: 'prepend' }>).prepend;
+          al = normalizeAligned(al, this.steps.slice(1), (this.normalize as (t: string) => string)(al.text).slice(prepend.length));
+        } else if (this.normalize) al = normalizeAligned(al, this.steps, this.normalize(al.text));
         if (al.text.length === 0) continue;
         const subs = this.normSplitter.split(al.text, 0, al.text.length);
         stripAroundAdded(al.text, subs, (t) => this.added.get(t));
