@@ -198,5 +198,7 @@ export function toModelInfo(m: ModelManifest): ModelInfo {
     headDim: m.headDim,
     maxPositions: m.maxPositions,
     ...(m.defaultHead ? { defaultHead: m.defaultHead } : {}),
+    // Only where something may be missing: a bundled model's info stays as it was.
+    ...(m.source === 'hf' ? { capabilities: { ...m.capabilities } } : {}),
   };
 }

@@ -33,6 +33,11 @@ export interface ModelInfo {
   maxPositions: number;
   /** The head a panel opens on when no saved state names one (model.json `default_head`). */
   defaultHead?: DefaultHead;
+  /**
+   * Present for a Hugging Face folder (absent: the contract, which has everything): whether q/k/v are returned
+   * (the computation view) and whether a what-if mask can be applied, so the panel can disable what is missing.
+   */
+  capabilities?: { vectors: boolean; anyMask: boolean };
 }
 
 /** A head worth seeing first (0-based), with the one line the panel shows to say why. */

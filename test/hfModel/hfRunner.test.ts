@@ -3,6 +3,7 @@
  * the attention PyTorch computed for the same text (reference.json in each fixture).
  */
 import { describe, expect, it } from 'vitest';
+import { toModelInfo } from '../../src/model/modelManifest';
 import { ModelRegistry } from '../../src/model/modelRegistry';
 import { analyzeText } from '../../src/pipeline/analyze';
 import { hfFolder, maxDiff, reference, tempCache } from './hfFixtures';
@@ -20,6 +21,7 @@ describe.each(FIXTURES)('$name', ({ name, kind }) => {
     expect(manifest.source).toBe('hf');
     expect(manifest.kind).toBe(kind);
     expect(manifest.capabilities).toEqual({ vectors: false, anyMask: kind === 'encoder' });
+    expect(toModelInfo(manifest).capabilities).toEqual({ vectors: false, anyMask: kind === 'encoder' });
     const ref = reference(name);
     const r = await analyzeText(registry, ref.text, { modelId: manifest.id });
     // The tokenizer gives the ids PyTorch was run on (special tokens included), so the comparison is like for like.
