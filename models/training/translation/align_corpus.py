@@ -29,19 +29,48 @@ N_DEV = 1000
 HELD_OUT_WORDS = (3, 60)  # held-out pairs are sentences/phrases, not single UI words
 
 
+LICENCE_OVERRIDES = {
+    "npm:typescript": "Apache-2.0 (package.json)",
+    # the Debian FAQ's copyright file is a prose notice, not DEP-5
+    "debian-faq-zh-cn": "Debian FAQ notice (SPI): verbatim and modified copies and translations permitted with the notice",
+}
+# Licence texts named in prose copyright files, most specific first.
+LICENCE_NAMES = [("Mozilla Public License", "MPL-2.0"), ("Lesser General Public License", "LGPL"),
+                 ("Library General Public License", "LGPL"), ("General Public License version 2", "GPL-2"),
+                 ("General Public License", "GPL"), ("Apache License", "Apache-2.0"), ("MIT", "MIT")]
+
+
 def licence_of(pkg):
-    """The first License: field of the package's Debian copyright file (DEP-5), else a recognised name in it."""
-    path = os.path.join(X, pkg, "usr", "share", "doc", pkg, "copyright")
+    """The License: field of the package's Debian copyright file (DEP-5: the first one, which covers Files: *), else
+    the licence its prose names. A doc folder that is a symlink to another package's is reported as such."""
+    if pkg in LICENCE_OVERRIDES:
+        return LICENCE_OVERRIDES[pkg]
+    doc = os.path.join(X, pkg, "usr", "share", "doc", pkg)
+    path = os.path.join(doc, "copyright")
     if not os.path.exists(path):
+        if os.path.islink(doc):
+            return f"see package {os.readlink(doc)} (this package's doc folder links there; not fetched)"
         return "unknown (no copyright file in the package)"
     text = open(path, encoding="utf-8", errors="replace").read()
-    m = re.search(r"^License:\s*(.+)$", text, re.M)
+    m = re.search(r"^License:[ \t]*(\S.*)$", text, re.M)
     if m:
         return m.group(1).strip()
-    for name in ("MPL-2.0", "GPL-3", "GPL-2", "LGPL", "BSD", "MIT", "Apache"):
-        if name in text:
+    for needle, name in LICENCE_NAMES:
+        if needle in text:
             return name + " (named in the copyright file)"
     return "unknown (see " + os.path.relpath(path, WORK) + ")"
+
+
+def licence_family(licence):
+    """Coarse family for the share table: copyleft (GPL/LGPL/GFDL), MPL-2.0 (file-level copyleft), permissive."""
+    s = licence.upper()
+    if "MPL" in s:
+        return "MPL-2.0"
+    if "GPL" in s or "GFDL" in s or "GNU" in s:
+        return "GPL/LGPL family (copyleft)"
+    if any(x in s for x in ("APACHE", "MIT", "BSD", "ISC", "POSTGRESQL", "EXPAT", "DEBIAN FAQ NOTICE")):
+        return "permissive"
+    return "other / check the copyright file"
 
 
 def gettext_sources():
@@ -108,9 +137,6 @@ def typescript_sources():
             yield "npm:typescript", json.loads(m.group(2)), zh[k]
 
 
-LICENCE_OVERRIDES = {"npm:typescript": "Apache-2.0 (package.json)"}
-
-
 def main():
     counts = defaultdict(Counter)
     raw = []
@@ -170,14 +196,19 @@ def main():
     sources = {}
     for pkg in sorted(counts, key=lambda s: -chars[s]):
         sources[pkg] = {
-            "licence": LICENCE_OVERRIDES.get(pkg) or licence_of(pkg),
+            "licence": licence_of(pkg),
+            "licence_family": licence_family(licence_of(pkg)),
             "raw": counts[pkg]["raw"],
             "train_pairs": n[pkg],
             "train_share_of_characters": round(chars[pkg] / total, 5) if total else 0,
             "near_duplicates_removed": removed_by_source[pkg],
             **{k: v for k, v in counts[pkg].items() if k != "raw"},
         }
+    families = defaultdict(float)
+    for v in sources.values():
+        families[v["licence_family"]] += v["train_share_of_characters"]
     stats = {
+        "licence_families_share_of_training_characters": {k: round(v, 4) for k, v in sorted(families.items())},
         "raw_pairs": len(raw),
         "dropped": dict(drops),
         "after_exact_dedup": len(pairs),

@@ -86,7 +86,7 @@ def cross_attentions(model, src_ids, dec_ids):
     memory = model.encode(src, enc_b)
     self_atts, cross = [], []
     model.decode(dec, memory, dec_b, cross_b, collect_self=self_atts, collect_cross=cross)
-    return torch.cat(cross, 0)
+    return torch.cat([c[0] for c in cross], 0)  # each layer collects (attention, q, k, v)
 
 
 def alignment_items(model, tok, pairs, by_word):

@@ -134,7 +134,10 @@ class Translator(nn.Module):
                 collect.append(att)
         return self.enc_ln(x)
 
-    def decode(self, decoder_input_ids, memory, self_bias, cross_bias, collect_self=None, collect_cross=None):
+    def decode(self, decoder_input_ids, memory, self_bias, cross_bias, collect_self=None, collect_cross=None,
+               last_only=False):
+        """Logits [B, T, vocab], or [B, 1, vocab] for the last position only (greedy decoding: the projection onto the
+        vocabulary is the largest matmul, and earlier positions' logits are not needed)."""
         pos = torch.arange(decoder_input_ids.shape[1], device=decoder_input_ids.device)
         y = self.drop(self.emb(decoder_input_ids) + self.dec_pos(pos))
         for layer in self.decoder:
@@ -142,6 +145,8 @@ class Translator(nn.Module):
             if collect_self is not None:
                 collect_self.append(s)
                 collect_cross.append(c)
+        if last_only:
+            y = y[:, -1:]
         return F.linear(self.dec_ln(y), self.emb.weight)
 
     def forward(self, input_ids, decoder_input_ids, enc_bias, dec_bias, cross_bias):

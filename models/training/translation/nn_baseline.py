@@ -1,13 +1,11 @@
 """Nearest-neighbour translation baseline: return the training translation of the training source most similar to
 the query (cosine of TF-IDF vectors over unigrams and bigrams: lower-cased words for English sources, characters for
-Chinese sources, where words are not written with spaces)."""
+Chinese sources, where words are not written with spaces). Sublinear term frequency (1 + log tf), smoothed idf."""
 import math
 import re
 from collections import Counter
 
-import torch
-
-from clean_pairs import HAN
+import numpy as np
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -26,30 +24,36 @@ class NearestNeighbour:
         self.chinese = chinese
         docs = [Counter(features(s, chinese)) for s in sources]
         df = Counter(t for d in docs for t in d)
-        self.vocab = {t: i for i, t in enumerate(df)}
+        self.term = {t: i for i, t in enumerate(df)}
         n = len(docs)
-        self.idf = {t: math.log((1 + n) / (1 + c)) + 1 for t, c in df.items()}
-        self.matrix = self._matrix(docs)  # sparse [V, N]
-
-    def _matrix(self, docs):
-        rows, cols, vals = [], [], []
+        self.idf = np.array([math.log((1 + n) / (1 + c)) + 1 for c in df.values()])
+        # postings by term (CSR): for term i, docs[ptr[i]:ptr[i+1]] with normalised weights
+        terms, doc_ids, vals = [], [], []
         for j, d in enumerate(docs):
-            w = {t: (1 + math.log(c)) * self.idf[t] for t, c in d.items() if t in self.vocab}
-            norm = math.sqrt(sum(v * v for v in w.values())) or 1.0
-            for t, v in w.items():
-                rows.append(self.vocab[t])
-                cols.append(j)
-                vals.append(v / norm)
-        return torch.sparse_coo_tensor([rows, cols], vals, (len(self.vocab), len(docs))).coalesce()
+            ids, w = self._weights(d)
+            terms.append(ids)
+            doc_ids.append(np.full(len(ids), j, dtype=np.int64))
+            vals.append(w)
+        terms, doc_ids, vals = np.concatenate(terms), np.concatenate(doc_ids), np.concatenate(vals)
+        order = np.argsort(terms, kind="stable")
+        self.docs, self.vals = doc_ids[order], vals[order]
+        self.ptr = np.searchsorted(terms[order], np.arange(len(self.term) + 1))
+        self.n = n
 
-    def translate(self, queries, chunk=200):
+    def _weights(self, counts):
+        ids = np.array([self.term[t] for t in counts if t in self.term], dtype=np.int64)
+        tf = np.array([1 + math.log(c) for t, c in counts.items() if t in self.term])
+        w = tf * self.idf[ids] if len(ids) else tf
+        norm = float(np.sqrt((w * w).sum())) or 1.0
+        return ids, w / norm
+
+    def translate(self, queries):
         out = []
-        for c in range(0, len(queries), chunk):
-            q = self._matrix([Counter(features(s, self.chinese)) for s in queries[c:c + chunk]]).to_dense()
-            sims = torch.sparse.mm(self.matrix.t(), q)  # [N, chunk]
-            out.extend(self.targets[int(i)] for i in sims.argmax(0))
+        for q in queries:
+            ids, w = self._weights(Counter(features(q, self.chinese)))
+            scores = np.zeros(self.n)
+            for t, wt in zip(ids, w):
+                a, b = self.ptr[t], self.ptr[t + 1]
+                scores[self.docs[a:b]] += wt * self.vals[a:b]
+            out.append(self.targets[int(scores.argmax())])
         return out
-
-
-def looks_chinese(text):
-    return bool(HAN.search(text))
