@@ -49,15 +49,24 @@ def licence_of(pkg):
     path = os.path.join(doc, "copyright")
     if not os.path.exists(path):
         if os.path.islink(doc):
-            return f"see package {os.readlink(doc)} (this package's doc folder links there; not fetched)"
+            target = os.readlink(doc)
+            linked = os.path.join(X, target, "usr", "share", "doc", target, "copyright")
+            if os.path.exists(linked):
+                return _licence_from_text(open(linked, encoding="utf-8", errors="replace").read(), linked) + \
+                    f" (copyright file of {target}, which this package's doc folder links to)"
+            return f"see package {target} (this package's doc folder links there; not fetched)"
         return "unknown (no copyright file in the package)"
-    text = open(path, encoding="utf-8", errors="replace").read()
+    return _licence_from_text(open(path, encoding="utf-8", errors="replace").read(), path)
+
+
+def _licence_from_text(text, path):
     m = re.search(r"^License:[ \t]*(\S.*)$", text, re.M)
     if m:
         return m.group(1).strip()
-    for needle, name in LICENCE_NAMES:
-        if needle in text:
-            return name + " (named in the copyright file)"
+    # the licence named first is the package's main one (later mentions cover bundled parts)
+    found = [(text.find(needle), i, name) for i, (needle, name) in enumerate(LICENCE_NAMES) if needle in text]
+    if found:
+        return min(found)[2] + " (named first in the copyright file)"
     return "unknown (see " + os.path.relpath(path, WORK) + ")"
 
 
@@ -226,5 +235,24 @@ def main():
     print(json.dumps({k: v for k, v in stats.items() if k != "sources"}, ensure_ascii=False, indent=1))
 
 
+def refresh_licences():
+    """Re-derive the licence fields of an existing corpus/stats.json (after a change to licence_of) without
+    re-aligning: the split and the pair counts stay as they are."""
+    path = os.path.join(WORK, "corpus", "stats.json")
+    stats = json.load(open(path, encoding="utf-8"))
+    families = defaultdict(float)
+    for pkg, v in stats["sources"].items():
+        v["licence"] = licence_of(pkg)
+        v["licence_family"] = licence_family(v["licence"])
+        families[v["licence_family"]] += v["train_share_of_characters"]
+    stats["licence_families_share_of_training_characters"] = {k: round(v, 4) for k, v in sorted(families.items())}
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(stats, fh, ensure_ascii=False, indent=1)
+    print(json.dumps(stats["licence_families_share_of_training_characters"], indent=1))
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--licences-only"]:
+        refresh_licences()
+    else:
+        main()

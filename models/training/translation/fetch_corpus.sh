@@ -19,7 +19,8 @@ MO="libreoffice-l10n-zh-cn inkscape gimp-data digikam-data gramps vlc-l10n git e
  dolphin okular kate konsole gwenview ark kdenlive-data krita-data scribus-data gnumeric-common abiword-common
  pidgin-data hexchat-common transmission-common filezilla-common audacity-data hplip-data cups-common
  network-manager systemd gnome-shell-common gtk2-engines libgtk-3-common libglib2.0-data
- postgresql-15 postgresql-client-15 libpq5"
+ postgresql-15 postgresql-client-15 libpq5
+ gcc-12-base"  # gcc-12-base: only for the copyright file that gcc-12-locales links to
 
 cd "$DEB"
 fetch_deb() {
