@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { HfTokenizer } from '../hfTokenizer/hfTokenizer';
 import { ModelConfigError, type ModelManifest } from '../model/modelManifest';
 import type { TextTokenizer } from '../hfTokenizer/textTokenizer';
 
@@ -21,6 +20,9 @@ async function readText(file: string, optional: boolean): Promise<string | undef
 export async function loadHfTokenizer(m: ModelManifest): Promise<TextTokenizer> {
   const configFile = m.hf?.tokenizerConfigPath;
   const mapFile = m.hf?.specialTokensMapPath;
+  // Loaded on first use, not at activation: @huggingface/tokenizers is most of the extension's bundle, and
+  // compiling and evaluating it made up most of the activation time (issue 14, target 6).
+  const { HfTokenizer } = await import('../hfTokenizer/hfTokenizer');
   const tok = HfTokenizer.fromFiles({
     tokenizerJson: (await readText(m.tokenizerPath, false)) as string,
     tokenizerJsonName: m.tokenizerPath,
