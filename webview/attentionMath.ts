@@ -96,13 +96,16 @@ export function wordIndexOfTokens(tokens: readonly TokenInfo[]): number[] {
     const prev = i > 0 ? tokens[i - 1] : null;
     const startsNew =
       prev === null ||
+      // A token the tokenizer added ([CLS], </s>) is a word of its own, and so is what follows it.
+      tok.special === true ||
+      prev.special === true ||
       /^\s/u.test(tok.text) ||
       isPunctuationToken(tok.text) ||
       isPunctuationToken(prev.text) ||
       /\s$/u.test(prev.text) ||
       tok.start > prev.end;
     // Tokens that split one character (byte-level BPE on CJK/emoji) share its range: same word as the piece before.
-    const sameChar = prev !== null && tok.start === prev.start && tok.end === prev.end;
+    const sameChar = prev !== null && tok.start === prev.start && tok.end === prev.end && !tok.special && !prev.special;
     if (startsNew && !sameChar) word++;
     out.push(Math.max(word, 0));
   }

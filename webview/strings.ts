@@ -60,6 +60,7 @@ export const DEFAULT_STRINGS = {
   'banner.tokenMismatch': 'The two analyses have different tokens ({0} vs {1}); the difference view needs the same tokens.',
   'banner.noCompare': 'The difference view needs a second analysis (compare mode).',
   'banner.protocol': 'This panel expects protocol version {0} but the host speaks {1}.',
+  'token.special': 'Added by the tokenizer: it stands for no text of the selection',
   'text.legend': 'Hover or focus a token (arrow keys move, Enter opens its computation). Intensity = attention weight.',
   'text.legendScaled': 'Hover or focus a token (arrow keys move, Enter opens its computation). Intensity = weight ÷ largest weight ({0}).',
   'token.label': 'Token {0}: “{1}”. Attends most to: {2}.',

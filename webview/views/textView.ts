@@ -36,8 +36,14 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
     if (u.start > pos) container.append(document.createTextNode(text.slice(pos, u.start)));
     const span = document.createElement('span');
     span.className = 'token';
-    const shown = u.start >= pos ? text.slice(u.start, u.end) : '';
-    if (shown === '') {
+    // A token the tokenizer added ([CLS], <s>) stands for no text: it is shown by its name, marked, so the view's
+    // text is the analysed text plus these names.
+    const special = u.tokens.length === 1 && start.tokens[u.tokens[0]]?.special === true;
+    const shown = special ? (start.tokens[u.tokens[0]]?.text ?? '') : u.start >= pos ? text.slice(u.start, u.end) : '';
+    if (special) {
+      span.classList.add('token-special');
+      span.title = t('token.special');
+    } else if (shown === '') {
       // A token that shares one character with the piece before it (byte-level BPE on CJK or emoji). It stays
       // hoverable through a CSS marker (::before), so the view's text is still exactly the analysed text.
       span.classList.add('token-split');
