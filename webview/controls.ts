@@ -35,6 +35,9 @@ export function registerToolkit(): void {
 export interface Choice {
   value: string;
   label: string;
+  /** Shown but not selectable (what the model cannot give); `title` says why. */
+  disabled?: boolean;
+  title?: string;
 }
 
 /** The toolkit elements carry `value`/`checked` properties that TypeScript does not know about. */
@@ -62,6 +65,8 @@ export function createDropdown(
     option.setAttribute('value', c.value);
     option.textContent = c.label;
     if (c.value === value) option.setAttribute('selected', '');
+    if (c.disabled) option.setAttribute('disabled', '');
+    if (c.title) option.title = c.title;
     dropdown.append(option);
   }
   dropdown.addEventListener('change', () => onChange(dropdown.value));
@@ -182,7 +187,7 @@ const ownMask = (model: ModelInfo): string => maskLabel(defaultMask(model.kind))
 
 /** Structure key: the toolbar is rebuilt only when this changes, so an open dropdown is not torn down by data. */
 export function toolbarKey(spec: ToolbarSpec): string {
-  return JSON.stringify([spec.models.map((m) => m.id), spec.model.id, spec.model.layers, spec.model.heads, spec.views]);
+  return JSON.stringify([spec.models.map((m) => m.id), spec.model.id, spec.model.layers, spec.model.heads, spec.model.capabilities, spec.views]);
 }
 
 export function buildToolbar(root: HTMLElement, spec: ToolbarSpec, v: ToolbarValues, ev: ToolbarEvents): void {
@@ -197,7 +202,10 @@ export function buildToolbar(root: HTMLElement, spec: ToolbarSpec, v: ToolbarVal
       t('control.mask'),
       [
         { value: 'default', label: t('control.mask.default', ownMask(m)) },
-        { value: 'whatIf', label: t('control.mask.whatIf', otherMask(m)) },
+        // A graph that builds its mask inside (a decoder export) cannot take ours: the what-if is off, saying why.
+        m.capabilities?.anyMask === false
+          ? { value: 'whatIf', label: t('control.mask.whatIf', otherMask(m)), disabled: true, title: t('control.mask.unavailable') }
+          : { value: 'whatIf', label: t('control.mask.whatIf', otherMask(m)) },
       ],
       v.maskChoice,
       (x) => ev.onMask(x === 'whatIf' ? 'whatIf' : 'default'),
@@ -264,6 +272,12 @@ export function buildToolbar(root: HTMLElement, spec: ToolbarSpec, v: ToolbarVal
     ),
   );
   root.append(row1, row2, row3);
+  if (m.capabilities?.anyMask === false) {
+    const note = document.createElement('p');
+    note.className = 'note capability-note';
+    note.textContent = t('control.mask.unavailable');
+    root.append(note);
+  }
 }
 
 /** Reflect state changes made elsewhere (keyboard, grid clicks, restore) without rebuilding. */

@@ -60,6 +60,8 @@ export const DEFAULT_STRINGS = {
   'banner.tokenMismatch': 'The two analyses have different tokens ({0} vs {1}); the difference view needs the same tokens.',
   'banner.noCompare': 'The difference view needs a second analysis (compare mode).',
   'banner.protocol': 'This panel expects protocol version {0} but the host speaks {1}.',
+  'comp.noVectors': 'This model is a plain export: it gives the attention weights but not the queries, keys and values behind them, so the step-by-step computation cannot be shown. A model folder following the contract in models/README.md (queries, keys and values as outputs) gives them.',
+  'control.mask.unavailable': 'The what-if mask is off for this model: the export builds its own mask inside the graph (a decoder’s causal mask), so a mask of ours cannot be applied. Encoder exports take one.',
   'token.special': 'Added by the tokenizer: it stands for no text of the selection',
   'text.legend': 'Hover or focus a token (arrow keys move, Enter opens its computation). Intensity = attention weight.',
   'text.legendScaled': 'Hover or focus a token (arrow keys move, Enter opens its computation). Intensity = weight ÷ largest weight ({0}).',

@@ -76,6 +76,12 @@ function renderOnce(host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle
   );
   if (ctx.state.aggregate !== 'head') section.append(para('note', t('comp.aggregateNote', layer + 1, head + 1)));
   host.append(section);
+  // A plain export (a Hugging Face folder) gives the attention weights but not the q, k, v behind them: say so
+  // and what would give them, instead of asking the host for numbers it does not have.
+  if (start.model.capabilities?.vectors === false) {
+    section.append(para('note capability-note', t('comp.noVectors')));
+    return empty;
+  }
   // The whole formula around this head's steps (X → Q, K, V and positions before; multi-head and residual after),
   // from the host on request; shown as loading, or unavailable with the reason, without holding up the rest.
   const formula = ctx.formula(slot, layer, i);
