@@ -14,7 +14,7 @@ import { AlignedBuilder, anchorAt, reconcile, spanOf, type AlignedText } from '.
 
 export type NormalizeStep =
   | { kind: 'local'; apply: (s: string) => string }
-  | { kind: 'replace'; pattern: RegExp; content: string; apply: (s: string) => string; /** A {"String": …} pattern's text. */ literal?: string }
+  | { kind: 'replace'; pattern: RegExp; content: string; apply: (s: string) => string; /** A {"String": …} pattern's text. */ literal?: string; /** Matches only spaces. */ spacesOnly?: boolean }
   | { kind: 'prepend'; prepend: string }
   | { kind: 'strip'; left: boolean; right: boolean };
 
@@ -40,7 +40,10 @@ export function normalizeSteps(lib: unknown, json: unknown): NormalizeStep[] {
         if (l.pattern) {
           const p = j.pattern as { String?: unknown } | undefined;
           const literal = typeof p?.String === 'string' ? p.String : undefined;
-          out.push({ kind: 'replace', pattern: l.pattern, content: String(j.content ?? ''), apply: (s) => l.normalize(s), literal });
+          const source = (j.pattern as { Regex?: unknown } | undefined)?.Regex;
+          // A pattern that can only match spaces (" {2,}" in T5 and XLM-R files), for the chunking rules.
+          const spacesOnly = (literal !== undefined && /^ +$/.test(literal)) || (typeof source === 'string' && /^(?: |\\s)(?:\{\d+,?\d*\}|[+*])?$/.test(source));
+          out.push({ kind: 'replace', pattern: l.pattern, content: String(j.content ?? ''), apply: (s) => l.normalize(s), literal, spacesOnly });
         }
         return;
       case 'Prepend':

@@ -3,15 +3,15 @@
  * library's result: the library normalises and pre-tokenizes a whole section in one call, which blocks the host
  * on a long selection, while chunks let encodeAsync yield between them.
  *   - "space": a character-local normaliser and a pre-tokenizer that first splits on whitespace and drops it
- *     (BertPreTokenizer, Whitespace, WhitespaceSplit, first in a Sequence); cut after an ASCII space, tab or
- *     newline (they stay whitespace under every local normaliser). What follows works per piece.
+ *     (BertPreTokenizer, Whitespace, WhitespaceSplit, first in a Sequence); cut before a single space between
+ *     letters or digits (they stay what they are under every local normaliser). What follows works per piece.
  *   - "bytelevel": byte-level BPE with the GPT-2 split (ByteLevel with its regex) or a Split with the Llama-3 /
  *     Qwen2 pattern before ByteLevel without regex, no normaliser or a local one; cut before a single space that
- *     follows a non-space and precedes a letter: in the whole text every alternative of these patterns ends
+ *     follows a letter or digit and precedes a letter: in the whole text every alternative of these patterns ends
  *     before that space and " letter…" starts a pre-token (` ?\p{L}+`, `[^\r\n\p{L}\p{N}]?\p{L}+`), and a chunk
  *     that starts with a space gets no prefix space (ByteLevel adds one only to text not starting with one).
  *   - "prepended": SentencePiece-style BPE (Llama-2, Mistral): no pre-tokenizer, a normaliser that prepends a
- *     marker ("▁") and replaces spaces with it; cut before a single space between a non-space and a letter. The
+ *     marker ("▁") and replaces spaces with it; cut before a single space between a letter or digit and a letter. The
  *     chunks after the first are normalised without the prepend (the whole text gets one), and no merge of the
  *     file joins a piece ending in something else with one starting with the marker, so no piece of the whole
  *     text spans the cut.
@@ -55,8 +55,18 @@ export function chunkModeOf(preTokenizer: unknown, model: Json, steps: readonly 
   const first = list[0];
   if (SPACE_SPLITTERS.has(String(first.type))) {
     // Whitespace is dropped before anything sees it, so besides character-local steps, Strip (removes only
-    // whitespace) and Replace of a string without whitespace (cannot match across the cut) are safe too.
-    const safe = steps.every((s) => s.kind === 'local' || s.kind === 'strip' || (s.kind === 'replace' && s.literal !== undefined && !/\s/.test(s.literal)));
+    // whitespace), Replace of a string without whitespace (cannot match across the cut) and Replace of spaces by
+    // whitespace (T5's " {2,}" → " ") are safe too.
+    // A chunk starts with its space: a left Strip would drop it, and a Metaspace "▁" would then be added instead
+    // of found (same ids, other offsets).
+    if (steps.some((s) => s.kind === 'strip' && s.left) && list.some((j) => j.type === 'Metaspace')) return undefined;
+    const safe = steps.every(
+      (s) =>
+        s.kind === 'local' ||
+        s.kind === 'strip' ||
+        (s.kind === 'replace' && s.literal !== undefined && !/\s/.test(s.literal)) ||
+        (s.kind === 'replace' && s.spacesOnly === true && /^\s*$/.test(s.content)),
+    );
     return safe && !normalizedAddedContents.some((c) => /\s/.test(c)) ? 'space' : undefined;
   }
   if (!steps.every((s) => s.kind === 'local')) return undefined;
@@ -72,12 +82,15 @@ export function chunkModeOf(preTokenizer: unknown, model: Json, steps: readonly 
 }
 
 const LETTER = /\p{L}/u;
+/** Letters and digits stay what they are under every local normaliser (a format character may become a space). */
+const WORD = /[\p{L}\p{N}]/u;
 
 function isCut(text: string, i: number, mode: ChunkMode): boolean {
-  const prev = text[i - 1];
-  if (mode === 'space') return prev === ' ' || prev === '\t' || prev === '\n';
-  // bytelevel and prepended: before a single space between a non-space and a letter.
-  return text[i] === ' ' && !/\s/.test(prev) && i + 1 < text.length && LETTER.test(text[i + 1]);
+  // Before a single space between a letter or digit and a letter (or digit, for "space"): not inside a run of
+  // whitespace, which a Replace may join, and the space goes with what follows, as in the whole text (GPT-2's
+  // " word", Llama-3's "[^…]?\p{L}+", a Metaspace "▁" found in place).
+  if (text[i] !== ' ' || i === 0 || i + 1 >= text.length || !WORD.test(text[i - 1])) return false;
+  return mode === 'space' ? WORD.test(text[i + 1]) : LETTER.test(text[i + 1]);
 }
 
 /** Cut positions [0, …, text.length] about `target` characters apart (a chunk may be longer when no place fits). */
