@@ -83,11 +83,11 @@ export async function benchInferenceInWorker(manifest: ModelManifest, ids: numbe
 
 // ───────────── thread settings side by side (issue 14: inference inside code-server vs the bare runner) ─────────────
 
-/** The settings compared: onnxruntime's default spin-wait on 2 intra-op threads, the runner's (no spinning), 1 thread. */
+/** The settings compared: the runner's (2 intra-op threads, onnxruntime's default spin-wait), no spinning, 1 thread. */
 export const THREAD_SETTINGS: Record<string, { intraOpNumThreads: number; spin: boolean }> = {
-  'intraOp2-spin (onnxruntime default)': { intraOpNumThreads: 2, spin: true },
-  'intraOp2-noSpin (the runner)': { intraOpNumThreads: 2, spin: false },
-  'intraOp1-noSpin (part two of a progressive run)': { intraOpNumThreads: 1, spin: false },
+  'intraOp2-spin (the runner: onnxruntime default)': { intraOpNumThreads: 2, spin: true },
+  'intraOp2-noSpin': { intraOpNumThreads: 2, spin: false },
+  'intraOp1-noSpin': { intraOpNumThreads: 1, spin: false },
 };
 
 export interface ThreadSettingsResult {

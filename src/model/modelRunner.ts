@@ -111,11 +111,6 @@ export const SESSION_OPTIONS = {
   // selection, so it only grows (measured by the soak test). Plain allocations are returned.
   enableCpuMemArena: false,
   enableMemPattern: false,
-  // onnxruntime's intra-op threads spin-wait for work by default. Inside VS Code the model shares 2 cores with the
-  // renderer and the extension host, and the spinning only burns CPU they need: without it the same run took 32%
-  // less CPU time and less wall time, alone and beside a busy thread (bench section `threads`, bench/README.md; one
-  // run on a 2-core machine at load 16).
-  extra: { session: { intra_op: { allow_spinning: '0' } } },
 } as const;
 
 /** An onnxruntime session from a model file or model bytes (what sessionSource returns). */

@@ -48,10 +48,7 @@ export function prepareSplit(manifest: ModelManifest, layer: number): Promise<vo
           return;
         }
         const first = await openSession(split.first.model, SESSION_OPTIONS);
-        // Part two runs while the webview paints the first layer: on one thread it leaves a core to the renderer
-        // (in code-server the first paint came 1.9–3.8 s after the first head with part two on both cores, against
-        // 0.3–0.5 s for a whole run's paint, on a loaded machine; codeServer.progressive512 traces it).
-        const second = await openSession(split.second.model, { ...SESSION_OPTIONS, intraOpNumThreads: 1 }).catch(async (e: unknown) => {
+        const second = await openSession(split.second.model, SESSION_OPTIONS).catch(async (e: unknown) => {
           await first.release().catch(() => undefined);
           throw e;
         });
