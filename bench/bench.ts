@@ -2,7 +2,8 @@
  * `npm run bench`: prints ONE JSON object on stdout (progress goes to stderr). See bench/README.md.
  *
  * Environment knobs (defaults in brackets): BENCH_RUNS [12] inference runs per point, BENCH_HOVERS [200],
- * BENCH_SKIP comma list of sections to leave out (inference,host,wire,webview,codeServer,longText,worker,activation,generation),
+ * BENCH_SKIP comma list of sections to leave out (inference,host,wire,webview,codeServer,longText,worker,activation,generation,hfScale),
+ * BENCH_ONLY=hfScale only the GPT-2-small-sized Hugging Face folder (bench/hfScale.ts),
  * BENCH_SVG_BUDGET_MS [12000] time allowed to build the SVG-lines baseline page, BENCH_CS_REPS [3],
  * BENCH_MODELS_DIR [models/] another folder of models following models/README.md.
  */
@@ -21,6 +22,7 @@ import { benchCodeServer, type CodeServerSection } from './codeServerBench';
 import { corpusText, log, medianOrNull as median, repoRoot, round } from './common';
 import { analyzePrefix, benchHostPipeline, benchLongText, benchWire, prefix, readTokenizerJson } from './host';
 import { benchGeneration, type GenerationSection } from './generation';
+import { benchHfScale } from './hfScale';
 import { benchInference, SIZES, type InferenceSection } from './inference';
 import { extendRotaryTables } from './onnxInspect';
 import { benchSize } from './size';
@@ -93,6 +95,12 @@ async function analyze2048(primary: ModelManifest, corpus: string, tokens: reado
 
 async function main(): Promise<void> {
   const started = performance.now();
+  // BENCH_ONLY=hfScale: only the GPT-2-small-sized Hugging Face folder (bench/hfScale.ts), without the bundled models.
+  if (process.env.BENCH_ONLY === 'hfScale') {
+    const hfScale = await section('hfScale', () => benchHfScale({ codeServerRuns: CS_REPS }));
+    process.stdout.write(JSON.stringify({ benchmark: 'attention-lens', when: new Date().toISOString(), hfScale, durationS: round((performance.now() - started) / 1000, 1) }, null, 2) + '\n');
+    return;
+  }
   const registry = new ModelRegistry([process.env.BENCH_MODELS_DIR ?? path.join(repoRoot, 'models')]);
   const { models, problems } = await registry.list();
   for (const p of problems) log(`model folder problem: ${p.folder}: ${p.error.message}`);
@@ -180,6 +188,7 @@ async function main(): Promise<void> {
   const activationStarts = await section('activation', () => benchActivationInCodeServer(3));
   const size = await section('size', async () => benchSize());
   const codeServer: CodeServerSection | { notMeasured: string } = await section('codeServer', () => benchCodeServer(corpus, tokens, tokenizer, CS_REPS));
+  const hfScale = await section('hfScale', () => benchHfScale({ codeServerRuns: CS_REPS }));
 
   // ── targets ──
   const inferRows = Object.values(inference).filter(measured).flatMap((s) => s.rows.map((r) => ({ model: s.model, ...r })));
@@ -295,6 +304,7 @@ async function main(): Promise<void> {
         note: `session.run of ${primary.id} at 512 tokens: in code-server's inference worker (median of the default-head runs, host's own timing) / the bench's bare runner (section 1, same graph and options)`,
       },
     },
+    hfScale,
     longText: { host: longText, whatIfInferenceInWorker: inWorker, codeServer: cs?.longText4096 ?? { notMeasured: 'code-server section not measured' }, composedFirstWindowPaintMs: composedFirstWindow },
     durationS: round((performance.now() - started) / 1000, 1),
     targets,
