@@ -7,7 +7,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelRegistry, DEFAULT_MODEL_ID } from './model/modelRegistry';
 import { analyzeTokens, analyzeWindow, InputError, tokenizeFor } from './pipeline/analyze';
-import { continuation } from './predict/continuation';
+import { continuation, promptForGeneration } from './predict/continuation';
 import { generate } from './predict/generate';
 import { predictionContext, predictionsForAll, type Prediction } from './predict/predictions';
 import { attentionJsonText, type AttentionJson } from './common/attentionJson';
@@ -166,7 +166,7 @@ export async function main(argv: string[]): Promise<number> {
   if (args.json) {
     const json: AttentionJson & { predictions?: Prediction[][] } = analysisToJson(result, placed);
     if (args.predictions !== undefined) {
-      const ctx = await predictionContext(manifest, await registry.tokenizer(manifest));
+      const ctx = await predictionContext(manifest, await registry.textTokenizer(manifest));
       const all = await predictionsForAll(ctx, result.ids, args.predictions, 1);
       json.predictions = all.map((p) => p.top);
     }
@@ -178,7 +178,7 @@ export async function main(argv: string[]): Promise<number> {
       distDir: __dirname,
       sourceLabel: path.basename(file),
       window: placed,
-      tokenizer: (m) => registry.tokenizer(m),
+      tokenizer: (m) => registry.textTokenizer(m),
     });
     await writeFile(out, html);
     process.stderr.write(`Wrote ${out} (${result.n} tokens, model ${result.model.id}, ${result.mask} mask). Open it in a browser.\n`);
@@ -226,11 +226,11 @@ async function describeFolder(registry: ModelRegistry, folder: string): Promise<
 
 /** `generate`: continues the file's text; prints the continued text, or with --json the tokens and attention. */
 async function generateCommand(registry: ModelRegistry, manifest: ModelManifest, text: string, args: CliArgs): Promise<number> {
-  const tokens = await tokenizeFor(registry, manifest, text);
+  const tokens = promptForGeneration(await tokenizeFor(registry, manifest, text));
   if (tokens.length >= manifest.maxPositions) {
     throw new InputError(`The text is ${tokens.length} tokens long; model "${manifest.id}" reads at most ${manifest.maxPositions}, which leaves no room to continue it.`);
   }
-  const ctx = await predictionContext(manifest, await registry.tokenizer(manifest));
+  const ctx = await predictionContext(manifest, await registry.textTokenizer(manifest));
   const result = await generate(ctx, tokens.map((t) => t.id), {
     tokens: args.tokens ?? 0,
     temperature: args.temperature,

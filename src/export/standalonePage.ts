@@ -14,7 +14,8 @@ import { recordFormulas } from '../formula/formulaRunner';
 import type { ModelManifest } from '../model/modelManifest';
 import { loadTokenizer } from '../model/modelRegistry';
 import { predictionContext, predictionsForAll } from '../predict/predictions';
-import { NoMaskTokenError } from '../predict/specialTokens';
+import { NoLogitsError, NoMaskTokenError } from '../predict/specialTokens';
+import type { TextTokenizer } from '../hfTokenizer/textTokenizer';
 import type { ByteLevelBpeTokenizer } from '../tokenizer/byteLevelBpe';
 
 /** Above this many tokens the exact q/k/v floats are left out of the page (they grow as n², see README). */
@@ -34,7 +35,7 @@ export interface StandaloneOptions {
   /** For a window of a long text (the CLI's --window): which one, and its offset in the whole text. */
   window?: JsonWindow;
   /** The model's tokenizer (names the recorded predictions); by default read from the model folder. */
-  tokenizer?: (manifest: ModelManifest) => Promise<ByteLevelBpeTokenizer>;
+  tokenizer?: (manifest: ModelManifest) => Promise<ByteLevelBpeTokenizer | TextTokenizer>;
 }
 
 /**
@@ -46,17 +47,35 @@ export async function recordPredictions(
   r: AnalysisResult,
   generation: number,
   slot: Slot,
-  tokenizer: (manifest: ModelManifest) => Promise<ByteLevelBpeTokenizer> = loadTokenizer,
+  tokenizer: (manifest: ModelManifest) => Promise<ByteLevelBpeTokenizer | TextTokenizer> = loadTokenizer,
 ): Promise<HostToWebview[]> {
-  // A Hugging Face folder has no predictions yet (its tokenizer is not the contract's): the page shows none.
-  if (r.n > MAX_TOKENS_WITH_PREDICTIONS || r.manifest.source === 'hf') return [];
-  const ctx = await predictionContext(r.manifest, await tokenizer(r.manifest));
+  if (r.n > MAX_TOKENS_WITH_PREDICTIONS) return [];
+  let named: ByteLevelBpeTokenizer | TextTokenizer;
+  try {
+    named = await tokenizer(r.manifest);
+  } catch (e) {
+    // A Hugging Face folder's tokenizer comes from the registry's textTokenizer; a caller that gives only the
+    // contract's byte-level tokenizer gets a page without predictions rather than no page.
+    if (r.manifest.source === 'hf') return [];
+    throw e;
+  }
+  const ctx = await predictionContext(r.manifest, named);
   try {
     const all = await predictionsForAll(ctx, r.ids, RECORDED_PREDICTIONS, 1);
     const kind = r.manifest.kind === 'causal' ? 'next' : 'fill';
-    return all.map((p) => ({ type: 'predictions', generation, slot, token: p.position, temperature: 1, kind, top: p.top, ...(p.actual ? { actual: p.actual } : {}) }));
+    return all.map((p) => ({
+      type: 'predictions',
+      generation,
+      slot,
+      token: p.position,
+      temperature: 1,
+      kind,
+      top: p.top,
+      ...(p.actual ? { actual: p.actual } : {}),
+      ...(p.unavailable ? { unavailable: p.unavailable } : {}),
+    }));
   } catch (e) {
-    if (e instanceof NoMaskTokenError) return [];
+    if (e instanceof NoMaskTokenError || e instanceof NoLogitsError) return [];
     throw e;
   }
 }

@@ -175,12 +175,12 @@ export class ModelRegistry {
   }
 
   /**
-   * The contract's byte-level BPE tokenizer (predictions, sliced tokenization). A Hugging Face folder has none: its
-   * tokenizer is `textTokenizer`, and what needs this one says so.
+   * The contract's byte-level BPE tokenizer (sliced tokenization of bundled models). A Hugging Face folder has none:
+   * its tokenizer is `textTokenizer`, which predictions and generation take for every model.
    */
   tokenizer(m: ModelManifest): Promise<ByteLevelBpeTokenizer> {
     if (m.source === 'hf') {
-      return Promise.reject(new Error(`Model "${m.id}" is a Hugging Face folder: predictions and generation are not yet available for it.`));
+      return Promise.reject(new Error(`Model "${m.id}" is a Hugging Face folder: it has no byte-level BPE tokenizer of the contract; use its text tokenizer.`));
     }
     let p = this.tokenizers.get(m.tokenizerPath);
     if (!p) {

@@ -14,7 +14,7 @@ import type { AnalysisResult } from '../pipeline/analyze';
 import { analyzeTokens } from '../pipeline/analyze';
 import type { ModelRegistry } from '../model/modelRegistry';
 import { inProcessInference, type InferenceBackend } from '../model/modelRunner';
-import { continuation } from '../predict/continuation';
+import { continuation, promptForGeneration } from '../predict/continuation';
 import { generate, GenerationCancelled } from '../predict/generate';
 import { logitsRow } from '../predict/distribution';
 import { tokenText } from '../predict/tokenText';
@@ -29,7 +29,7 @@ import {
   type PositionPredictions,
   type PredictionContext,
 } from '../predict/predictions';
-import { NoMaskTokenError } from '../predict/specialTokens';
+import { NoLogitsError, NoMaskTokenError, SpecialPositionError } from '../predict/specialTokens';
 import type { GenerateMessage, HostToWebview, PredictionsMessage, RequestPredictionsMessage } from '../protocol/messages';
 import type { AnalysisSession } from './analysisSession';
 
@@ -80,7 +80,7 @@ export class PanelPredictions {
   }
 
   private async context(result: AnalysisResult): Promise<PredictionContext> {
-    return predictionContext(result.manifest, await this.deps.registry().tokenizer(result.manifest));
+    return predictionContext(result.manifest, await this.deps.registry().textTokenizer(result.manifest));
   }
 
   async requestPredictions(m: RequestPredictionsMessage): Promise<void> {
@@ -141,7 +141,8 @@ export class PanelPredictions {
         reply(predictions, undefined, { head: { layer: h.layer, head: h.head }, attentionChange: change });
       }
     } catch (e) {
-      if (e instanceof NoMaskTokenError) return reply(undefined, e.message);
+      // Not failures: the model cannot answer here (no mask token, no LM head, a [CLS]/[SEP] position).
+      if (e instanceof NoMaskTokenError || e instanceof NoLogitsError || e instanceof SpecialPositionError) return reply(undefined, e.message);
       this.deps.logError?.(`Predictions failed: ${(e as Error).stack ?? e}`);
       reply(undefined, (e as Error).message);
     }
@@ -178,8 +179,9 @@ export class PanelPredictions {
     const { models } = await registry.list();
     const causal = shown.manifest.kind === 'causal' ? shown.manifest : models.find((x) => x.kind === 'causal');
     if (!causal) return state('error', 0, '', t('No causal model is installed: only a causal model continues a text.'));
-    const tokenizer = await registry.tokenizer(causal);
-    const prompt = tokenizer.encode(promptText);
+    const tokenizer = await registry.textTokenizer(causal);
+    // Tokens a tokenizer adds after the text (</s>) are left out: the continuation follows the last word.
+    const prompt = promptForGeneration(tokenizer.encode(promptText));
     const documentOffset = source.startOffset + (shown.text === source.text ? 0 : Math.max(0, source.text.indexOf(promptText)));
     this.lastGenerated = { uri: source.uri, insertAt: documentOffset + promptText.length, text: '' };
     const generated: { id: number; text: string; position: number; p: number }[] = [];

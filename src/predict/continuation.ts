@@ -15,6 +15,17 @@ export interface Continuation {
 }
 
 /**
+ * The prompt tokens a generation continues: a text's tokens without the special tokens a tokenizer adds after it
+ * ([SEP], </s>), so the generated tokens follow the last word, not an end marker. Special tokens at the start
+ * (<s>, [CLS]) stay: the model was trained to read them there, and they count as prompt, never as generated.
+ */
+export function promptForGeneration<T extends Token & { special?: boolean }>(tokens: readonly T[]): T[] {
+  let end = tokens.length;
+  while (end > 0 && tokens[end - 1].special) end--;
+  return tokens.slice(0, end);
+}
+
+/**
  * Appends generated tokens after `promptText`. A token that completes no character yet (part of a character's
  * bytes) gets an empty range at the end; the token that completes the character carries it.
  */

@@ -107,6 +107,8 @@ export async function generate(ctx: PredictionContext, promptIds: readonly numbe
   const random = seededRandom(options.seed ?? 0);
   const inference = options.inference ?? inProcessInference;
   const banned = new Set([...ctx.special.added.keys()].filter((id) => id !== ctx.special.stopId));
+  // Ids past the tokenizer's (a graph's vocabulary padded to a round size) stand for no text: never produced.
+  const named = Math.max(ctx.tokenizer.vocabSize, ...[...ctx.special.added.keys()].map((id) => id + 1));
   const stream = new TokenTextStream(ctx.tokenizer, ctx.special);
   const ids = promptIds.slice();
   const generated: GeneratedToken[] = [];
@@ -125,7 +127,8 @@ export async function generate(ctx: PredictionContext, promptIds: readonly numbe
     inferenceMs += out.inferenceMs;
     lastOutputs = out;
     const vocab = manifest.vocabSize ?? out.logits.length / ids.length;
-    const choice = chooseToken(logitsRow(out.logits, ids.length - 1, vocab), banned, temperature, k, random);
+    const row = logitsRow(out.logits, ids.length - 1, vocab);
+    const choice = chooseToken(row.length > named ? row.subarray(0, named) : row, banned, temperature, k, random);
     if (choice.id === ctx.special.stopId) {
       stoppedBy = 'stopToken';
       break;

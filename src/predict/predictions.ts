@@ -11,9 +11,13 @@ import { buildAttentionBias } from '../attention/mask';
 import { resolveMask } from '../common/mask';
 import type { ModelManifest } from '../model/modelManifest';
 import { inProcessInference, type InferenceBackend, type ModelOutputs } from '../model/modelRunner';
-import type { ByteLevelBpeTokenizer } from '../tokenizer/byteLevelBpe';
+import { readFile } from 'node:fs/promises';
+import { readOnnxGraph } from '../hfModel/onnxGraphRead';
+import { BundledTextTokenizer } from '../hfTokenizer/bundledTextTokenizer';
+import type { TextTokenizer } from '../hfTokenizer/textTokenizer';
+import { ByteLevelBpeTokenizer } from '../tokenizer/byteLevelBpe';
 import { logitsRow, softmaxWithTemperature, topK, type TokenProbability } from './distribution';
-import { NoMaskTokenError, specialTokensOf, type SpecialTokens } from './specialTokens';
+import { NoLogitsError, NoMaskTokenError, SpecialPositionError, specialTokensOf, withRoles, type SpecialTokens } from './specialTokens';
 import { tokenText } from './tokenText';
 
 /** A candidate with its text, as the CLI and the panel show it. */
@@ -33,6 +37,8 @@ export interface PositionPredictions {
    */
   actual?: Prediction;
   temperature: number;
+  /** Why there are no candidates at this position (an encoder's special token: nothing to fill). */
+  unavailable?: string;
 }
 
 /** The vocabulary size of the logits (the manifest's, or the logits' own length over n). */
@@ -47,9 +53,26 @@ export async function runWithLogits(
   inference: InferenceBackend = inProcessInference,
 ): Promise<ModelOutputs & { logits: Float32Array }> {
   const { mask } = resolveMask(manifest.kind, 'default');
-  const out = await inference.run(manifest, ids, buildAttentionBias(ids.length, mask), { logits: true });
-  if (!out.logits) throw new Error(`Model "${manifest.id}" returned no logits.`);
+  let out: ModelOutputs;
+  try {
+    out = await inference.run(manifest, ids, buildAttentionBias(ids.length, mask), { logits: true });
+  } catch (e) {
+    // A Hugging Face export may end at last_hidden_state: the run fails asking for "logits". Only then is the
+    // graph read to tell that case from any other failure.
+    if (manifest.source === 'hf' && !(await graphHasLogits(manifest))) throw new NoLogitsError(manifest);
+    throw e;
+  }
+  if (!out.logits) throw new NoLogitsError(manifest);
   return out as ModelOutputs & { logits: Float32Array };
+}
+
+/** Whether the model file declares a `logits` output (true when the file cannot be read: the first error stands). */
+async function graphHasLogits(manifest: ModelManifest): Promise<boolean> {
+  try {
+    return readOnnxGraph(await readFile(manifest.modelPath)).outputs.includes('logits');
+  } catch {
+    return true;
+  }
 }
 
 /** Top-K of one logits row at a temperature, with texts, and the probability of `actualId` if given. */
@@ -71,12 +94,19 @@ export function predictFromRow(
 /** What a model needs to name its predictions. */
 export interface PredictionContext {
   manifest: ModelManifest;
-  tokenizer: ByteLevelBpeTokenizer;
+  tokenizer: TextTokenizer;
   special: SpecialTokens;
 }
 
-export async function predictionContext(manifest: ModelManifest, tokenizer: ByteLevelBpeTokenizer): Promise<PredictionContext> {
-  return { manifest, tokenizer, special: await specialTokensOf(manifest) };
+/**
+ * The context of a model's predictions, from either tokenizer. The bundled byte-level BPE (given as is, or wrapped)
+ * names its special tokens only in tokenizer.json's added_tokens; a Hugging Face tokenizer also says their roles.
+ */
+export async function predictionContext(manifest: ModelManifest, tokenizer: ByteLevelBpeTokenizer | TextTokenizer): Promise<PredictionContext> {
+  const fromFile = await specialTokensOf(manifest);
+  if (tokenizer instanceof ByteLevelBpeTokenizer) return { manifest, tokenizer: new BundledTextTokenizer(tokenizer, fromFile), special: fromFile };
+  if (tokenizer instanceof BundledTextTokenizer || manifest.source !== 'hf') return { manifest, tokenizer, special: fromFile };
+  return { manifest, tokenizer, special: withRoles(fromFile, tokenizer.special) };
 }
 
 /** Causal model: the top-K next tokens after every position, from logits already computed for `ids`. */
@@ -108,6 +138,13 @@ export function withMaskAt(ids: readonly number[], position: number, maskId: num
   return masked;
 }
 
+/** Why position `position` gets no fillers (a token the tokenizer added there), or undefined when it can be asked. */
+export function specialPosition(ctx: PredictionContext, ids: readonly number[], position: number): SpecialPositionError | undefined {
+  const id = ids[position];
+  if (!ctx.special.structural?.has(id)) return undefined;
+  return new SpecialPositionError(position, ctx.special.added.get(id) ?? ctx.tokenizer.pieceOf(id) ?? `token ${id}`);
+}
+
 /**
  * Encoder: the top-K fillers for `position` — the model run with that token replaced by the mask token — and
  * the probability of the token that was there. Returns the masked run's outputs too (its attention shows what
@@ -121,6 +158,8 @@ export async function maskFillPredictions(
   temperature = 1,
   inference: InferenceBackend = inProcessInference,
 ): Promise<{ predictions: PositionPredictions; outputs: ModelOutputs & { logits: Float32Array }; maskedIds: number[] }> {
+  const refused = specialPosition(ctx, ids, position);
+  if (refused) throw refused;
   const maskedIds = withMaskAt(ids, position, maskIdOf(ctx));
   const outputs = await runWithLogits(ctx.manifest, maskedIds, inference);
   const vocab = vocabOf(ctx.manifest, outputs.logits, ids.length);
@@ -146,7 +185,11 @@ export async function predictionsForAll(
   }
   maskIdOf(ctx); // the clear error before any run
   const all: PositionPredictions[] = [];
-  for (let i = 0; i < ids.length; i++) all.push((await maskFillPredictions(ctx, ids, i, k, temperature, inference)).predictions);
+  for (let i = 0; i < ids.length; i++) {
+    const refused = specialPosition(ctx, ids, i);
+    if (refused) all.push({ position: i, top: [], temperature, unavailable: refused.message });
+    else all.push((await maskFillPredictions(ctx, ids, i, k, temperature, inference)).predictions);
+  }
   return all;
 }
 

@@ -4,6 +4,7 @@
  * matches them in user text (the text is analysed as plain text), so they are looked up here by their content.
  */
 import { readFile } from 'node:fs/promises';
+import type { SpecialTokenIds } from '../hfTokenizer/textTokenizer';
 import type { ModelManifest } from '../model/modelManifest';
 
 export interface SpecialTokens {
@@ -13,6 +14,21 @@ export interface SpecialTokens {
   maskId?: number;
   /** The end-of-text token that stops a generation, if any (the bundled tokenizer has none). */
   stopId?: number;
+  /**
+   * Tokens a tokenizer adds around the text ([CLS], [SEP], <s>, </s>, padding): a position holding one is no word
+   * of the text, so no filler is asked for there. Empty for the bundled tokenizer (it adds none).
+   */
+  structural?: ReadonlySet<number>;
+}
+
+/**
+ * The special tokens of a model whose tokenizer says its roles (a Hugging Face folder's: tokenizer_config.json and
+ * special_tokens_map.json resolved by the tokenizer): the mask and stop tokens by role first, then by name.
+ */
+export function withRoles(fromFile: SpecialTokens, roles: SpecialTokenIds): SpecialTokens {
+  const structural = new Set<number>();
+  for (const id of [roles.bos, roles.eos, roles.cls, roles.sep, roles.pad]) if (id !== undefined) structural.add(id);
+  return { added: fromFile.added, maskId: roles.mask ?? fromFile.maskId, stopId: roles.eos ?? fromFile.stopId, structural };
 }
 
 const MASK_NAMES = ['<mask>', '[MASK]', '<|mask|>'];
@@ -59,5 +75,23 @@ export class NoMaskTokenError extends Error {
       `Model "${manifest.id}" has no mask token: ${manifest.tokenizerPath} lists no <mask> (or [MASK]) in added_tokens, so the encoder cannot be asked what fits at a position.`,
     );
     this.name = 'NoMaskTokenError';
+  }
+}
+
+/** A clear reply for a position that holds a token the tokenizer added ([CLS], [SEP], <s>): nothing to fill there. */
+export class SpecialPositionError extends Error {
+  constructor(position: number, content: string) {
+    super(`Token ${position} is ${content}, a special token the tokenizer adds around the text: it stands for no word, so there is nothing to fill in there.`);
+    this.name = 'SpecialPositionError';
+  }
+}
+
+/** A clear reply for a model whose graph has no `logits` output (an export without its language-model head). */
+export class NoLogitsError extends Error {
+  constructor(manifest: ModelManifest) {
+    super(
+      `Predictions are not available for model "${manifest.id}": ${manifest.modelPath} has no "logits" output (it was exported without its language-model head).`,
+    );
+    this.name = 'NoLogitsError';
   }
 }
