@@ -90,6 +90,7 @@ describe('Hugging Face causal models', () => {
     const greedy = await generate(ctx, ids, { tokens: 4, temperature: 0 });
     const again = await generate(ctx, ids, { tokens: 4, temperature: 0 });
     expect(greedy.generated.map((g) => g.id)).toEqual(again.generated.map((g) => g.id));
+    expect(greedy.generated.length === 4 || greedy.stoppedBy === 'stopToken').toBe(true);
     expect(greedy.generated.map((g) => g.id)).toEqual(await argmaxLoop(folder, manifest, ids, 4, tokenizer.special.eos));
     const a = await generate(ctx, ids, { tokens: 5, temperature: 1.2, topK: 50, seed: 9 });
     const b = await generate(ctx, ids, { tokens: 5, temperature: 1.2, topK: 50, seed: 9 });
@@ -120,7 +121,8 @@ describe('Hugging Face causal models', () => {
     expect(whole.firstGenerated).toBe(ids.length);
     expect(whole.tokens.slice(whole.firstGenerated).map((t) => t.id)).toEqual(greedy.generated.map((g) => g.id));
     const theId = tokenizer.idOf('▁the');
-    if (theId !== undefined) expect(tokenText(tokenizer, ctx.special, theId)).toBe(' the');
+    expect(theId).toBeDefined();
+    expect(tokenText(tokenizer, ctx.special, theId as number)).toBe(' the');
   });
 
   it('a trailing special token is left out of the prompt; a leading one stays', () => {
