@@ -39,6 +39,8 @@ export interface HfScaleSection {
   inProcess: {
     /** session.run as runHfModel times it, warm session, ms */
     inferenceMs: { median: number; runs: number[] };
+    /** CPU time of this process (all threads) per analysis, ms: against the wall time, how much CPU it got */
+    analyzeCpuMs: { median: number; runs: number[] };
     /** analyzeTokens end to end (bias, run, copy out), ms */
     analyzeWallMs: { median: number; runs: number[] };
     /** first open with an empty graph cache (read, rewrite, write the cache, create the session, rank check), ms */
@@ -63,13 +65,26 @@ export interface HfScaleSection {
 
 interface CodeServerScale {
   firstAnalysisMs: number;
-  runs: { commandToFirstPaintMs: number; hostInferenceMs: number | null; ratio: number | null; toAnalysisStartMs: number | null; toFirstHeadMs: number | null }[];
+  runs: {
+    commandToFirstPaintMs: number;
+    hostInferenceMs: number | null;
+    ratio: number | null;
+    toAnalysisStartMs: number | null;
+    toFirstHeadMs: number | null;
+    /** CPU time (user + system, all threads) of the extension host process from the key press to the first paint */
+    extensionHostCpuMs: number | null;
+    /** VmHWM of the extension host over this analysis */
+    extensionHostPeakRssMiB: number | null;
+    /** the host's own timeline of this analysis (AnalysisSession's `analysis timeline` log line), ms since it began */
+    hostTimeline: Record<string, number> | null;
+  }[];
   commandToFirstPaintMs: number;
   hostInferenceMs: number | null;
   /** median of per-run (command → first paint) / (the host's session.run time of that same analysis) */
   ratioToInference: number | null;
   /** median first paint / the in-process median inference measured by this section just before */
   ratioToInProcessInference: number;
+  /** the largest VmHWM over the measured analyses */
   extensionHostPeakRssMiB: number | null;
   extensionHostRssAfterMiB: number | null;
 }
@@ -165,6 +180,33 @@ async function streamerBytes(result: Parameters<AnalysisStreamer['show']>[2]): P
     totalBytes: start + head,
     note: 'the real AnalysisStreamer on the same 512-token analysis, in the bench process: each message as JSON with its ArrayBuffer counted by byteLength',
   };
+}
+
+/** User + system CPU time of a process (all its threads), ms; null when it cannot be read. */
+function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 (utime, stime) in clock ticks; 100 per second on Linux.
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/** The host's timeline of the analysis of `n` tokens that began after `since` (epoch ms), from the extension's log. */
+function hostTimeline(logText: string, n: number, since: number): Record<string, number> | null {
+  for (const line of logText.split('\n')) {
+    const at = line.indexOf('analysis timeline ');
+    if (at < 0) continue;
+    try {
+      const t = JSON.parse(line.slice(at + 'analysis timeline '.length)) as Record<string, number>;
+      if (t.n === n && t.at >= since - 5) return t;
+    } catch {
+      /* a line cut by a concurrent write */
+    }
+  }
+  return null;
 }
 
 function extensionHostPid(serverPid: number): number | undefined {
@@ -298,10 +340,18 @@ async function inCodeServer(
       frame = await panelDocument(server);
       await arm(frame, t.n, t.text);
       const canReset = hostPid !== undefined && resetPeakRss(hostPid);
+      const cpu0 = hostPid !== undefined ? processCpuMs(hostPid) : null;
       const t0 = Date.now();
       await server.page.keyboard.press('Control+Alt+A');
-      const w = await painted(frame, 300_000);
+      const w = await painted(frame, 300_000, false);
+      const cpu1 = hostPid !== undefined ? processCpuMs(hostPid) : null;
+      await painted(frame, 300_000);
       const hwm = canReset ? procStatusKiB(hostPid, 'VmHWM') : null;
+      let timeline: Record<string, number> | null = null;
+      for (let k = 0; k < 20 && !timeline; k++) {
+        timeline = hostTimeline(server.readExtensionLog(), t.n, t0);
+        if (!timeline) await new Promise((r) => setTimeout(r, 100)); // the log is written asynchronously
+      }
       if (hwm !== null) peak = Math.max(peak ?? 0, hwm * 1024);
       const paint = (w.paintAt as number) - t0;
       const inf = w.msg.inferenceMs ?? null;
@@ -311,6 +361,9 @@ async function inCodeServer(
         ratio: inf ? round(paint / inf, 2) : null,
         toAnalysisStartMs: w.msg.analysisStart ? w.msg.analysisStart - t0 : null,
         toFirstHeadMs: w.msg.headData ? w.msg.headData - t0 : null,
+        extensionHostCpuMs: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null,
+        extensionHostPeakRssMiB: hwm === null ? null : mib(hwm * 1024),
+        hostTimeline: timeline,
       });
       webviewBytes ??= { analysisStartBytes: w.bytes.analysisStart, firstHeadBytes: w.bytes.headData, totalBytes: w.bytes.analysisStart + w.bytes.headData };
       log(`hfScale: code-server ${t.n} tokens: command → first paint ${paint} ms, host inference ${inf} ms, host VmHWM ${hwm === null ? 'n/a' : mib(hwm * 1024)} MiB`);
@@ -372,13 +425,17 @@ export async function benchHfScale(options: { runs?: number; codeServerRuns?: nu
     const canReset = resetPeakRss('self');
     const inferenceRuns: number[] = [];
     const wallRuns: number[] = [];
+    const cpuRuns: number[] = [];
     let peakSelf: number | null = null;
     let last: Awaited<ReturnType<typeof analyzeTokens>> | undefined;
     const runs = Math.max(3, options.runs ?? 5);
     for (let i = 0; i < runs; i++) {
       const w0 = performance.now();
+      const c0 = process.cpuUsage();
       last = await analyzeTokens(m, p.text, p.tokens, 'default');
       wallRuns.push(round(performance.now() - w0, 0));
+      const c = process.cpuUsage(c0);
+      cpuRuns.push(round((c.user + c.system) / 1000, 0));
       inferenceRuns.push(round(last.inferenceMs, 0));
       if (i === 0 && canReset) peakSelf = (procStatusKiB('self', 'VmHWM') ?? 0) * 1024;
     }
@@ -409,6 +466,7 @@ export async function benchHfScale(options: { runs?: number; codeServerRuns?: nu
       inProcess: {
         inferenceMs: { median: inferenceMedian, runs: inferenceRuns },
         analyzeWallMs: { median: median(wallRuns), runs: wallRuns },
+        analyzeCpuMs: { median: median(cpuRuns), runs: cpuRuns },
         firstOpenMs,
         secondOpenFromCacheMs,
         cachedGraphMiB,
