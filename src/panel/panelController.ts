@@ -317,7 +317,7 @@ export class AttentionPanel implements vscode.Disposable {
       sourceLabel: this.session.sourceOf(0)?.label,
       strings: this.webviewStrings(),
       lang: vscode.env.language,
-      tokenizer: (m) => this.deps.registry().tokenizer(m),
+      tokenizer: (m) => this.deps.registry().textTokenizer(m),
     });
     await this.saveFile(Buffer.from(html), 'attention.html', 'HTML', ['html']);
   }
