@@ -142,6 +142,10 @@ describe('Open Model Folder… with Hugging Face exports (code-server)', () => {
       expect(Math.abs(Number(shown[k]) - ref.attention[layer][head][q][k]), `weight of token ${k}`).toBeLessThanOrEqual(WEIGHT_TOLERANCE);
     }
 
+    // A decoder export builds its causal mask inside the graph: the what-if mask is offered disabled, with the reason.
+    await expect.poll(() => panel.locator('#ctl-mask vscode-option[value="whatIf"]').getAttribute('disabled')).not.toBeNull();
+    await panel.locator('.capability-note').first().waitFor({ state: 'visible', timeout: 10_000 });
+
     // ── BERT-style: one ONNX file, no picker; the same panel shows the selection with [CLS] … [SEP] ──
     await vs.runCommand(OPEN_TITLE);
     await pickFolder(vs, bert);
@@ -155,6 +159,10 @@ describe('Open Model Folder… with Hugging Face exports (code-server)', () => {
     // Every token sees every token in an encoder: hovering [SEP] marks them all.
     await tokens.nth(refBert.tokens.length - 1).hover();
     await expect.poll(() => panel.locator('.text-view [data-weight]').count()).toBe(refBert.tokens.length);
+
+    // A plain export gives no q, k, v: the computation view says so instead of showing numbers it does not have.
+    await panel.locator('#ctl-view-computation').click();
+    await panel.locator('.computation .capability-note').waitFor({ state: 'visible', timeout: 10_000 });
 
     // The picker lists both opened models beside the bundled ones.
     const options = await panel.locator('#ctl-model').evaluate((el) => Array.from(el.querySelectorAll('vscode-option, option')).map((o) => o.textContent ?? ''));
