@@ -75,6 +75,8 @@ interface CodeServerScale {
     extensionHostCpuMs: number | null;
     /** VmHWM of the extension host over this analysis */
     extensionHostPeakRssMiB: number | null;
+    /** its VmRSS just before the key press (the mark is reset to this): what the peak grew from */
+    extensionHostRssBeforeMiB: number | null;
     /** the host's own timeline of this analysis (AnalysisSession's `analysis timeline` log line), ms since it began */
     hostTimeline: Record<string, number> | null;
   }[];
@@ -340,6 +342,7 @@ async function inCodeServer(
       frame = await panelDocument(server);
       await arm(frame, t.n, t.text);
       const canReset = hostPid !== undefined && resetPeakRss(hostPid);
+      const rssBefore = hostPid !== undefined ? procStatusKiB(hostPid, 'VmRSS') : null;
       const cpu0 = hostPid !== undefined ? processCpuMs(hostPid) : null;
       const t0 = Date.now();
       await server.page.keyboard.press('Control+Alt+A');
@@ -363,6 +366,7 @@ async function inCodeServer(
         toFirstHeadMs: w.msg.headData ? w.msg.headData - t0 : null,
         extensionHostCpuMs: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null,
         extensionHostPeakRssMiB: hwm === null ? null : mib(hwm * 1024),
+        extensionHostRssBeforeMiB: rssBefore === null ? null : mib(rssBefore * 1024),
         hostTimeline: timeline,
       });
       webviewBytes ??= { analysisStartBytes: w.bytes.analysisStart, firstHeadBytes: w.bytes.headData, totalBytes: w.bytes.analysisStart + w.bytes.headData };
