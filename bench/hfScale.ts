@@ -69,6 +69,10 @@ interface CodeServerScale {
     commandToFirstPaintMs: number;
     hostInferenceMs: number | null;
     ratio: number | null;
+    /** commandToFirstPaintMs − hostInferenceMs: what else the first paint waited for (issue 14's measure) */
+    besidesInferenceMs: number | null;
+    /** from the key press to the host's start of the analysis (its timeline's `at`) */
+    keyPressToHostMs: number | null;
     toAnalysisStartMs: number | null;
     toFirstHeadMs: number | null;
     /** CPU time (user + system, all threads) of the extension host process from the key press to the first paint */
@@ -84,6 +88,7 @@ interface CodeServerScale {
   hostInferenceMs: number | null;
   /** median of per-run (command → first paint) / (the host's session.run time of that same analysis) */
   ratioToInference: number | null;
+  besidesInferenceMs: number | null;
   /** median first paint / the in-process median inference measured by this section just before */
   ratioToInProcessInference: number;
   /** the largest VmHWM over the measured analyses */
@@ -362,6 +367,8 @@ async function inCodeServer(
         commandToFirstPaintMs: paint,
         hostInferenceMs: inf === null ? null : round(inf, 0),
         ratio: inf ? round(paint / inf, 2) : null,
+        besidesInferenceMs: inf === null ? null : round(paint - inf, 0),
+        keyPressToHostMs: timeline ? round(timeline.at - t0, 0) : null,
         toAnalysisStartMs: w.msg.analysisStart ? w.msg.analysisStart - t0 : null,
         toFirstHeadMs: w.msg.headData ? w.msg.headData - t0 : null,
         extensionHostCpuMs: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null,
@@ -383,6 +390,7 @@ async function inCodeServer(
         commandToFirstPaintMs: paintMedian,
         hostInferenceMs: infs.length ? median(infs) : null,
         ratioToInference: ratios.length ? median(ratios) : null,
+        besidesInferenceMs: infs.length ? median(runs.flatMap((r) => (r.besidesInferenceMs === null ? [] : [r.besidesInferenceMs]))) : null,
         ratioToInProcessInference: round(paintMedian / inProcessMedianMs, 2),
         extensionHostPeakRssMiB: peak === null ? null : mib(peak),
         extensionHostRssAfterMiB: after === null ? null : mib(after * 1024),
