@@ -8,6 +8,7 @@
  * — the same machine's clock on both sides. The model is loaded beforehand by warm-up runs, and every measured
  * run analyses a text the extension has not seen before.
  */
+import type { AnalysisTimeline } from '../src/panel/analysisSession';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -45,18 +46,7 @@ export interface CodeServerSection {
 }
 
 /** The host's timeline of one analysis (AnalysisSession's `analysis timeline` log line), ms since it began. */
-export interface HostTimeline {
-  at: number;
-  n?: number;
-  tokenized?: number;
-  inferenceCalled?: number;
-  firstLayer?: number;
-  firstLayerInferenceMs?: number;
-  firstHeadPosted?: number;
-  wholeModel?: number;
-  inferenceMs?: number;
-  lastHeadPosted?: number;
-}
+export type HostTimeline = AnalysisTimeline;
 
 /** One measured run split into its parts (ms); null where the part could not be read. */
 export interface RunTrace {

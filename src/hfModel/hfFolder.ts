@@ -3,9 +3,9 @@
  * config.json, tokenizer.json (+ tokenizer_config.json, special_tokens_map.json) and the ONNX files, in `onnx/` or
  * beside config.json. Nothing here runs the model or writes anything; every error names the file and the field.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelConfigError } from '../model/modelManifest';
+import { ModelConfigError, readJsonFile } from '../model/modelManifest';
 
 export type HfKind = 'causal' | 'encoder' | 'encoder-decoder';
 
@@ -59,21 +59,7 @@ const SEQ2SEQ_TYPES = new Set(['marian', 't5', 'mt5', 'bart', 'mbart', 'pegasus'
 type Json = Record<string, unknown>;
 
 async function readJsonObject(file: string): Promise<Json> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new ModelConfigError(file, '(file)', 'is missing: a Hugging Face model folder needs its config.json (layers, heads, sizes) beside tokenizer.json');
-    }
-    throw new ModelConfigError(file, '(file)', `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ModelConfigError(file, '(file)', `is not valid JSON (${(e as Error).message})`);
-  }
+  const raw = await readJsonFile(file, 'a Hugging Face model folder needs its config.json (layers, heads, sizes) beside tokenizer.json');
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ModelConfigError(file, '(file)', 'must hold a JSON object');
   return raw as Json;
 }

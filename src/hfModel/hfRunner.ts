@@ -10,6 +10,8 @@ import type { ModelManifest } from '../model/modelManifest';
 import { loadOrt, ModelLoadError, openSession, SESSION_OPTIONS, type ModelOutputs } from '../model/modelRunner';
 import { AttentionGraphError, BIAS_INPUT, exposeAttention, findAttention } from './attentionGraph';
 import { readOnnxGraph } from './onnxGraphRead';
+import { halfToNumber } from '../model/onnxProto';
+import { cachedPromise } from '../common/promiseCache';
 import { checkExternalData } from './externalData';
 import { cachedGraph } from './graphCache';
 
@@ -137,14 +139,7 @@ async function checkRanks(session: Ort.InferenceSession, m: ModelManifest, atten
 
 /** One cached session per model file, variant and purpose (attention only, or with logits). */
 export function getHfSession(m: ModelManifest, withLogits: boolean): Promise<HfSession> {
-  const key = `${m.modelPath}\n${withLogits ? 'logits' : 'attention'}\n${m.hf?.cacheFolder}`;
-  let p = sessions.get(key);
-  if (!p) {
-    p = createHfSession(m, withLogits);
-    sessions.set(key, p);
-    p.catch(() => sessions.delete(key));
-  }
-  return p;
+  return cachedPromise(sessions, `${m.modelPath}\n${withLogits ? 'logits' : 'attention'}\n${m.hf?.cacheFolder}`, () => createHfSession(m, withLogits));
 }
 
 export async function releaseHfSessions(): Promise<void> {
@@ -198,7 +193,7 @@ function asFloat32(t: Ort.Tensor): Float32Array {
     // onnxruntime gives float16 as raw bits (Uint16Array) or, where the platform has it, a Float16Array of values.
     if (src instanceof Uint16Array) {
       const out = new Float32Array(src.length);
-      for (let i = 0; i < src.length; i++) out[i] = halfBits(src[i]);
+      for (let i = 0; i < src.length; i++) out[i] = halfToNumber(src[i]);
       return out;
     }
     return Float32Array.from(src);
@@ -206,14 +201,6 @@ function asFloat32(t: Ort.Tensor): Float32Array {
   throw new Error(`output of type ${t.type} is not a float tensor`);
 }
 
-function halfBits(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
 
 /**
  * Runs the export on `ids`. The model applies its own mask (all-ones attention_mask; a decoder its causal mask);

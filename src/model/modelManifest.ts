@@ -171,21 +171,28 @@ function parseDefaultHead(v: unknown, file: string, layers: number, heads: numbe
   return { layer, head, reason: reason.trim() };
 }
 
-export async function loadManifest(folder: string): Promise<ModelManifest> {
-  const file = path.join(folder, 'model.json');
+/**
+ * Reads and parses a JSON file; every failure is a ModelConfigError naming the file. `whenMissing` says what the
+ * missing file is for (e.g. "a Hugging Face model folder needs its config.json …").
+ */
+export async function readJsonFile(file: string, whenMissing?: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
+    if (whenMissing !== undefined && (e as NodeJS.ErrnoException).code === 'ENOENT') throw new ModelConfigError(file, '(file)', `is missing: ${whenMissing}`);
     throw new ModelConfigError(file, '(file)', `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (e) {
     throw new ModelConfigError(file, '(file)', `is not valid JSON (${(e as Error).message})`);
   }
-  return parseManifest(raw, file, folder);
+}
+
+export async function loadManifest(folder: string): Promise<ModelManifest> {
+  const file = path.join(folder, 'model.json');
+  return parseManifest(await readJsonFile(file), file, folder);
 }
 
 export function toModelInfo(m: ModelManifest): ModelInfo {

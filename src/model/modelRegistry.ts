@@ -6,6 +6,7 @@
  * when the models path or workspace trust changes. A broken model folder is reported with its error and never
  * hides the others.
  */
+import { cachedPromise } from '../common/promiseCache';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ByteLevelBpeTokenizer } from '../tokenizer/byteLevelBpe';
@@ -165,13 +166,9 @@ export class ModelRegistry {
    * Hugging Face tokenizer of an HF folder (special tokens marked, start = end).
    */
   textTokenizer(m: ModelManifest): Promise<TextTokenizer> {
-    let p = this.textTokenizers.get(m.tokenizerPath);
-    if (!p) {
-      p = m.source === 'hf' ? loadHfTokenizer(m) : this.tokenizer(m).then(async (bpe) => new BundledTextTokenizer(bpe, await specialTokensOf(m)));
-      this.textTokenizers.set(m.tokenizerPath, p);
-      p.catch(() => this.textTokenizers.delete(m.tokenizerPath));
-    }
-    return p;
+    return cachedPromise(this.textTokenizers, m.tokenizerPath, () =>
+      m.source === 'hf' ? loadHfTokenizer(m) : this.tokenizer(m).then(async (bpe) => new BundledTextTokenizer(bpe, await specialTokensOf(m))),
+    );
   }
 
   /**
@@ -182,13 +179,7 @@ export class ModelRegistry {
     if (m.source === 'hf') {
       return Promise.reject(new Error(`Model "${m.id}" is a Hugging Face folder: it has no byte-level BPE tokenizer of the contract; use its text tokenizer.`));
     }
-    let p = this.tokenizers.get(m.tokenizerPath);
-    if (!p) {
-      p = loadTokenizer(m);
-      this.tokenizers.set(m.tokenizerPath, p);
-      p.catch(() => this.tokenizers.delete(m.tokenizerPath));
-    }
-    return p;
+    return cachedPromise(this.tokenizers, m.tokenizerPath, () => loadTokenizer(m));
   }
 }
 

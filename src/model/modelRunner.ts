@@ -7,6 +7,7 @@
  * the bench and the tests) or the worker client (workerClient.ts; the extension), passed in through the analysis
  * session's dependencies.
  */
+import { cachedPromise } from '../common/promiseCache';
 import { readFile, stat } from 'node:fs/promises';
 import type * as Ort from 'onnxruntime-node';
 import type { FormulaBackend } from '../formula/formulaRunner';
@@ -152,15 +153,7 @@ async function createSession(manifest: ModelManifest, withLogits: boolean): Prom
 
 /** One cached session per model file and purpose: attention only (the panel), or with logits (on request). */
 export function getSession(manifest: ModelManifest, withLogits = false): Promise<Ort.InferenceSession> {
-  const key = `${manifest.modelPath}\n${withLogits ? 'logits' : 'attention'}`;
-  let p = sessions.get(key);
-  if (!p) {
-    p = createSession(manifest, withLogits);
-    sessions.set(key, p);
-    // A failed load is not cached: the person may fix the file and try again.
-    p.catch(() => sessions.delete(key));
-  }
-  return p;
+  return cachedPromise(sessions, `${manifest.modelPath}\n${withLogits ? 'logits' : 'attention'}`, () => createSession(manifest, withLogits));
 }
 
 export async function releaseSessions(): Promise<void> {

@@ -229,7 +229,7 @@ export function graphNodes(model: Uint8Array): GraphNode[] {
 }
 
 /** IEEE half → number (exact: every float16 is a float32, so a Cast to float32 gives the same value). */
-function halfToNumber(h: number): number {
+export function halfToNumber(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;
