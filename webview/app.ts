@@ -311,5 +311,19 @@ export class App implements ViewContext {
     this.chrome.renderStatus();
     this.chrome.renderBanner();
     this.views.render();
+    this.reportPainted();
+  }
+
+  /** Generations per slot whose first drawn head the host has been told of (see PaintedMessage). */
+  private readonly paintedGenerations: [number, number] = [-1, -1];
+
+  /** Tells the host once per analysis that a head of it is on screen (a progressive run then goes on). */
+  private reportPainted(): void {
+    for (const slot of [0, 1] as const) {
+      const s = this.store.slot(slot);
+      if (s.received === 0 || this.paintedGenerations[slot] === s.generation) continue;
+      this.paintedGenerations[slot] = s.generation;
+      this.post({ type: 'painted', generation: s.generation, slot });
+    }
   }
 }

@@ -176,6 +176,7 @@ class StandaloneBridge implements HostBridge {
     // No editor to draw on, no other windows, and nothing streamed: every head is in the page already.
     focusToken: () => undefined,
     visibleHead: () => undefined,
+    painted: () => undefined, // a recorded page computes nothing after its first paint
     changeWindow: () => undefined,
     log: (m) => {
       if (m.level === 'error') console.error(m.message);

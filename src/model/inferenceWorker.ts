@@ -5,13 +5,31 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { loadOrt, runModel, type LayerOutputs, type ModelOutputs } from './modelRunner';
-import type { FormulaWorkerReply, WorkerLayerReply, WorkerReply, WorkerRequest } from './workerClient';
+import { RESUME_TIMEOUT_MS, type FormulaWorkerReply, type WorkerLayerReply, type WorkerReply, type WorkerRequest, type WorkerResume } from './workerClient';
 import { formulaTensors } from '../formula/formulaRunner';
 
 const port = parentPort;
 if (!port) throw new Error('inferenceWorker.js must run as a worker thread');
 
-port.on('message', async (request: WorkerRequest | { warm: true }) => {
+/** Runs waiting for their caller to finish with the first layer (see WorkerResume), by request id. */
+const waiting = new Map<number, () => void>();
+
+function resumed(id: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => waiting.delete(id) && resolve(), RESUME_TIMEOUT_MS);
+    waiting.set(id, () => {
+      clearTimeout(timer);
+      waiting.delete(id);
+      resolve();
+    });
+  });
+}
+
+port.on('message', async (request: WorkerRequest | WorkerResume | { warm: true }) => {
+  if ('resume' in request) {
+    waiting.get(request.resume)?.();
+    return;
+  }
   if ('warm' in request) {
     await loadOrt().catch(() => undefined); // a missing native module is reported by the first real request
     return;
@@ -29,10 +47,12 @@ port.on('message', async (request: WorkerRequest | { warm: true }) => {
   try {
     // A progressive run hands its first layer over at once: copied (the full buffers are still being filled and are
     // moved with the final reply), a few MB against the tens the final reply moves.
-    const onLayer = (layer: LayerOutputs): void => {
+    const onLayer = (layer: LayerOutputs): Promise<void> => {
       const copy = { ...layer, attentions: layer.attentions.slice(), queries: layer.queries.slice(), keys: layer.keys.slice(), values: layer.values.slice() };
       const buffers = [copy.attentions.buffer, copy.queries.buffer, copy.keys.buffer, copy.values.buffer] as ArrayBuffer[];
+      const resume = resumed(request.id);
       port.postMessage({ id: request.id, ok: true, layer: copy } satisfies WorkerLayerReply, buffers);
+      return resume;
     };
     const out = await runModel(request.manifest, request.ids, request.bias, { ...request.options, onLayer });
     reply = { id: request.id, ok: true, outputs: out };

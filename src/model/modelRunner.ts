@@ -62,10 +62,13 @@ export interface RunOptions {
    * Progressive runs: the layer the person looks at. Where the graph can be split there (splitRunner.ts) and its
    * sessions are ready, that layer's tensors go to `onLayer` before the later layers have run; otherwise the
    * model runs whole (and the split is prepared in the background for the next run). `onLayer` may be left out
-   * when the caller only wants the parts run (the worker hands the layer over itself).
+   * when the caller only wants the parts run (the worker hands the layer over itself). When `onLayer` returns a
+   * promise, part two waits for it: the panel lets the webview paint the layer first, because on a 2-core machine
+   * onnxruntime's threads running part two leave the renderer no CPU to paint with (measured: the first paint came
+   * only after part two ended).
    */
   firstLayer?: number;
-  onLayer?: (layer: LayerOutputs) => void;
+  onLayer?: (layer: LayerOutputs) => void | Promise<void>;
 }
 
 let ortPromise: Promise<typeof Ort> | undefined;

@@ -81,7 +81,7 @@ export async function runSplit(
   sessions: SplitSessions,
   ids: ArrayLike<number>,
   bias: Float32Array,
-  onLayer: (layer: LayerOutputs) => void,
+  onLayer: (layer: LayerOutputs) => void | Promise<void>,
 ): Promise<ModelOutputs> {
   const ort = await loadOrt();
   const n = ids.length;
@@ -133,7 +133,7 @@ export async function runSplit(
   const t0 = performance.now();
   const first = await run(sessions.first, feeds, firstOutputs, 0, layer);
   const firstMs = performance.now() - t0;
-  onLayer({ layer, attentions: view('attentions', layer), queries: view('queries', layer), keys: view('keys', layer), values: view('values', layer), inferenceMs: firstMs });
+  await onLayer({ layer, attentions: view('attentions', layer), queries: view('queries', layer), keys: view('keys', layer), values: view('values', layer), inferenceMs: firstMs });
   await run(sessions.second, { ...feeds, [cut]: first[cut] }, secondOutputs, layer + 1, layers - 1);
   return { ...full, inferenceMs: performance.now() - t0, firstLayerMs: firstMs };
 }

@@ -29,6 +29,15 @@ export type WorkerReply =
 /** A progressive run's first layer, posted before the final reply of the same id (RunOptions.firstLayer). */
 export type WorkerLayerReply = { id: number; ok: true; layer: LayerOutputs };
 
+/** The client's answer to a layer reply: the caller's onLayer has settled, part two may run. */
+export type WorkerResume = { resume: number };
+
+/**
+ * How long the worker waits for `resume` before running part two anyway: a lost message (or a caller that never
+ * settles) costs at most this, never the analysis.
+ */
+export const RESUME_TIMEOUT_MS = 1000;
+
 /** The reply to a `kind: 'formula'` request. */
 export type FormulaWorkerReply = { id: number; ok: true; formula: FormulaTensors } | Extract<WorkerReply, { ok: false }>;
 
@@ -38,7 +47,7 @@ export class InferenceWorkerClient implements InferenceBackend {
   private nextId = 1;
   private readonly pending = new Map<
     number,
-    { resolve: (o: ModelOutputs | FormulaTensors) => void; reject: (e: Error) => void; onLayer?: (layer: LayerOutputs) => void }
+    { resolve: (o: ModelOutputs | FormulaTensors) => void; reject: (e: Error) => void; onLayer?: (layer: LayerOutputs) => void | Promise<void> }
   >();
 
   /** `script`: the built worker entry, dist/inferenceWorker.js. */
@@ -51,7 +60,10 @@ export class InferenceWorkerClient implements InferenceBackend {
       const p = this.pending.get(reply.id);
       if (!p) return;
       if (reply.ok && 'layer' in reply) {
-        p.onLayer?.(reply.layer); // the run goes on: its final reply follows
+        // The run goes on once the caller has done with the layer (the panel: painted it); its final reply follows.
+        void Promise.resolve(p.onLayer?.(reply.layer))
+          .catch(() => undefined)
+          .finally(() => w.postMessage({ resume: reply.id } satisfies WorkerResume));
         return;
       }
       this.pending.delete(reply.id);
@@ -93,7 +105,7 @@ export class InferenceWorkerClient implements InferenceBackend {
     bias: Float32Array,
     options: Omit<RunOptions, 'onLayer'>,
     kind?: 'formula',
-    onLayer?: (layer: LayerOutputs) => void,
+    onLayer?: (layer: LayerOutputs) => void | Promise<void>,
   ): Promise<ModelOutputs | FormulaTensors> {
     const worker = this.start();
     const id = this.nextId++;

@@ -44,6 +44,11 @@ export interface SessionDeps {
   withProgress?: <T>(work: () => Promise<T>) => Promise<T>;
   /** Where each analysis's timeline goes (one line per analysis; see AnalysisTimeline). */
   trace?: (line: string) => void;
+  /**
+   * A progressive run waits up to this long after streaming the visible layer for the webview's `painted` before
+   * computing the rest (RunOptions.onLayer says why). Left out (tests, the CLI): no wait.
+   */
+  paintWaitMs?: number;
 }
 
 /** Called when an analysis is about to be shown (slot 0 drives the editor overlay). */
@@ -78,6 +83,8 @@ export class AnalysisSession {
   private readonly runners = new Map<Slot, LatestOnlyRunner>();
   private readonly sources = new Map<Slot, TextSource>();
   private readonly choices = new Map<Slot, SlotChoice>();
+  /** Progressive runs waiting for the webview's first paint, by `slot:generation` (see paintOf). */
+  private readonly paintWaits = new Map<string, () => void>();
   private readonly tokenCache = new Map<Slot, { source: TextSource; tokenizerPath: string; limit: number; tokens: Token[] }>();
   private compareMode = false;
   private disposed = false;
@@ -111,6 +118,27 @@ export class AnalysisSession {
   runtime(): Pick<SessionDeps, 'registry' | 'inference' | 'post' | 'logError' | 't'> {
     const { registry, inference, post, logError } = this.deps;
     return { registry, inference, post, logError, t: this.deps.t };
+  }
+
+  /** The webview drew a head of this analysis (PaintedMessage): a progressive run waiting for it goes on. */
+  painted(slot: Slot, generation: number): void {
+    this.paintWaits.get(`${slot}:${generation}`)?.();
+  }
+
+  /** Resolves when the webview says it painted this analysis, or after deps.paintWaitMs; undefined: no wait. */
+  private paintOf(slot: Slot, generation: number): Promise<void> | undefined {
+    const ms = this.deps.paintWaitMs;
+    if (!ms) return undefined;
+    const key = `${slot}:${generation}`;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.paintWaits.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.paintWaits.set(key, done);
+    });
   }
 
   sourceOf(slot: Slot): TextSource | undefined {
@@ -221,7 +249,7 @@ export class AnalysisSession {
         // Progressive: the model hands over the visible layer as soon as it is computed (where the graph can be
         // split, src/model/splitRunner.ts); its heads are streamed at once, the rest when the whole run ends.
         let firstShown: Promise<void> | undefined;
-        const onLayer = (layer: LayerOutputs): void => {
+        const onLayer = (layer: LayerOutputs): Promise<void> | undefined => {
           timeline.firstLayer = mark();
           timeline.firstLayerInferenceMs = Math.round(layer.inferenceMs * 10) / 10;
           if (isStale()) return;
@@ -232,6 +260,7 @@ export class AnalysisSession {
           const first = { model, mask, whatIf, text: slice.text, tokens: tokenInfos, n: slice.tokens.length, inferenceMs: layer.inferenceMs, layer: layer.layer, attentions: layer.attentions };
           firstShown = this.streamer.showFirstLayer(slot, generation, first, showOptions);
           timeline.firstHeadPosted = mark(); // analysisStart and the visible head are posted synchronously
+          return this.paintOf(slot, generation);
         };
         const base = this.deps.inference ?? inProcessInference;
         const layerOfView = Math.min(firstHead.layer, manifest.layers - 1);

@@ -81,6 +81,9 @@ export class AttentionPanel implements vscode.Disposable {
         logError: (m) => deps.log.error(m),
         // One line per analysis: where its time went on the host (read by the bench, bench/README.md).
         trace: (line) => deps.log.info(line),
+        // Long enough for VS Code to relay the first head and the webview to draw it (≈ 100–300 ms in code-server
+        // on 2 cores, bench/README.md); a webview that never answers delays the rest by this at most.
+        paintWaitMs: 400,
         withProgress: (work) =>
           Promise.resolve(
             vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Attention Lens: analysing') }, work),

@@ -54,6 +54,7 @@ export function webviewHandlers(
     },
     // The only place the host learns the visible head: a head change needs no focused token and no current
     // generation to count (the next analysis, or the one computing now, streams it first).
+    painted: (m) => session.painted(m.slot, m.generation),
     visibleHead: (m) => {
       if (!Number.isInteger(m.layer) || !Number.isInteger(m.head) || m.layer < 0 || m.head < 0) return;
       session.view = { layer: m.layer, head: m.head };

@@ -337,6 +337,16 @@ export interface VisibleHeadMessage {
   head: number;
 }
 
+/**
+ * The webview has drawn a head of this analysis (sent once per generation and slot). A progressive run waits for
+ * it (bounded) before computing the layers after the visible one, so the renderer can paint first.
+ */
+export interface PaintedMessage {
+  type: 'painted';
+  generation: number;
+  slot: Slot;
+}
+
 /** Move to another window of a long selection. */
 export interface ChangeWindowMessage {
   type: 'changeWindow';
@@ -406,6 +416,7 @@ export type WebviewToHost =
   | ChangeModelMessage
   | FocusTokenMessage
   | VisibleHeadMessage
+  | PaintedMessage
   | ChangeWindowMessage
   | ExportRequestMessage
   | WebviewLogMessage;
@@ -459,6 +470,7 @@ const WEBVIEW_TO_HOST_TYPES = {
   changeModel: true,
   focusToken: true,
   visibleHead: true,
+  painted: true,
   changeWindow: true,
   export: true,
   log: true,

@@ -93,7 +93,7 @@ describe('progressive runs', () => {
         await prepareSplit(manifest, layer);
         expect(typeof readySplit(manifest, layer)).toBe('object');
         const seen: LayerOutputs[] = [];
-        const parts = await runModel(manifest, ids, bias, { firstLayer: layer, onLayer: (l) => seen.push({ ...l, attentions: l.attentions.slice() }) });
+        const parts = await runModel(manifest, ids, bias, { firstLayer: layer, onLayer: (l) => void seen.push({ ...l, attentions: l.attentions.slice() }) });
         expect(seen.map((l) => l.layer)).toEqual([layer]);
         expect(parts.firstLayerMs).toBeGreaterThan(0);
         const size = manifest.heads * n * n;
@@ -103,13 +103,26 @@ describe('progressive runs', () => {
         if (layer !== 1) continue; // the worker runs the same code: one layer is enough to see it hand the layer over
         // The worker makes its own parts in the background after its first (whole) run at this layer.
         const inWorker: number[] = [];
-        let fromWorker = await worker.run(manifest, ids, bias, { firstLayer: layer, onLayer: (l) => inWorker.push(l.layer, l.attentions.length) });
+        let fromWorker = await worker.run(manifest, ids, bias, { firstLayer: layer, onLayer: (l) => void inWorker.push(l.layer, l.attentions.length) });
         for (let tries = 0; inWorker.length === 0 && tries < 40; tries++) {
           await new Promise((r) => setTimeout(r, 100));
-          fromWorker = await worker.run(manifest, ids, bias, { firstLayer: layer, onLayer: (l) => inWorker.push(l.layer, l.attentions.length) });
+          fromWorker = await worker.run(manifest, ids, bias, { firstLayer: layer, onLayer: (l) => void inWorker.push(l.layer, l.attentions.length) });
         }
         expect(inWorker).toEqual([layer, size]);
         for (const k of ['attentions', 'queries', 'keys', 'values'] as const) expect(sameBits(fromWorker[k], whole[k]), k).toBe(true);
+        // The worker's part two waits for the caller's onLayer to settle (the panel: until the webview painted).
+        let settledAt = 0;
+        const waited = await worker.run(manifest, ids, bias, {
+          firstLayer: layer,
+          onLayer: async () => {
+            await new Promise((r) => setTimeout(r, 300));
+            settledAt = performance.now();
+          },
+        });
+        const repliedAt = performance.now();
+        expect(settledAt).toBeGreaterThan(0);
+        expect(repliedAt).toBeGreaterThanOrEqual(settledAt);
+        for (const k of ['attentions', 'queries', 'keys', 'values'] as const) expect(sameBits(waited[k], whole[k]), k).toBe(true);
       }
     });
   }
@@ -119,9 +132,9 @@ describe('progressive runs', () => {
     const ids = (await registry.tokenizer(manifest)).encode(TEXT).map((t) => t.id);
     const bias = buildAttentionBias(ids.length, 'full');
     const seen: number[] = [];
-    const last = await runModel(manifest, ids, bias, { firstLayer: manifest.layers - 1, onLayer: (l) => seen.push(l.layer) });
+    const last = await runModel(manifest, ids, bias, { firstLayer: manifest.layers - 1, onLayer: (l) => void seen.push(l.layer) });
     await prepareSplit(manifest, 1);
-    const withLogits = await runModel(manifest, ids, bias, { firstLayer: 1, logits: true, onLayer: (l) => seen.push(l.layer) });
+    const withLogits = await runModel(manifest, ids, bias, { firstLayer: 1, logits: true, onLayer: (l) => void seen.push(l.layer) });
     expect(seen).toEqual([]);
     expect(last.firstLayerMs).toBeUndefined();
     expect(withLogits.logits?.length).toBe(ids.length * (manifest.vocabSize ?? 0));

@@ -31,7 +31,7 @@ function gatedBackend(): { backend: InferenceBackend; open: () => void; handedOv
         const per = manifest.heads * n * n;
         const perVec = manifest.heads * n * manifest.headDim;
         const at = <T extends Float32Array>(a: T, size: number): Float32Array => a.subarray(layer * size, (layer + 1) * size);
-        options.onLayer({ layer, attentions: at(whole.attentions, per), queries: at(whole.queries, perVec), keys: at(whole.keys, perVec), values: at(whole.values, perVec), inferenceMs: 1 });
+        void options.onLayer({ layer, attentions: at(whole.attentions, per), queries: at(whole.queries, perVec), keys: at(whole.keys, perVec), values: at(whole.values, perVec), inferenceMs: 1 });
         handed();
         await gate;
       }
@@ -117,5 +117,51 @@ describe('progressive first paint', () => {
     expect(heads(posted, newGeneration)).toHaveLength(32);
     const lastOld = posted.map((m) => m.type === 'headData' && m.generation === oldGeneration).lastIndexOf(true);
     expect(lastOld).toBeLessThan(posted.indexOf(starts[starts.length - 1]));
+  });
+
+  it('waits for the webview to say it painted the visible layer before the rest runs (bounded by paintWaitMs)', async () => {
+    // A backend like the worker: part two starts only when onLayer's promise settles; the test records when.
+    const partTwoAt: number[] = [];
+    const backend: InferenceBackend = {
+      run: async (manifest, ids, bias, options = {}) => {
+        const whole = await runModel(manifest, ids, bias);
+        const layer = options.firstLayer;
+        if (layer !== undefined && options.onLayer) {
+          const per = manifest.heads * ids.length * ids.length;
+          const perVec = manifest.heads * ids.length * manifest.headDim;
+          const at = (a: Float32Array, size: number): Float32Array => a.subarray(layer * size, (layer + 1) * size);
+          await options.onLayer({ layer, attentions: at(whole.attentions, per), queries: at(whole.queries, perVec), keys: at(whole.keys, perVec), values: at(whole.values, perVec), inferenceMs: 1 });
+          partTwoAt.push(performance.now());
+        }
+        return whole;
+      },
+      dispose: async () => undefined,
+    };
+    const posted: HostToWebview[] = [];
+    const deps = { registry: () => registry, inference: backend, post: (m: HostToWebview) => posted.push(m), maxTokens: () => 4096, defaultModel: () => 'encoder' };
+
+    // The webview answers: part two goes on at once, long before the wait's bound.
+    const session = new AnalysisSession({ ...deps, paintWaitMs: 10_000 });
+    session.view = { layer: 1, head: 0 };
+    const t0 = performance.now();
+    const done = session.analyzeSource(source('Painted first, then the other layers.'), 'single');
+    await expect.poll(() => heads(posted).length).toBe(8);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(partTwoAt, 'part two waits while the webview has not painted').toHaveLength(0);
+    const paintedAt = performance.now();
+    session.painted(0, heads(posted)[0].generation);
+    await done;
+    expect(partTwoAt).toHaveLength(1);
+    expect(partTwoAt[0]).toBeGreaterThanOrEqual(paintedAt);
+    expect(partTwoAt[0] - t0).toBeLessThan(5_000);
+    expect(heads(posted)).toHaveLength(32);
+
+    // No answer (a hidden webview): the rest runs after the bound.
+    const quiet = new AnalysisSession({ ...deps, post: () => undefined, paintWaitMs: 200 });
+    quiet.view = { layer: 1, head: 0 };
+    const t1 = performance.now();
+    await quiet.analyzeSource(source('Nobody paints this one.'), 'single');
+    expect(partTwoAt).toHaveLength(2);
+    expect(partTwoAt[1] - t1).toBeGreaterThanOrEqual(190);
   });
 });
