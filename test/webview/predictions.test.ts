@@ -155,8 +155,8 @@ describe('predictions and generation in the panel (real host code, real models)'
     const ids = tokenizer.encode(TEXT).map((t) => t.id);
     const token = 2; // " man"
     await page.hover(`.pane[data-slot="0"] .token[data-token-index="${token}"]`);
-    await pump();
-    expect(await page.locator('.pred-mask').isDisabled()).toBe(false);
+    // The hover focuses the token on the next frame (pointer moves are drawn once per frame): the mask button follows.
+    await until(pump, async () => !(await page.locator('.pred-mask').isDisabled()), 'the mask button enabled by the focused token');
     await page.keyboard.press('m');
     await until(pump, async () => (await page.locator('.pred-item').count()) === 5, 'the fillers');
     const masked = ids.slice();
