@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import type * as Ort from 'onnxruntime-node';
 import type { ModelManifest } from '../model/modelManifest';
-import { loadOrt, ModelLoadError, openSession, SESSION_OPTIONS, type ModelOutputs } from '../model/modelRunner';
+import { expectLogitsShape, loadOrt, ModelLoadError, openSession, runIntoBuffers, SESSION_OPTIONS, type ModelOutputs } from '../model/modelRunner';
 import { AttentionGraphError, BIAS_INPUT, exposeAttention, findAttention } from './attentionGraph';
 import { readOnnxGraph } from './onnxGraphRead';
 import { halfToNumber } from '../model/onnxProto';
@@ -226,21 +226,8 @@ export async function runHfModel(m: ModelManifest, ids: ArrayLike<number>, bias:
   const into: Record<string, Ort.Tensor | null> = {};
   attention.forEach((name, l) => (into[name] = new ort.Tensor('float32', attentions.subarray(l * size, (l + 1) * size), [1, heads, n, n])));
   if (options.logits) into.logits = null;
-  const t0 = performance.now();
-  let out: Ort.InferenceSession.OnnxValueMapType;
-  let filled = true;
-  try {
-    out = await session.run(feeds, into);
-  } catch {
-    // Outputs of another shape than [1, heads, n, n] make the bound run fail: run unbound to name the shape.
-    filled = false;
-    try {
-      out = await session.run(feeds, [...attention, ...(options.logits ? ['logits'] : [])]);
-    } catch (e) {
-      throw new ModelLoadError(m.modelPath, `inference failed at ${n} tokens (${(e as Error).message.split('\n')[0]})`);
-    }
-  }
-  const inferenceMs = performance.now() - t0;
+  // Outputs of another shape than [1, heads, n, n] make the bound run fail: it is run unbound to name the shape.
+  const { out, filled, inferenceMs } = await runIntoBuffers(session, feeds, into, [...attention, ...(options.logits ? ['logits'] : [])], m.modelPath, n);
   if (!filled) {
     attention.forEach((name, l) => {
       const dims = out[name].dims;
@@ -254,10 +241,7 @@ export async function runHfModel(m: ModelManifest, ids: ArrayLike<number>, bias:
   // worker can still transfer every output without a copy.
   const result: ModelOutputs = { attentions, queries: new Float32Array(0), keys: new Float32Array(0), values: new Float32Array(0), inferenceMs };
   if (options.logits) {
-    const dims = out.logits.dims;
-    if (dims.length !== 3 || dims[0] !== 1 || dims[1] !== n || (m.vocabSize !== undefined && dims[2] !== m.vocabSize)) {
-      throw new ModelLoadError(m.modelPath, `output "logits" has shape [${dims.join(', ')}], expected [1, ${n}, ${m.vocabSize ?? 'vocab'}]`);
-    }
+    expectLogitsShape(m.modelPath, out.logits.dims, n, m.vocabSize);
     result.logits = asFloat32(out.logits);
   }
   return result;

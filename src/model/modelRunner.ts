@@ -249,20 +249,7 @@ async function runWhole(manifest: ModelManifest, ids: ArrayLike<number>, bias: F
   if (options.logits) into.logits = null; // allocated by onnxruntime: the vocabulary size may be unknown
   const fetches: string[] = [...ATTENTION_OUTPUTS];
   if (options.logits) fetches.push('logits');
-  const t0 = performance.now();
-  let out: Ort.InferenceSession.OnnxValueMapType;
-  let filled = true;
-  try {
-    out = await session.run(feeds, into);
-  } catch {
-    filled = false;
-    try {
-      out = await session.run(feeds, fetches);
-    } catch (e) {
-      throw new ModelLoadError(file, `inference failed at ${n} tokens (${(e as Error).message.split('\n')[0]})`);
-    }
-  }
-  const inferenceMs = performance.now() - t0;
+  const { out, filled, inferenceMs } = await runIntoBuffers(session, feeds, into, fetches, file, n);
   expectShape(file, 'attentions', out.attentions.dims, [layers, heads, n, n]);
   for (const name of ['queries', 'keys', 'values'] as const) expectShape(file, name, out[name].dims, [layers, heads, n, headDim]);
   const result: ModelOutputs = filled
@@ -275,13 +262,44 @@ async function runWhole(manifest: ModelManifest, ids: ArrayLike<number>, bias: F
         inferenceMs,
       };
   if (options.logits) {
-    const dims = out.logits.dims;
-    if (dims.length !== 3 || dims[0] !== 1 || dims[1] !== n || (manifest.vocabSize !== undefined && dims[2] !== manifest.vocabSize)) {
-      throw new ModelLoadError(file, `output "logits" has shape [${dims.join(', ')}], expected [1, ${n}, ${manifest.vocabSize ?? 'vocab'}]`);
-    }
+    expectLogitsShape(file, out.logits.dims, n, manifest.vocabSize);
     result.logits = out.logits.data as Float32Array;
   }
   return result;
+}
+
+/**
+ * Runs `session` with its outputs written into the caller's buffers (`into`). A run that fails that way (an output
+ * of another shape than the buffer's) is run again unbound with `fetches`, so the caller's shape check can name the
+ * output and both shapes; `filled` says whether the buffers hold the result.
+ */
+export async function runIntoBuffers(
+  session: Ort.InferenceSession,
+  feeds: Ort.InferenceSession.FeedsType,
+  into: Record<string, Ort.Tensor | null>,
+  fetches: string[],
+  file: string,
+  n: number,
+): Promise<{ out: Ort.InferenceSession.OnnxValueMapType; filled: boolean; inferenceMs: number }> {
+  const t0 = performance.now();
+  try {
+    const out = await session.run(feeds, into);
+    return { out, filled: true, inferenceMs: performance.now() - t0 };
+  } catch {
+    try {
+      const out = await session.run(feeds, fetches);
+      return { out, filled: false, inferenceMs: performance.now() - t0 };
+    } catch (e) {
+      throw new ModelLoadError(file, `inference failed at ${n} tokens (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+}
+
+/** `logits` must be [1, n, vocab] (vocab from model.json or config.json, when given). */
+export function expectLogitsShape(file: string, dims: readonly number[], n: number, vocabSize: number | undefined): void {
+  if (dims.length !== 3 || dims[0] !== 1 || dims[1] !== n || (vocabSize !== undefined && dims[2] !== vocabSize)) {
+    throw new ModelLoadError(file, `output "logits" has shape [${dims.join(', ')}], expected [1, ${n}, ${vocabSize ?? 'vocab'}]`);
+  }
 }
 
 export const inProcessInference: InferenceBackend = { run: runModel, dispose: releaseSessions };
