@@ -73,14 +73,21 @@ async function pickFolder(vs: CodeServer, folder: string): Promise<void> {
   const page = vs.page;
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
-  // The dialog fills in the workspace folder when it has read it; typing before that would be overwritten.
-  await expect.poll(() => input.inputValue(), { timeout: 15_000 }).toMatch(/\/$/);
-  // Replace the whole value as a person would (select all, type): the dialog completes paths as they are typed.
-  await input.press('Control+a');
-  await page.keyboard.insertText(`${folder}/`);
-  // A folder picker lists only folders: the export's onnx/ shows once the dialog has read the typed folder.
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'onnx' }).first().waitFor({ timeout: 15_000 });
-  expect(await input.inputValue()).toBe(`${folder}/`);
+  // The dialog fills in its starting folder once it has read it, and may do so after we typed: type again until
+  // the typed path stays and the dialog lists that folder (its onnx/ subfolder: a folder picker lists only folders).
+  await expect
+    .poll(
+      async () => {
+        if ((await input.inputValue()) !== `${folder}/`) {
+          await input.press('Control+a');
+          await page.keyboard.insertText(`${folder}/`);
+        }
+        const listed = (await page.locator('.quick-input-list .monaco-list-row', { hasText: 'onnx' }).count()) > 0;
+        return listed && (await input.inputValue()) === `${folder}/`;
+      },
+      { timeout: 20_000, interval: 500 },
+    )
+    .toBe(true);
   await page.locator('.quick-input-widget .quick-input-action .monaco-button', { hasText: 'Open Model Folder' }).click();
   // Accepted: the dialog closes, or its input is reused at once by the next question (the variant picker).
   await expect.poll(async () => ((await input.isVisible()) ? input.inputValue() : '(closed)'), { timeout: 15_000 }).not.toBe(`${folder}/`);
