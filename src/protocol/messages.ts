@@ -20,7 +20,14 @@ export const PROTOCOL_VERSION = 1;
 
 /** How the additive attention bias was built. `full` = every key visible; `causal` = keys after the query masked. */
 export type MaskKind = 'full' | 'causal';
-export type ModelKind = 'encoder' | 'causal';
+export type ModelKind = 'encoder' | 'causal' | 'encoder-decoder';
+
+/**
+ * The three attentions of an encoder-decoder (translation) model: the encoder's self-attention, the decoder's
+ * (causal) self-attention, and cross-attention (decoder queries, encoder keys and values). How they are laid out in
+ * an analysis: src/common/translation.ts.
+ */
+export type AttentionSetId = 'encoder' | 'decoder' | 'cross';
 
 /** A model as the webview sees it (a subset of model.json). */
 export interface ModelInfo {
@@ -38,6 +45,11 @@ export interface ModelInfo {
    * (the computation view) and whether a what-if mask can be applied, so the panel can disable what is missing.
    */
   capabilities?: { vectors: boolean; anyMask: boolean };
+  /**
+   * An encoder-decoder model only: its own layer count per attention. `layers` above is then 3 × this, the three
+   * attentions stacked (encoder, decoder self, cross; src/common/translation.ts).
+   */
+  setLayers?: number;
 }
 
 /** A head worth seeing first (0-based), with the one line the panel shows to say why. */
@@ -121,6 +133,27 @@ export interface AnalysisStartMessage {
    * when it was made, and answers `requestPredictions` from them.
    */
   recordedPredictions?: boolean;
+  /** A translation (encoder-decoder model): how the joint token list splits, and what the target is. */
+  translation?: TranslationInfo;
+}
+
+/**
+ * A translation analysis (src/common/translation.ts): `tokens[0, sourceCount)` are the source, with offsets in
+ * `text`; the rest are the decoder's tokens, the start tag first (`special`, start = end = 0), with offsets in
+ * `targetText` (a byte piece of a character shares that character's range). Decoder row i is the step whose input is
+ * target token i and which produced target token i + 1.
+ */
+export interface TranslationInfo {
+  /** The language written: `zh` (English → Chinese) or `en` (Chinese → English). */
+  to: 'zh' | 'en';
+  sourceCount: number;
+  targetText: string;
+  /** The target was given by the person (teacher forcing), not written by the model. */
+  forced: boolean;
+  /** The model is still writing: a newer analysis with more target tokens follows. */
+  partial: boolean;
+  /** Why decoding stopped: the end token, the length limit, or (forced) the given text ended. */
+  stop?: 'eos' | 'length' | 'forced';
 }
 
 /**
@@ -404,7 +437,19 @@ export interface InsertGeneratedMessage {
   type: 'insertGenerated';
 }
 
+/**
+ * Translate the slot's source again (encoder-decoder model): into the other language (`to`), and/or aligning a
+ * translation the person gave (`target`, teacher forcing) instead of the model's own (`target` absent or null).
+ */
+export interface TranslateMessage {
+  type: 'translate';
+  slot: Slot;
+  to: 'zh' | 'en';
+  target: string | null;
+}
+
 export type WebviewToHost =
+  | TranslateMessage
   | RequestPredictionsMessage
   | GenerateMessage
   | CancelGenerationMessage
@@ -459,6 +504,7 @@ const HOST_TO_WEBVIEW_TYPES = {
 } as const satisfies Record<HostToWebview['type'], true>;
 
 const WEBVIEW_TO_HOST_TYPES = {
+  translate: true,
   requestPredictions: true,
   generate: true,
   cancelGeneration: true,
