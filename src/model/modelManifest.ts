@@ -33,6 +33,40 @@ export interface ModelManifest {
   capabilities: ModelCapabilities;
   /** Set for source 'hf': what its runner needs beyond the common fields (plain data: it crosses to the worker). */
   hf?: HfRunInfo;
+  /**
+   * Set for kind 'encoder-decoder' (a translation model, models/README.md): its special tokens by role. `layers`
+   * above is then the model's own layer count per attention (encoder, decoder); the panel sees 3 × that, stacked.
+   */
+  translation?: TranslationSpec;
+}
+
+/** The roles of a translation model's added tokens (model.json `special_tokens` / `special_token_ids`). */
+export const TRANSLATION_ROLES = ['pad', 'bos', 'eos', 'to_zh', 'to_en'] as const;
+export type TranslationRole = (typeof TRANSLATION_ROLES)[number];
+
+/** The graph's names for kind 'encoder-decoder' (models/README.md): every input is fed, every output read. */
+export const TRANSLATION_INPUTS = ['input_ids', 'decoder_input_ids', 'encoder_attention_bias', 'decoder_attention_bias', 'cross_attention_bias'] as const;
+export const TRANSLATION_OUTPUTS = [
+  'encoder_attentions',
+  'encoder_queries',
+  'encoder_keys',
+  'encoder_values',
+  'decoder_attentions',
+  'decoder_queries',
+  'decoder_keys',
+  'decoder_values',
+  'cross_attentions',
+  'cross_queries',
+  'cross_keys',
+  'cross_values',
+  'logits',
+] as const;
+
+export interface TranslationSpec {
+  /** The added token of tokenizer.json that plays each role (its content). */
+  specialTokens: Record<TranslationRole, string>;
+  /** The same tokens' ids (checked against tokenizer.json when the tokenizer is loaded). */
+  specialTokenIds: Record<TranslationRole, number>;
 }
 
 export interface ModelCapabilities {
@@ -95,8 +129,8 @@ export function parseManifest(raw: unknown, file: string, folder: string): Model
   };
   const id = str('id') as string;
   const kind = o.kind;
-  if (kind !== 'encoder' && kind !== 'causal') {
-    throw new ModelConfigError(file, 'kind', `must be "encoder" or "causal" (${describe(kind)})`);
+  if (kind !== 'encoder' && kind !== 'causal' && kind !== 'encoder-decoder') {
+    throw new ModelConfigError(file, 'kind', `must be "encoder", "causal" or "encoder-decoder" (${describe(kind)})`);
   }
   const layers = int('layers') as number;
   const heads = int('heads') as number;
@@ -112,6 +146,10 @@ export function parseManifest(raw: unknown, file: string, folder: string): Model
   }
   const f = files as Record<string, unknown>;
   for (const key of ['model', 'tokenizer']) {
+    if (key === 'model' && f.model === undefined && f.graph !== undefined) {
+      // Early translation exports wrote "graph": say what to rename rather than only that "model" is missing.
+      throw new ModelConfigError(file, 'files.model', `is missing: the graph is named by "files.model" (this file says "files.graph"; rename that key)`);
+    }
     if (typeof f[key] !== 'string' || (f[key] as string).trim() === '') {
       throw new ModelConfigError(file, `files.${key}`, `must be a file name relative to the model folder (${describe(f[key])})`);
     }
@@ -120,7 +158,10 @@ export function parseManifest(raw: unknown, file: string, folder: string): Model
       throw new ModelConfigError(file, `files.${key}`, 'must stay inside the model folder');
     }
   }
-  const defaultHead = parseDefaultHead(o.default_head, file, layers, heads);
+  const vocabSize = kind === 'encoder-decoder' ? (int('vocab_size') as number) : int('vocab_size', true);
+  const translation = kind === 'encoder-decoder' ? parseTranslationSpec(o, file, vocabSize as number) : undefined;
+  // A translation model's default head counts the stacked layers the panel shows (encoder, decoder self, cross).
+  const defaultHead = parseDefaultHead(o.default_head, file, kind === 'encoder-decoder' ? 3 * layers : layers, heads);
   return {
     id,
     displayName: str('display_name', true) ?? id,
@@ -130,7 +171,7 @@ export function parseManifest(raw: unknown, file: string, folder: string): Model
     dModel,
     headDim,
     maxPositions,
-    vocabSize: int('vocab_size', true),
+    vocabSize,
     positional: str('positional', true),
     corpus: str('corpus', true),
     license: str('license', true),
@@ -142,7 +183,53 @@ export function parseManifest(raw: unknown, file: string, folder: string): Model
     variant: undefined,
     // The contract's graphs take attention_bias and return q/k/v: everything is available.
     capabilities: { vectors: true, anyMask: true },
+    ...(translation ? { translation } : {}),
   };
+}
+
+/** model.json fields of kind 'encoder-decoder': special tokens by role (names and ids), and the graph's names. */
+function parseTranslationSpec(o: Record<string, unknown>, file: string, vocabSize: number): TranslationSpec {
+  const roles = `{${TRANSLATION_ROLES.map((r) => `"${r}"`).join(', ')}}`;
+  const object = (field: string): Record<string, unknown> => {
+    const v = o[field];
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      throw new ModelConfigError(file, field, `must be an object with the roles ${roles} (${describe(v)})`);
+    }
+    return v as Record<string, unknown>;
+  };
+  const names = object('special_tokens');
+  const ids = object('special_token_ids');
+  const specialTokens = {} as Record<TranslationRole, string>;
+  const specialTokenIds = {} as Record<TranslationRole, number>;
+  const seen = new Map<number, TranslationRole>();
+  for (const role of TRANSLATION_ROLES) {
+    const name = names[role];
+    if (typeof name !== 'string' || name === '') {
+      throw new ModelConfigError(file, `special_tokens.${role}`, `must name an added token of the tokenizer (${describe(name)})`);
+    }
+    const id = ids[role];
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= vocabSize) {
+      throw new ModelConfigError(file, `special_token_ids.${role}`, `must be a token id from 0 to ${vocabSize - 1} (${describe(id)})`);
+    }
+    const other = seen.get(id);
+    if (other !== undefined) throw new ModelConfigError(file, `special_token_ids.${role}`, `is ${id}, the id of "${other}" as well: each role needs its own token`);
+    seen.set(id, role);
+    specialTokens[role] = name;
+    specialTokenIds[role] = id;
+  }
+  const listOfNames = (field: 'inputs' | 'outputs', expected: readonly string[]): void => {
+    const v = o[field];
+    const list = Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+    const missing = list ? expected.filter((x) => !list.includes(x)) : expected;
+    const extra = list ? list.filter((x) => !expected.includes(x)) : [];
+    if (!list || missing.length || extra.length) {
+      const detail = !list ? describe(v) : [missing.length ? `missing ${missing.join(', ')}` : '', extra.length ? `unknown ${extra.join(', ')}` : ''].filter(Boolean).join('; ');
+      throw new ModelConfigError(file, field, `must list the graph's ${field} of an encoder-decoder model (models/README.md): ${expected.join(', ')} (${detail})`);
+    }
+  };
+  listOfNames('inputs', TRANSLATION_INPUTS);
+  listOfNames('outputs', TRANSLATION_OUTPUTS);
+  return { specialTokens, specialTokenIds };
 }
 
 /** Longest `default_head.reason`: it is one line in the panel. */
@@ -196,11 +283,14 @@ export async function loadManifest(folder: string): Promise<ModelManifest> {
 }
 
 export function toModelInfo(m: ModelManifest): ModelInfo {
+  // A translation model's three attentions are stacked as layers (src/common/translation.ts).
+  const stacked = m.kind === 'encoder-decoder';
   return {
     id: m.id,
     displayName: m.displayName,
     kind: m.kind,
-    layers: m.layers,
+    layers: stacked ? 3 * m.layers : m.layers,
+    ...(stacked ? { setLayers: m.layers } : {}),
     heads: m.heads,
     headDim: m.headDim,
     maxPositions: m.maxPositions,

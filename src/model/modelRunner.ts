@@ -15,6 +15,7 @@ import type { ModelManifest } from './modelManifest';
 import { graphSignature, withFloat32Weights, withoutOutputs } from './onnxProto';
 import { prepareSplit, readySplit, releaseSplitSessions, runSplit } from './splitRunner';
 import { releaseHfSessions, runHfModel } from '../hfModel/hfRunner';
+import { notForAnalysisMessage } from '../translate/translationErrors';
 
 export const REQUIRED_INPUTS = ['input_ids', 'attention_bias'] as const;
 export const REQUIRED_OUTPUTS = ['attentions', 'queries', 'keys', 'values', 'logits'] as const;
@@ -197,6 +198,9 @@ export async function runModel(
   options: RunOptions = {},
 ): Promise<ModelOutputs> {
   const n = ids.length;
+  // A translation model's graph takes a source and a target (runTranslation): refused here by name, for every
+  // caller that would run one token list (predictions, continuations, a page's recording).
+  if (manifest.kind === 'encoder-decoder') throw new Error(notForAnalysisMessage(manifest));
   if (bias.length !== n * n) throw new Error(`attention bias has ${bias.length} entries, expected ${n * n}`);
   const layer = options.firstLayer;
   // The last layer gains nothing from a split (part one would be the whole model): it runs whole.

@@ -2,7 +2,7 @@
  * The one data path shared by the extension, the CLI and the tests:
  * text → tokens with offsets → attention bias → model → AnalysisResult.
  */
-import type { MaskKind, ModelInfo, TokenInfo } from '../protocol/messages';
+import type { MaskKind, ModelInfo, TokenInfo, TranslationInfo } from '../protocol/messages';
 import { buildAttentionBias } from '../attention/mask';
 import { headIndex } from '../common/heads';
 import { resolveMask } from '../common/mask';
@@ -12,6 +12,7 @@ import type { ModelRegistry } from '../model/modelRegistry';
 import { budgetProblem } from '../hfModel/hfRunner';
 import type { Token } from '../tokenizer/byteLevelBpe';
 import { planWindows, windowSlice } from './windows';
+import { notForAnalysisMessage } from '../translate/translationErrors';
 
 export interface AnalysisResult {
   model: ModelInfo;
@@ -22,15 +23,25 @@ export interface AnalysisResult {
   tokens: TokenInfo[];
   ids: number[];
   n: number;
-  /** n×n additive bias, row = query */
+  /**
+   * n×n additive bias, row = query. A translation (`translation` set): the cross-attention set's joint bias (its
+   * block visible, everything else MASKED_BIAS); each set's own is in `setBiases`.
+   */
   bias: Float32Array;
-  /** [layers, heads, n, n] */
+  /** [layers, heads, n, n] (a translation: the three attentions stacked as 3 × L layers, src/common/translation.ts) */
   attentions: Float32Array;
   /** [layers, heads, n, headDim] */
   queries: Float32Array;
   keys: Float32Array;
   values: Float32Array;
   inferenceMs: number;
+  /** A translation (encoder-decoder model) as one joint token list: source, then the decoder's tokens. */
+  translation?: TranslationInfo;
+  /**
+   * A translation only: [3, n, n] joint biases in the order encoder, decoder, cross (ATTENTION_SETS): each set's
+   * own bias inside its block (0 visible; the decoder's causal cells MASKED_BIAS), MASKED_BIAS outside it.
+   */
+  setBiases?: Float32Array;
 }
 
 /** A problem with the input text itself (not with the model): shown to the person as is. */
@@ -73,6 +84,8 @@ export async function analyzeTokens(
   inference: InferenceBackend = inProcessInference,
 ): Promise<AnalysisResult> {
   const n = tokens.length;
+  // A translation model runs on a source and a target (src/translate/), never on one token list.
+  if (manifest.kind === 'encoder-decoder') throw new InputError(notForAnalysisMessage(manifest));
   if (n === 0) throw new InputError('The selection has no tokens to analyse.');
   if (n > manifest.maxPositions) {
     throw new InputError(

@@ -107,7 +107,7 @@ def main():
         "special_tokens": {"pad": "<pad>", "bos": "<s>", "eos": "</s>", "to_zh": "<2zh>", "to_en": "<2en>"},
         "special_token_ids": {k: sp[v] for k, v in
                               {"pad": "<pad>", "bos": "<s>", "eos": "</s>", "to_zh": "<2zh>", "to_en": "<2en>"}.items()},
-        "files": {"graph": "model.onnx", "tokenizer": "tokenizer.json"},
+        "files": {"model": "model.onnx", "tokenizer": "tokenizer.json"},
         "inputs": INPUT_NAMES, "outputs": OUTPUT_NAMES, "opset": OPSET, "weights": "float16 (Cast to float32)",
     }
     with open(os.path.join(a.out, "model.json"), "w", encoding="utf-8") as fh:
