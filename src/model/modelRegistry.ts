@@ -18,6 +18,7 @@ import { BundledTextTokenizer } from '../hfTokenizer/bundledTextTokenizer';
 import type { TextTokenizer } from '../hfTokenizer/textTokenizer';
 import { specialTokensOf } from '../predict/specialTokens';
 import { loadManifest, ModelConfigError, type ModelManifest } from './modelManifest';
+import { loadTranslationTokenizer, type TranslationTokenizer } from '../translate/translationTokenizer';
 
 export const DEFAULT_MODEL_ID = 'encoder';
 
@@ -40,6 +41,7 @@ export class ModelRegistry {
   private listing: Promise<ModelListing> | undefined;
   private readonly tokenizers = new Map<string, Promise<ByteLevelBpeTokenizer>>();
   private readonly textTokenizers = new Map<string, Promise<TextTokenizer>>();
+  private readonly translationTokenizers = new Map<string, Promise<TranslationTokenizer>>();
   /** Variant file names per Hugging Face model id, for a picker. */
   private readonly variantNames = new Map<string, string[]>();
 
@@ -180,6 +182,14 @@ export class ModelRegistry {
       return Promise.reject(new Error(`Model "${m.id}" is a Hugging Face folder: it has no byte-level BPE tokenizer of the contract; use its text tokenizer.`));
     }
     return cachedPromise(this.tokenizers, m.tokenizerPath, () => loadTokenizer(m));
+  }
+
+  /**
+   * A translation model's tokenizer (kind `encoder-decoder`): source tokens with the end token, the language tags,
+   * target ids back to text with exact ranges (src/translate/translationTokenizer.ts).
+   */
+  translationTokenizer(m: ModelManifest): Promise<TranslationTokenizer> {
+    return cachedPromise(this.translationTokenizers, m.tokenizerPath, async () => loadTranslationTokenizer(m, await this.tokenizer(m)));
   }
 }
 
