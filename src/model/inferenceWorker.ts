@@ -5,7 +5,18 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { loadOrt, runModel, type LayerOutputs, type ModelOutputs } from './modelRunner';
-import { RESUME_TIMEOUT_MS, type FormulaWorkerReply, type WorkerLayerReply, type WorkerReply, type WorkerRequest, type WorkerResume } from './workerClient';
+import {
+  RESUME_TIMEOUT_MS,
+  translationArrays,
+  type FormulaWorkerReply,
+  type TranslationWorkerReply,
+  type TranslationWorkerRequest,
+  type WorkerLayerReply,
+  type WorkerReply,
+  type WorkerRequest,
+  type WorkerResume,
+} from './workerClient';
+import { runTranslation } from '../translate/translationRunner';
 import { formulaTensors } from '../formula/formulaRunner';
 
 const port = parentPort;
@@ -25,13 +36,28 @@ function resumed(id: number): Promise<void> {
   });
 }
 
-port.on('message', async (request: WorkerRequest | WorkerResume | { warm: true }) => {
+port.on('message', async (request: WorkerRequest | TranslationWorkerRequest | WorkerResume | { warm: true }) => {
   if ('resume' in request) {
     waiting.get(request.resume)?.();
     return;
   }
   if ('warm' in request) {
     await loadOrt().catch(() => undefined); // a missing native module is reported by the first real request
+    return;
+  }
+  if (request.kind === 'translation') {
+    // One decoder step (or a teacher-forced pass): the outputs are fresh buffers of runTranslation's, moved back.
+    try {
+      const translation = await runTranslation(request.manifest, request.sourceIds, request.decoderIds, request.biases, request.options);
+      const reply: TranslationWorkerReply = { id: request.id, ok: true, translation };
+      try {
+        port.postMessage(reply, [...new Set(translationArrays(translation).map((a) => a.buffer))] as ArrayBuffer[]);
+      } catch {
+        port.postMessage(reply); // a buffer the runtime will not move is copied instead
+      }
+    } catch (e) {
+      port.postMessage({ id: request.id, ok: false, name: (e as Error).name, message: (e as Error).message } satisfies TranslationWorkerReply);
+    }
     return;
   }
   if (request.kind === 'formula') {

@@ -16,6 +16,8 @@ import { graphSignature, withFloat32Weights, withoutOutputs } from './onnxProto'
 import { prepareSplit, readySplit, releaseSplitSessions, runSplit } from './splitRunner';
 import { releaseHfSessions, runHfModel } from '../hfModel/hfRunner';
 import { notForAnalysisMessage } from '../translate/translationErrors';
+import { releaseTranslationSessions, runTranslation } from '../translate/translationRunner';
+import type { TranslationBiases, TranslationOutputs, TranslationRunOptions } from '../translate/translationTypes';
 
 export const REQUIRED_INPUTS = ['input_ids', 'attention_bias'] as const;
 export const REQUIRED_OUTPUTS = ['attentions', 'queries', 'keys', 'values', 'logits'] as const;
@@ -163,12 +165,13 @@ export function getSession(manifest: ModelManifest, withLogits = false): Promise
 export async function releaseSessions(): Promise<void> {
   await releaseHfSessions();
   await releaseSplitSessions();
+  await releaseTranslationSessions();
   const all = [...sessions.values()];
   sessions.clear();
   await Promise.all(all.map((p) => p.then((s) => s.release()).catch(() => undefined)));
 }
 
-function expectShape(file: string, name: string, dims: readonly number[], expected: number[]): void {
+export function expectShape(file: string, name: string, dims: readonly number[], expected: number[]): void {
   if (dims.length !== expected.length || dims.some((d, i) => d !== expected[i])) {
     throw new ModelLoadError(file, `output "${name}" has shape [${dims.join(', ')}], expected [${expected.join(', ')}] from model.json`);
   }
@@ -180,6 +183,18 @@ function expectShape(file: string, name: string, dims: readonly number[], expect
  */
 export interface InferenceBackend extends FormulaBackend {
   run(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array, options?: RunOptions): Promise<ModelOutputs>;
+  /**
+   * One forward pass of a translation model (kind `encoder-decoder`; src/translate/translationRunner.ts). Optional
+   * so that wrappers of a backend keep compiling; a backend without it has translations run on the calling thread
+   * (src/translate/translate.ts), which the extension's worker client never needs.
+   */
+  runTranslation?(
+    manifest: ModelManifest,
+    sourceIds: ArrayLike<number>,
+    decoderIds: ArrayLike<number>,
+    biases: TranslationBiases,
+    options?: TranslationRunOptions,
+  ): Promise<TranslationOutputs>;
   /** Releases what the backend holds (sessions, a worker thread). */
   dispose(): Promise<void>;
   /** Gets ready for a first run (starts a worker, loads onnxruntime) without running anything. */
@@ -306,4 +321,4 @@ export function expectLogitsShape(file: string, dims: readonly number[], n: numb
   }
 }
 
-export const inProcessInference: InferenceBackend = { run: runModel, dispose: releaseSessions };
+export const inProcessInference: InferenceBackend = { run: runModel, runTranslation, dispose: releaseSessions };

@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { ModelManifest } from './modelManifest';
 import type { InferenceBackend, LayerOutputs, ModelOutputs, RunOptions } from './modelRunner';
 import type { FormulaTensors } from '../formula/formulaRunner';
+import type { AttentionTensors, TranslationBiases, TranslationOutputs, TranslationRunOptions } from '../translate/translationTypes';
 
 export interface WorkerRequest {
   id: number;
@@ -41,13 +42,34 @@ export const RESUME_TIMEOUT_MS = 1000;
 /** The reply to a `kind: 'formula'` request. */
 export type FormulaWorkerReply = { id: number; ok: true; formula: FormulaTensors } | Extract<WorkerReply, { ok: false }>;
 
+/** One forward pass of a translation model (src/translate/translationRunner.ts runTranslation). */
+export interface TranslationWorkerRequest {
+  id: number;
+  kind: 'translation';
+  manifest: ModelManifest;
+  sourceIds: number[];
+  decoderIds: number[];
+  biases: TranslationBiases;
+  options: TranslationRunOptions;
+}
+
+export type TranslationWorkerReply = { id: number; ok: true; translation: TranslationOutputs } | Extract<WorkerReply, { ok: false }>;
+
+/** Every array of a translation's outputs (their buffers are moved, not copied, between the threads). */
+export function translationArrays(o: TranslationOutputs): Float32Array[] {
+  const sets: AttentionTensors[] = [o.encoder, o.decoder, o.cross];
+  const arrays = sets.flatMap((t) => [t.attentions, t.queries, t.keys, t.values]);
+  if (o.logits) arrays.push(o.logits);
+  return arrays;
+}
+
 /** One worker thread holding the sessions; requests are matched to replies by id. */
 export class InferenceWorkerClient implements InferenceBackend {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<
     number,
-    { resolve: (o: ModelOutputs | FormulaTensors) => void; reject: (e: Error) => void; onLayer?: (layer: LayerOutputs) => void | Promise<void> }
+    { resolve: (o: unknown) => void; reject: (e: Error) => void; onLayer?: (layer: LayerOutputs) => void | Promise<void> }
   >();
 
   /** `script`: the built worker entry, dist/inferenceWorker.js. */
@@ -56,7 +78,7 @@ export class InferenceWorkerClient implements InferenceBackend {
   private start(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(this.script);
-    w.on('message', (reply: WorkerReply | FormulaWorkerReply | WorkerLayerReply) => {
+    w.on('message', (reply: WorkerReply | FormulaWorkerReply | TranslationWorkerReply | WorkerLayerReply) => {
       const p = this.pending.get(reply.id);
       if (!p) return;
       if (reply.ok && 'layer' in reply) {
@@ -68,7 +90,7 @@ export class InferenceWorkerClient implements InferenceBackend {
       }
       this.pending.delete(reply.id);
       if (this.pending.size === 0) w.unref();
-      if (reply.ok) p.resolve('formula' in reply ? reply.formula : reply.outputs);
+      if (reply.ok) p.resolve('formula' in reply ? reply.formula : 'translation' in reply ? reply.translation : reply.outputs);
       else {
         const e = new Error(reply.message);
         e.name = reply.name;
@@ -99,6 +121,26 @@ export class InferenceWorkerClient implements InferenceBackend {
     return this.request(manifest, ids, bias, {}, 'formula') as Promise<FormulaTensors>;
   }
 
+  /** One forward pass of a translation model, in the worker (the decoding loop stays with the caller). */
+  runTranslation(
+    manifest: ModelManifest,
+    sourceIds: ArrayLike<number>,
+    decoderIds: ArrayLike<number>,
+    biases: TranslationBiases,
+    options: TranslationRunOptions = {},
+  ): Promise<TranslationOutputs> {
+    const worker = this.start();
+    const id = this.nextId++;
+    return new Promise<TranslationOutputs>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (o: unknown) => void, reject });
+      worker.ref();
+      // Biases are copied, then moved: the caller keeps its own (the result holds them).
+      const copies = { encoder: biases.encoder.slice(), decoder: biases.decoder.slice(), cross: biases.cross.slice() };
+      const request: TranslationWorkerRequest = { id, kind: 'translation', manifest, sourceIds: Array.from(sourceIds), decoderIds: Array.from(decoderIds), biases: copies, options };
+      worker.postMessage(request, [copies.encoder.buffer, copies.decoder.buffer, copies.cross.buffer] as ArrayBuffer[]);
+    });
+  }
+
   private request(
     manifest: ModelManifest,
     ids: ArrayLike<number>,
@@ -110,7 +152,7 @@ export class InferenceWorkerClient implements InferenceBackend {
     const worker = this.start();
     const id = this.nextId++;
     return new Promise<ModelOutputs | FormulaTensors>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onLayer });
+      this.pending.set(id, { resolve: resolve as (o: unknown) => void, reject, onLayer });
       worker.ref(); // a caller awaiting this reply (a script, the bench) must not see the process exit under it
       // The bias is copied, then moved: the caller keeps its own (the analysis result holds it).
       const request: WorkerRequest = { id, manifest, ids: Array.from(ids), bias: bias.slice(), options, ...(kind ? { kind } : {}) };
