@@ -104,6 +104,7 @@ class Extension implements vscode.Disposable {
     cmd('attentionLens.showSelectionInNewPanel', () => this.showSelection({ newPanel: true }));
     cmd('attentionLens.compare', () => this.showSelection({ newPanel: false, compare: true }));
     cmd('attentionLens.continueText', () => this.continueText());
+    cmd('attentionLens.translateSelection', () => this.translateSelection());
     cmd('attentionLens.insertGenerated', () => this.requirePanel().insertGenerated());
     cmd('attentionLens.stopGeneration', () => {
       for (const p of this.panels) p.stopGeneration();
@@ -238,6 +239,26 @@ class Extension implements vscode.Disposable {
     if (!panel || panel.isDisposed) panel = this.adopt(AttentionPanel.create(this.deps(), vscode.ViewColumn.Beside));
     else panel.reveal();
     await panel.continueText(source, causal.id, { tokens: 10, temperature: 1, topK: 0, seed: 0 });
+  }
+
+  /**
+   * Translates the selection with the bundled translation model (the first model of kind `encoder-decoder`) in the
+   * active panel, or a new one; the direction follows the selection's script and can be switched in the panel.
+   */
+  private async translateSelection(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    const source = editor ? this.sourceFromEditor(editor) : undefined;
+    if (!source || source.text.trim().length === 0) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: select some English or Chinese text to translate first.'));
+      return;
+    }
+    const { models } = await this.registry.list();
+    const translation = models.find((m) => m.kind === 'encoder-decoder');
+    if (!translation) throw new Error(vscode.l10n.t('No translation model is installed: the bundled models/translation folder is missing.'));
+    let panel = this.activePanel;
+    if (!panel || panel.isDisposed) panel = this.adopt(AttentionPanel.create(this.deps(), vscode.ViewColumn.Beside));
+    else panel.reveal();
+    await panel.translateSource(source, translation.id);
   }
 
   private async chooseModel(): Promise<void> {

@@ -13,6 +13,8 @@ import { toModelInfo, type ModelManifest } from '../model/modelManifest';
 import type { ModelRegistry } from '../model/modelRegistry';
 import { inProcessInference, type InferenceBackend, type LayerOutputs } from '../model/modelRunner';
 import type { Token } from '../tokenizer/byteLevelBpe';
+import type { TargetLanguage } from '../common/translation';
+import { documentTokens, runSlotTranslation, TranslationRequests } from './sessionTranslation';
 
 /** What a slot analyses: a piece of a document. */
 export interface TextSource {
@@ -87,6 +89,8 @@ export class AnalysisSession {
   private readonly paintWaits = new Map<string, () => void>();
   private readonly tokenCache = new Map<Slot, { source: TextSource; tokenizerPath: string; limit: number; tokens: Token[] }>();
   private compareMode = false;
+  /** Per slot: the direction and given target of a translation model's run (src/panel/sessionTranslation.ts). */
+  private readonly translationRequests = new TranslationRequests();
   private disposed = false;
   /** Per slot: the generation being computed and not yet shown, and its source. */
   private readonly inFlight = new Map<Slot, { generation: number; source: TextSource }>();
@@ -230,6 +234,10 @@ export class AnalysisSession {
         if (isStale()) return;
         const registry = this.deps.registry();
         const manifest = await registry.get(choice.modelId);
+        if (manifest.kind === 'encoder-decoder') {
+          await this.translate(slot, source, manifest, generation);
+          return;
+        }
         const tokens = await this.tokensFor(registry, slot, source, manifest, isStale);
         if (isStale()) return;
         timeline.tokenized = mark();
@@ -300,6 +308,51 @@ export class AnalysisSession {
       this.superseded.delete(generation);
       if (this.inFlight.get(slot)?.generation === generation) this.inFlight.delete(slot);
     }
+  }
+
+  /**
+   * A translation model's slot (src/panel/sessionTranslation.ts): every decoding step is shown as a new generation
+   * of the slot (the translation grows on screen), so staleness follows the newest of them; a newer analysis of the
+   * slot, a supersede or the panel closing stops the decoding between two steps.
+   */
+  private async translate(slot: Slot, source: TextSource, manifest: ModelManifest, generation: number): Promise<void> {
+    let current = generation;
+    let shownOnce = false;
+    const isStale = (): boolean => !this.streamer.isCurrent(slot, current) || this.superseded.has(generation) || this.disposed;
+    const options = { documentOffset: source.startOffset, sourceLabel: source.label, sourceUri: source.uri, window: { index: 0, count: 1 } };
+    this.inferences++;
+    await runSlotTranslation({
+      registry: this.deps.registry(),
+      manifest,
+      text: source.text,
+      request: this.translationRequests.for(slot, source.text),
+      inference: this.deps.inference,
+      isCancelled: isStale,
+      sink: {
+        show: async (joint, final) => {
+          if (isStale()) return;
+          if (shownOnce) current = this.streamer.begin(slot);
+          else if (this.inFlight.get(slot)?.generation === generation) this.inFlight.delete(slot);
+          shownOnce = true;
+          this.shownSources.set(slot, source);
+          this.onShown(slot, source, source.startOffset, { tokens: documentTokens(joint) });
+          // While the model writes, only the visible head goes with each step (the next step replaces it at once);
+          // the webview asks for any other head it shows, and the last step streams them all.
+          const firstHead = this.view ?? { layer: 2 * manifest.layers, head: 0 };
+          await this.streamer.show(slot, current, joint, { ...options, firstHead, onlyFirstHead: !final });
+        },
+      },
+    });
+  }
+
+  /**
+   * The webview asked to translate the slot's text again: into `to`, aligning `target` when given (teacher forcing).
+   */
+  async retranslate(slot: Slot, to: TargetLanguage, target: string | null): Promise<void> {
+    const source = this.sources.get(slot);
+    if (!source) return;
+    this.translationRequests.set(slot, { text: source.text, to, target: target && target.length > 0 ? target : null });
+    await this.analyze(slot, source);
   }
 
   /**

@@ -20,6 +20,7 @@ import {
 import { headAt, headIndex } from '../common/heads';
 import { headVectors, headWeights, type AnalysisResult } from '../pipeline/analyze';
 import { formulaFor, type FormulaBackend } from '../formula/formulaRunner';
+import { ATTENTION_SETS, setOfLayer } from '../common/translation';
 
 export type PostFn = (message: HostToWebview) => unknown;
 
@@ -32,6 +33,11 @@ export interface ShowOptions {
   firstHead?: { layer: number; head: number };
   /** A continuation: tokens from this index on were generated (src/panel/panelGeneration.ts). */
   firstGenerated?: number;
+  /**
+   * Send only the first head (and analysisComplete never): a step that the next one replaces at once, e.g. a
+   * translation the model is still writing. Other heads are still answered when the webview asks for them.
+   */
+  onlyFirstHead?: boolean;
 }
 
 /**
@@ -63,6 +69,8 @@ interface SlotStream {
   /** Heads still to send, in order; requested heads jump to the front. */
   queue: number[];
   pumping: boolean;
+  /** Shown with onlyFirstHead: not every head will be sent unasked, so it is never announced complete. */
+  partial?: boolean;
 }
 
 /** Yields to the event loop so a long stream never blocks the extension host. */
@@ -165,7 +173,8 @@ export class AnalysisStreamer {
     const first = options.firstHead ?? { layer: 0, head: 0 };
     const firstIndex = headIndex(Math.min(first.layer, layers - 1), Math.min(first.head, heads - 1), heads);
     stream.queue = [firstIndex];
-    for (let i = 0; i < layers * heads; i++) if (i !== firstIndex) stream.queue.push(i);
+    stream.partial = options.onlyFirstHead;
+    if (!options.onlyFirstHead) for (let i = 0; i < layers * heads; i++) if (i !== firstIndex) stream.queue.push(i);
     this.post({
       type: 'analysisStart',
       generation: stream.generation,
@@ -181,6 +190,7 @@ export class AnalysisStreamer {
       window: options.window ?? { index: 0, count: 1 },
       inferenceMs: result.inferenceMs,
       ...(options.firstGenerated !== undefined ? { firstGenerated: options.firstGenerated } : {}),
+      ...('translation' in result && result.translation ? { translation: result.translation } : {}),
     });
     await this.pump(slot, stream);
   }
@@ -200,7 +210,7 @@ export class AnalysisStreamer {
         const [index] = stream.queue.splice(at, 1);
         this.sendHead(slot, stream, index);
       }
-      if (this.slots.get(slot) === stream && stream.result) {
+      if (this.slots.get(slot) === stream && stream.result && !stream.partial) {
         this.post({ type: 'analysisComplete', generation: stream.generation, slot });
       }
     } finally {
@@ -269,7 +279,10 @@ export class AnalysisStreamer {
     const r = stream?.result;
     if (!stream || !r || stream.generation !== message.generation) return;
     if (!Number.isInteger(message.layer) || !Number.isInteger(message.token)) return;
-    const formula = await formulaFor(r, message.layer, message.token, backend);
+    // The formula runner knows the self-attention models' layers; a translation's stacked layers are not recorded.
+    const formula = r.translation
+      ? ({ ok: false, reason: 'notRecorded', detail: 'the translation model records no per-layer tensors' } as const)
+      : await formulaFor(r, message.layer, message.token, backend);
     if (!this.isCurrent(message.slot, message.generation)) return;
     this.post({ type: 'formulaData', generation: message.generation, slot: message.slot, layer: message.layer, token: message.token, formula });
   }
@@ -288,6 +301,16 @@ export function vectorsMessage(r: AnalysisResult, generation: number, slot: Slot
     keys: copy(headVectors(r, 'keys', layer, head)),
     values: copy(headVectors(r, 'values', layer, head)),
     attention: copy(headWeights(r, layer, head)),
-    bias: copy(r.bias),
+    // A translation's three attentions have their own masks (src/common/translation.ts): the bias of this layer's set.
+    bias: copy(biasOfLayer(r, layer)),
   };
+}
+
+/** The additive bias a head of `layer` was computed with: the analysis's, or for a translation its set's ([3, n, n]). */
+function biasOfLayer(r: AnalysisResult, layer: number): Float32Array {
+  if (!r.translation || !r.setBiases) return r.bias;
+  const nn = r.n * r.n;
+  const set = setOfLayer(layer, r.model.setLayers ?? r.model.layers);
+  const i = ATTENTION_SETS.indexOf(set.set);
+  return r.setBiases.subarray(i * nn, (i + 1) * nn);
 }

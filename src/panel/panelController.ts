@@ -156,6 +156,13 @@ export class AttentionPanel implements vscode.Disposable {
     await this.predictions.generate({ type: 'generate', ...options });
   }
 
+  /** "Translate Selection": slot 0 shows `source` through the translation model `modelId`, written step by step. */
+  async translateSource(source: TextSource, modelId: string): Promise<void> {
+    this.predictions.cancel();
+    this.session.choose(0, { modelId, mask: 'default' });
+    await this.analyzeSource(source, 'single');
+  }
+
   /** Escape while a continuation runs (the `attentionLens.generating` context). */
   stopGeneration(): void {
     this.predictions.cancel();

@@ -44,6 +44,11 @@ export function webviewHandlers(
     // On the session's inference backend (the extension's worker runs it off this thread).
     requestFormula: (m) => streamer.requestFormula(m, session.runtime().inference),
     changeModel: (m) => session.changeModel(m.slot, { modelId: m.modelId, mask: m.mask }),
+    // Another direction, or the person's own translation to align (teacher forcing); validated like any input.
+    translate: (m) => {
+      if ((m.to !== 'zh' && m.to !== 'en') || (m.target !== null && typeof m.target !== 'string')) return;
+      return session.retranslate(m.slot, m.to, m.target);
+    },
     changeWindow: (m) => session.changeWindow(m.windowIndex),
     focusToken: (m) => {
       // Only the view's own analysis drives the overlay: a focus on an older generation describes other tokens.
