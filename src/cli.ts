@@ -1,6 +1,7 @@
 /**
  * `attention-lens analyze FILE [--model ID] [--mask full|causal] [--predictions K] (--json | --html OUT.html)`
  * `attention-lens generate FILE --tokens N [--temperature T] [--top-k K] [--seed S] [--model ID] [--json]`
+ * `attention-lens translate FILE [--to zh|en] [--target REFERENCE_FILE] [--model ID|PATH] [--json] [--html OUT.html]`
  * The same pipeline as the extension, without VS Code.
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
@@ -14,9 +15,12 @@ import { attentionJsonText, type AttentionJson } from './common/attentionJson';
 import type { ModelManifest } from './model/modelManifest';
 import { analysisToJson, buildStandaloneHtml } from './export/standalonePage';
 import type { MaskKind } from './protocol/messages';
+import { translateCommand } from './translate/translateCommand';
+import { notForAnalysisMessage } from './translate/translationErrors';
 
 const USAGE = `Usage: attention-lens analyze FILE [--model ID|PATH] [--variant FILE] [--mask full|causal] [--predictions K] (--json | --html OUT.html)
        attention-lens generate FILE --tokens N [--temperature T] [--top-k K] [--seed S] [--model ID] [--json]
+       attention-lens translate FILE [--to zh|en] [--target REFERENCE_FILE] [--model ID|PATH] [--json] [--html OUT.html]
        attention-lens models [--model PATH] [--variant FILE]
 
   --model ID     a folder name under models/ (default: ${DEFAULT_MODEL_ID})
@@ -37,7 +41,18 @@ generate continues the text of FILE with a causal model (default: causal), one f
   --temperature T  0 = greedy (the likeliest token each time); otherwise sample from softmax(logits / T) (default 1)
   --top-k K        sample only among the K likeliest tokens (default 0 = all)
   --seed S         seed of the sampler: the same seed gives the same tokens (default 0)
-  --json           the generated tokens (text, id) and the whole sequence's tokens and attention as analyze --json`;
+  --json           the generated tokens (text, id) and the whole sequence's tokens and attention as analyze --json
+
+translate writes FILE's text in the other language with a translation model (default: translation), greedily,
+one forward pass per token, and shows its three attentions (encoder self, decoder self, cross); trailing whitespace
+is left out of the source:
+  --to zh|en       the language to write (default: English for mostly Han text, else Chinese)
+  --target FILE    align this translation (teacher forcing) instead of the model's own
+  --json           {model, direction, source: {tokens}, target: {text, tokens}, attention: {encoder, decoder,
+                   cross}}: token ranges in UTF-16 units (source: of FILE's text; target: of target.text),
+                   weights as [layer][head][query][key]
+  --html OUT       a standalone page of the same views as the panel
+  without --json or --html, the translation is printed`;
 
 class UsageError extends Error {}
 
@@ -58,6 +73,8 @@ interface CliArgs {
   modelGiven: boolean;
   variant?: string;
   cacheDir?: string;
+  to?: 'zh' | 'en';
+  target?: string;
 }
 
 function parseArgs(argv: string[]): CliArgs {
@@ -93,6 +110,11 @@ function parseArgs(argv: string[]): CliArgs {
       args.mask = m;
     } else if (a === '--json') args.json = true;
     else if (a === '--html') args.html = value();
+    else if (a === '--to') {
+      const to = value();
+      if (to !== 'zh' && to !== 'en') throw new UsageError(`--to must be "zh" or "en" (got "${to}")`);
+      args.to = to;
+    } else if (a === '--target') args.target = value();
     else if (a === '--models-dir') args.modelsDir = value();
     else if (a === '--variant') args.variant = value();
     else if (a === '--cache-dir') args.cacheDir = value();
@@ -113,13 +135,15 @@ export async function main(argv: string[]): Promise<number> {
   let args: CliArgs;
   try {
     args = parseArgs(argv);
-    if (!['analyze', 'generate', 'models'].includes(args.command)) throw new UsageError(args.command ? `unknown command "${args.command}"` : '');
+    if (!['analyze', 'generate', 'translate', 'models'].includes(args.command)) throw new UsageError(args.command ? `unknown command "${args.command}"` : '');
     if (args.command !== 'models' && !args.file) throw new UsageError(`${args.command} needs a FILE`);
     if (args.command === 'analyze' && !args.json && !args.html) throw new UsageError('choose --json or --html OUT.html');
     if (args.command === 'analyze' && args.predictions !== undefined && !args.json) throw new UsageError('--predictions goes with --json');
     if (args.command === 'generate' && args.tokens === undefined) throw new UsageError('generate needs --tokens N');
     // Only a causal model continues a text, so generate defaults to the bundled one.
     if (args.command === 'generate' && !args.modelGiven) args.model = 'causal';
+    if (args.command === 'translate' && !args.modelGiven) args.model = 'translation';
+    if (args.command !== 'translate' && (args.to !== undefined || args.target !== undefined)) throw new UsageError('--to and --target go with translate');
   } catch (e) {
     if (e instanceof UsageError) {
       if (e.message) process.stderr.write(`attention-lens: ${e.message}\n`);
@@ -155,6 +179,11 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const manifest = folder ? await registry.getByFolder(folder) : await registry.get(args.model);
+  if (args.command === 'translate') {
+    return translateCommand(registry, manifest, { file, text, to: args.to, targetFile: args.target, json: args.json, html: args.html, distDir: __dirname });
+  }
+  // A translation model reads a source and a target, not one token list.
+  if (manifest.kind === 'encoder-decoder') throw new InputError(notForAnalysisMessage(manifest));
   if (args.command === 'generate') return generateCommand(registry, manifest, text, args);
   const tokens = await tokenizeFor(registry, manifest, text);
   const { result, offset, window } = await analyzeWindow(manifest, text, tokens, args.window, args.mask);

@@ -116,6 +116,7 @@ export function recordMessages(
       tokens: r.tokens,
       window: { index: window.index, count: window.count },
       inferenceMs: r.inferenceMs,
+      ...(r.translation ? { translation: r.translation } : {}),
     });
     for (let layer = 0; layer < r.model.layers; layer++) {
       for (let head = 0; head < r.model.heads; head++) {
@@ -142,9 +143,11 @@ export async function buildStandaloneHtml(results: readonly AnalysisResult[], op
   const label = options.sourceLabel ?? 'text';
   const messages = recordMessages(results, label, options.strings, options.window);
   // The computation view's formula steps, for short texts (each slot's generation is its index + 1, as recorded).
-  for (const [i, r] of results.entries()) if (r.manifest.capabilities.vectors) messages.push(...(await recordFormulas(r, i + 1, i as Slot)));
+  // A translation has neither (its graph reads a source and a target; the formula session and predictions read one list).
+  const single = (r: AnalysisResult): boolean => !r.translation;
+  for (const [i, r] of results.entries()) if (single(r) && r.manifest.capabilities.vectors) messages.push(...(await recordFormulas(r, i + 1, i as Slot)));
   // Every token's top-5 predictions, for short texts (the page's local host answers requestPredictions from them).
-  for (const [i, r] of results.entries()) messages.push(...(await recordPredictions(r, i + 1, i as Slot, options.tokenizer)));
+  for (const [i, r] of results.entries()) if (single(r)) messages.push(...(await recordPredictions(r, i + 1, i as Slot, options.tokenizer)));
   return renderStandaloneHtml({
     nonce: makeNonce(),
     scriptText,
