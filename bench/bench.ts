@@ -2,8 +2,9 @@
  * `npm run bench`: prints ONE JSON object on stdout (progress goes to stderr). See bench/README.md.
  *
  * Environment knobs (defaults in brackets): BENCH_RUNS [12] inference runs per point, BENCH_HOVERS [200],
- * BENCH_SKIP comma list of sections to leave out (inference,host,wire,webview,codeServer,longText,worker,activation,generation,hfScale),
- * BENCH_ONLY=hfScale only the GPT-2-small-sized Hugging Face folder (bench/hfScale.ts),
+ * BENCH_SKIP comma list of sections to leave out (inference,host,wire,webview,codeServer,longText,worker,activation,generation,translation,hfScale),
+ * BENCH_ONLY=hfScale only the GPT-2-small-sized Hugging Face folder (bench/hfScale.ts), BENCH_ONLY=translation only the
+ * translation model (bench/translation.ts),
  * BENCH_SVG_BUDGET_MS [12000] time allowed to build the SVG-lines baseline page, BENCH_CS_REPS [3],
  * BENCH_MODELS_DIR [models/] another folder of models following models/README.md.
  */
@@ -26,6 +27,7 @@ import { benchHfScale } from './hfScale';
 import { benchInference, SIZES, type InferenceSection } from './inference';
 import { extendRotaryTables } from './onnxInspect';
 import { benchSize } from './size';
+import { benchTranslation, type TranslationSection } from './translation';
 import { benchInferenceInWorker, benchThreadSettings, threadWorkerMain, workerMain } from './workerInference';
 import { benchWebviewSize, CHROMIUM_ARGS, type WebviewRow } from './webview';
 
@@ -102,7 +104,19 @@ async function main(): Promise<void> {
     return;
   }
   const registry = new ModelRegistry([process.env.BENCH_MODELS_DIR ?? path.join(repoRoot, 'models')]);
-  const { models, problems } = await registry.list();
+  // BENCH_ONLY=translation: only the translation model's section (bench/translation.ts).
+  if (process.env.BENCH_ONLY === 'translation') {
+    const translation: Record<string, TranslationSection | { notMeasured: string }> = {};
+    for (const m of (await registry.list()).models.filter((x) => x.kind === 'encoder-decoder')) translation[m.id] = await section('translation', () => benchTranslation(registry, m));
+    const machine = { cpus: os.cpus().length, loadAverage1m: round(os.loadavg()[0], 2) };
+    process.stdout.write(JSON.stringify({ benchmark: 'attention-lens', when: new Date().toISOString(), machine, translation, durationS: round((performance.now() - started) / 1000, 1) }, null, 2) + '\n');
+    return;
+  }
+  const listed = await registry.list();
+  const problems = listed.problems;
+  // The sections below measure the self-attention models; the translation model has its own (bench/translation.ts).
+  const models = listed.models.filter((m) => m.kind !== 'encoder-decoder');
+  const translationModels = listed.models.filter((m) => m.kind === 'encoder-decoder');
   for (const p of problems) log(`model folder problem: ${p.folder}: ${p.error.message}`);
   if (models.length === 0) throw new Error('no models under models/ (see models/README.md)');
   const { text: corpus, files } = corpusText();
@@ -120,6 +134,10 @@ async function main(): Promise<void> {
   for (const m of models.filter((x) => x.kind === 'causal')) {
     generation[m.id] = await section('generation', async () => benchGeneration(m, await registry.tokenizer(m), corpus));
   }
+
+  // 1c. translation: first translated token and per token at 40 words, beside one forward pass (bench/translation.ts)
+  const translation: Record<string, TranslationSection | { notMeasured: string }> = {};
+  for (const m of translationModels) translation[m.id] = await section('translation', () => benchTranslation(registry, m));
 
   // 2. host pipeline
   const tokenizerJson = readTokenizerJson(primary);
@@ -288,6 +306,7 @@ async function main(): Promise<void> {
     models: models.map((m) => ({ id: m.id, layers: m.layers, heads: m.heads, dModel: m.dModel, maxPositions: m.maxPositions, positional: m.positional })),
     inference,
     generation,
+    translation,
     hostPipeline: host,
     wire,
     webview,
