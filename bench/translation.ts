@@ -14,7 +14,7 @@ import { log, round, summarize, type Summary } from './common';
 /** 40 words of the kind of text the model was trained on (software documentation), written for the bench. */
 export const SENTENCE_40_WORDS =
   'When you open a file that was changed on the disk by another program, the editor asks whether to reload it, ' +
-  'keep your own changes, or compare both versions side by side before you save the document again in its folder.';
+  'keep your changes, or compare both versions side by side before you save the document again in its folder.';
 
 export interface TranslationSection {
   model: string;
