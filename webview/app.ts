@@ -29,6 +29,11 @@ import { UiStateKeeper } from './uiState';
 import { ViewArea } from './viewArea';
 import type { HeadVectors, UiState, ViewContext } from './views/viewContext';
 import type { FormulaPayload } from '../src/common/formula';
+import type { TokenRange } from '../src/common/translation';
+import type { AttentionSetId } from '../src/protocol/messages';
+import { effectiveDirection } from './translation';
+import { TranslationBar } from './translationBar';
+import type { Direction } from './viewTypes';
 
 export class App implements ViewContext {
   readonly state: Readonly<UiState>;
@@ -40,6 +45,7 @@ export class App implements ViewContext {
   private readonly chrome: Chrome;
   private readonly repaint: Repaint;
   private readonly predictions: PredictionsPanel;
+  private readonly translation: TranslationBar;
   private initDone = false;
 
   constructor(
@@ -63,6 +69,7 @@ export class App implements ViewContext {
       visibleHead: () => ({ layer: ui.state.layer, head: ui.state.head }),
       post,
     });
+    this.translation = new TranslationBar({ host: bridge.host, analysis: () => store.slot(0).start, post });
     this.focus = new FocusSync({
       store,
       derived,
@@ -97,14 +104,25 @@ export class App implements ViewContext {
     watchTheme();
     onThemeChange(() => this.repaint.scheduleRender());
     this.ui.restore(this.bridge.getState());
-    this.root.replaceChildren(this.chrome.toolbarEl, this.chrome.statusEl, this.chrome.bannerEl, this.predictions.el, this.views.mainEl);
+    this.root.replaceChildren(
+      this.chrome.toolbarEl,
+      this.chrome.statusEl,
+      this.chrome.bannerEl,
+      this.translation.el,
+      this.predictions.el,
+      this.views.mainEl,
+    );
     this.render();
     window.addEventListener('error', (e) => this.log('error', String(e.message)));
     this.bridge.start(
       (m) => this.onMessage(m),
       (notice) => {
         this.chrome.notify(
-          notice.kind === 'standaloneModel' ? t('banner.standaloneModel') : t('banner.noVectors', notice.layer + 1, notice.head + 1),
+          notice.kind === 'standaloneModel'
+            ? t('banner.standaloneModel')
+            : notice.kind === 'standaloneTranslate'
+              ? t('translation.standalone')
+              : t('banner.noVectors', notice.layer + 1, notice.head + 1),
         );
         this.chrome.clearProgress();
         this.render();
@@ -280,6 +298,22 @@ export class App implements ViewContext {
     this.changed();
   }
 
+  attentionSet(slot: Slot): AttentionSetId | null {
+    return this.derived.attentionSet(slot);
+  }
+
+  sourceUnits(slot: Slot): number {
+    return this.derived.sourceUnits(slot);
+  }
+
+  block(slot: Slot): { rows: TokenRange; cols: TokenRange } | null {
+    return this.derived.block(slot);
+  }
+
+  directionFor(slot: Slot, unit: number): Direction {
+    return effectiveDirection(this.derived.attentionSet(slot), this.state.direction, unit < this.derived.sourceUnits(slot));
+  }
+
   intensity(weight: number, max: number): number {
     if (!this.state.scale) return weight;
     return max > 0 ? weight / max : 0;
@@ -306,6 +340,7 @@ export class App implements ViewContext {
   }
 
   private render(): void {
+    this.translation.render();
     this.predictions.render();
     this.chrome.renderToolbar();
     this.chrome.renderStatus();

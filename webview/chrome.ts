@@ -7,12 +7,14 @@
  * shown between a model change and the host's answer. What it shows of the analyses is read from the store.
  */
 import { whatIfMask } from '../src/common/mask';
+import { setMask } from '../src/common/translation';
 import { PROTOCOL_VERSION, type ExportFormat, type InitMessage, type ModelInfo, type Slot, type WebviewToHost } from '../src/protocol/messages';
 import type { AnalysisStore } from './analysisStore';
 import { buildToolbar, createButton, maskLabel, toolbarKey, updateToolbar, type ToolbarValues } from './controls';
 import { el } from './dom';
 import { exportView } from './exportView';
 import { t } from './strings';
+import { isTranslation, layersPerSet, layerWithinSet, stackedLayer } from './translation';
 import type { UiStateKeeper } from './uiState';
 import type { Aggregate, Direction, ViewId } from './viewTypes';
 import type { UiState, ViewHandle } from './views/viewContext';
@@ -85,7 +87,8 @@ export class Chrome {
     return {
       modelId: start?.model.id ?? '',
       maskChoice: start?.whatIf ? 'whatIf' : 'default',
-      layer: state.layer,
+      attentionSet: state.attentionSet,
+      layer: start && isTranslation(start) ? layerWithinSet(state.layer, start.model) : state.layer,
       head: state.head,
       aggregate: state.aggregate,
       wordLevel: state.wordLevel,
@@ -115,7 +118,7 @@ export class Chrome {
     const models = this.models.length ? this.models : [start.model];
     const views: ViewId[] = ['text', 'head', 'matrix', 'grid', 'computation', 'stats'];
     if (store.compareMode()) views.push('diff');
-    const spec = { models, model: start.model, views };
+    const spec = { models, model: start.model, views, layersPerSet: isTranslation(start) ? layersPerSet(start.model) : null };
     const key = toolbarKey(spec);
     if (key === this.currentToolbarKey) {
       updateToolbar(this.toolbarEl, this.toolbarValues());
@@ -134,7 +137,17 @@ export class Chrome {
           if (st && st.whatIf !== whatIf) this.changeModel(slot, st.model.id, whatIf);
         }
       },
-      onLayer: (l) => setUi({ layer: l }),
+      onSet: (set) => {
+        const shown = store.slot(0).start;
+        if (!shown) return;
+        const within = layerWithinSet(this.deps.ui.state.layer, shown.model);
+        const aggregate = set === 'cross' && this.deps.ui.state.aggregate === 'rollout' ? 'mean' : this.deps.ui.state.aggregate;
+        setUi({ attentionSet: set, layer: stackedLayer(set, within, shown.model), aggregate });
+      },
+      onLayer: (l) => {
+        const shown = store.slot(0).start;
+        setUi({ layer: shown && isTranslation(shown) ? stackedLayer(this.deps.ui.state.attentionSet, l, shown.model) : l });
+      },
       // Picking a head means looking at that head: leave an aggregate for the single-head view.
       onHead: (h) => setUi({ head: h, aggregate: 'head' }),
       onAggregate: (a: Aggregate) => setUi({ aggregate: a }),
@@ -149,7 +162,9 @@ export class Chrome {
   /** PNG and SVG are made here from the view on screen; JSON and HTML by the host, which has the data. */
   private async export(format: ExportFormat): Promise<void> {
     const state = this.deps.ui.state;
-    const name = `attention-${state.view}-L${state.layer + 1}H${state.head + 1}`;
+    const start = this.deps.store.slot(0).start;
+    const layerName = start && isTranslation(start) ? `${state.attentionSet}-L${layerWithinSet(state.layer, start.model) + 1}` : `L${state.layer + 1}`;
+    const name = `attention-${state.view}-${layerName}H${state.head + 1}`;
     if (format === 'json' || format === 'html') {
       this.deps.post({ type: 'export', format, suggestedName: `${name}.${format}` });
       return;
@@ -179,8 +194,12 @@ export class Chrome {
       const parts: string[] = [];
       if (store.compareMode()) parts.push(t(slotIndex === 0 ? 'compare.left' : 'compare.right'));
       parts.push(t('status.model', start.model.displayName));
-      parts.push(t('status.mask', maskLabel(start.mask)));
-      parts.push(t('status.tokens', start.tokens.length));
+      // A translation's mask is its set's: the decoder's self-attention is causal, the others see their whole block.
+      parts.push(t('status.mask', maskLabel(isTranslation(start) ? setMask(this.deps.ui.state.attentionSet) : start.mask)));
+      if (isTranslation(start)) {
+        const S = start.translation.sourceCount;
+        parts.push(t('status.translationTokens', S, start.tokens.length - S));
+      } else parts.push(t('status.tokens', start.tokens.length));
       parts.push(t('status.window', start.window.index + 1, start.window.count));
       parts.push(t('status.inference', Math.round(start.inferenceMs)));
       const total = start.model.layers * start.model.heads;

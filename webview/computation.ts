@@ -19,8 +19,12 @@ export interface HeadComputation {
   maxDiff: number;
 }
 
-/** softmax(q·kᵀ/√d + bias) for one query row, and Σ weight·v. Float64 so the check measures the model, not us. */
-export function computeRow(v: HeadVectors, n: number, d: number, i: number): HeadComputation {
+/**
+ * softmax(q·kᵀ/√d + bias) for one query row, and Σ weight·v. Float64 so the check measures the model, not us.
+ * `outside(j)`: keys that are not this attention's at all (a translation's other tokens): masked, and left out of
+ * the check.
+ */
+export function computeRow(v: HeadVectors, n: number, d: number, i: number, outside?: (j: number) => boolean): HeadComputation {
   const dot = new Float64Array(n);
   const scaled = new Float64Array(n);
   const bias = new Float64Array(n);
@@ -36,7 +40,7 @@ export function computeRow(v: HeadVectors, n: number, d: number, i: number): Hea
     dot[j] = s;
     scaled[j] = s / sqrtD;
     bias[j] = v.bias[i * n + j];
-    masked.push(isMaskedBias(bias[j]));
+    masked.push(isMaskedBias(bias[j]) || (outside?.(j) ?? false));
     model[j] = v.attention[i * n + j];
     if (!masked[j]) max = Math.max(max, scaled[j] + bias[j]);
   }
@@ -48,7 +52,7 @@ export function computeRow(v: HeadVectors, n: number, d: number, i: number): Hea
   let maxDiff = 0;
   for (let j = 0; j < n; j++) {
     softmax[j] = sum > 0 ? softmax[j] / sum : 0;
-    maxDiff = Math.max(maxDiff, Math.abs(softmax[j] - model[j]));
+    if (!outside?.(j)) maxDiff = Math.max(maxDiff, Math.abs(softmax[j] - model[j]));
     for (let c = 0; c < d; c++) output[c] += softmax[j] * v.values[j * d + c];
   }
   return { dot, scaled, bias, masked, softmax, model, output, maxDiff };

@@ -13,7 +13,7 @@ import {
   vsCodeRadioGroup,
 } from '@vscode/webview-ui-toolkit';
 import { defaultMask, whatIfMask } from '../src/common/mask';
-import type { ExportFormat, MaskKind, ModelInfo } from '../src/protocol/messages';
+import type { AttentionSetId, ExportFormat, MaskKind, ModelInfo } from '../src/protocol/messages';
 import { t } from './strings';
 import type { Aggregate, Direction, ViewId } from './viewTypes';
 
@@ -152,6 +152,8 @@ export function setRadioValue(root: ParentNode, id: string, value: string): void
 export interface ToolbarValues {
   modelId: string;
   maskChoice: 'default' | 'whatIf';
+  /** A translation: the attention shown; `layer` is then the layer within it. */
+  attentionSet: AttentionSetId;
   layer: number;
   head: number;
   aggregate: Aggregate;
@@ -165,11 +167,15 @@ export interface ToolbarSpec {
   models: readonly ModelInfo[];
   model: ModelInfo;
   views: readonly ViewId[];
+  /** A translation analysis: the model's own layer count per attention (the set selector is shown); else null. */
+  layersPerSet: number | null;
 }
 
 export interface ToolbarEvents {
   onModel(modelId: string): void;
   onMask(choice: 'default' | 'whatIf'): void;
+  onSet(set: AttentionSetId): void;
+  /** The layer as the selector offers it: within the attention set for a translation. */
   onLayer(layer: number): void;
   onHead(head: number): void;
   onAggregate(aggregate: Aggregate): void;
@@ -187,12 +193,26 @@ const ownMask = (model: ModelInfo): string => maskLabel(defaultMask(model.kind))
 
 /** Structure key: the toolbar is rebuilt only when this changes, so an open dropdown is not torn down by data. */
 export function toolbarKey(spec: ToolbarSpec): string {
-  return JSON.stringify([spec.models.map((m) => m.id), spec.model.id, spec.model.layers, spec.model.heads, spec.model.capabilities, spec.views]);
+  return JSON.stringify([spec.models.map((m) => m.id), spec.model.id, spec.model.layers, spec.model.heads, spec.model.capabilities, spec.views, spec.layersPerSet]);
 }
 
 export function buildToolbar(root: HTMLElement, spec: ToolbarSpec, v: ToolbarValues, ev: ToolbarEvents): void {
   root.replaceChildren();
   const m = spec.model;
+  const row0 = document.createElement('div');
+  row0.className = 'toolbar-row attention-sets';
+  if (spec.layersPerSet !== null) {
+    // A translation's three attentions (BertViz's selector): every view follows the one chosen.
+    row0.append(
+      createRadioGroup(
+        'ctl-set',
+        t('control.attention'),
+        (['encoder', 'decoder', 'cross'] as const).map((x) => ({ value: x, label: t(`set.${x}`) })),
+        v.attentionSet,
+        (x) => ev.onSet(x as AttentionSetId),
+      ),
+    );
+  }
   const row1 = document.createElement('div');
   row1.className = 'toolbar-row';
   row1.append(
@@ -213,7 +233,7 @@ export function buildToolbar(root: HTMLElement, spec: ToolbarSpec, v: ToolbarVal
     createDropdown(
       'ctl-layer',
       t('control.layer'),
-      Array.from({ length: m.layers }, (_, i) => ({ value: String(i), label: String(i + 1) })),
+      Array.from({ length: spec.layersPerSet ?? m.layers }, (_, i) => ({ value: String(i), label: String(i + 1) })),
       String(v.layer),
       (x) => ev.onLayer(Number(x)),
     ),
@@ -227,7 +247,11 @@ export function buildToolbar(root: HTMLElement, spec: ToolbarSpec, v: ToolbarVal
     createDropdown(
       'ctl-aggregate',
       t('control.aggregate'),
-      (['head', 'mean', 'max', 'rollout'] as const).map((a) => ({ value: a, label: t(`aggregate.${a}`) })),
+      (['head', 'mean', 'max', 'rollout'] as const).map((a) =>
+        a === 'rollout' && spec.layersPerSet !== null && v.attentionSet === 'cross'
+          ? { value: a, label: t(`aggregate.${a}`), disabled: true, title: t('aggregate.rolloutCross') }
+          : { value: a, label: t(`aggregate.${a}`) },
+      ),
       v.aggregate,
       (x) => ev.onAggregate(x as Aggregate),
     ),
@@ -271,13 +295,24 @@ export function buildToolbar(root: HTMLElement, spec: ToolbarSpec, v: ToolbarVal
       (x) => ev.onView(x as ViewId),
     ),
   );
+  if (row0.childElementCount > 0) root.append(row0);
   root.append(row1, row2, row3);
+  if (spec.layersPerSet !== null) {
+    // Rollout multiplies a stack's layers (queries and keys are the same tokens): under cross-attention it is off.
+    const note = document.createElement('p');
+    note.className = 'note rollout-note';
+    note.id = 'ctl-rollout-note';
+    note.textContent = t('aggregate.rolloutCross');
+    note.hidden = v.attentionSet !== 'cross';
+    root.append(note);
+  }
   if (m.capabilities?.anyMask === false) {
     const note = document.createElement('p');
     note.className = 'note capability-note';
     note.textContent = t('control.mask.unavailable');
     root.append(note);
   }
+  updateToolbar(root, v);
 }
 
 /** Reflect state changes made elsewhere (keyboard, grid clicks, restore) without rebuilding. */
@@ -291,4 +326,22 @@ export function updateToolbar(root: HTMLElement, v: ToolbarValues): void {
   setCheckboxValue(root, 'ctl-word', v.wordLevel);
   setCheckboxValue(root, 'ctl-scale', v.scale);
   setRadioValue(root, 'ctl-view', v.view);
+  const set = root.querySelector('#ctl-set');
+  if (set) {
+    setRadioValue(root, 'ctl-set', v.attentionSet);
+    const cross = v.attentionSet === 'cross';
+    const rollout = root.querySelector<HTMLElement>('#ctl-aggregate vscode-option[value="rollout"]');
+    if (rollout) {
+      rollout.toggleAttribute('disabled', cross);
+      rollout.title = cross ? t('aggregate.rolloutCross') : '';
+    }
+    const note = root.querySelector<HTMLElement>('#ctl-rollout-note');
+    if (note) note.hidden = !cross;
+    // Under cross-attention the hovered token's side decides the direction (webview/translation.ts).
+    const direction = root.querySelector<HTMLElement>('#ctl-direction');
+    if (direction) {
+      direction.toggleAttribute('disabled', cross);
+      direction.title = cross ? t('direction.crossSide') : '';
+    }
+  }
 }

@@ -8,14 +8,18 @@
  */
 import { headAt, headIndex } from '../src/common/heads';
 import { maskPredicate } from '../src/common/mask';
-import type { Slot } from '../src/protocol/messages';
+import { setBlock, setMaskPredicate, setOfLayer } from '../src/common/translation';
+import type { AnalysisStartMessage, AttentionSetId, Slot } from '../src/protocol/messages';
 import type { AnalysisStore, SlotData } from './analysisStore';
 import { dequantize, groupWords, maxOf, meanOf, mergeToWords, rollout, type AttentionMatrix, type Unit } from './attentionMath';
 import { computeHeadStats, type HeadStats } from './headStats';
+import { isTranslation, layersPerSet, producingMatrix, shiftRows, unitBlock, usesProducingRows } from './translation';
 import type { UiState } from './views/viewContext';
 
 interface Caches {
   floats: Map<number, Float32Array>;
+  /** A translation's decoder/cross heads in the producing view (translation.ts), by flat head index. */
+  shifted: Map<number, Float32Array>;
   matrices: Map<string, AttentionMatrix>;
   stats: Array<HeadStats | null>;
   words: Unit[] | null;
@@ -34,7 +38,7 @@ export class DerivedData {
     if (!c) {
       const model = slot.start?.model;
       const total = model ? model.layers * model.heads : 0;
-      c = { floats: new Map(), matrices: new Map(), stats: new Array<HeadStats | null>(total).fill(null), words: null };
+      c = { floats: new Map(), shifted: new Map(), matrices: new Map(), stats: new Array<HeadStats | null>(total).fill(null), words: null };
       this.caches.set(slot, c);
     }
     return c;
@@ -44,6 +48,7 @@ export class DerivedData {
   headArrived(slotIndex: Slot, idx: number): void {
     const c = this.cachesOf(this.store.slot(slotIndex));
     c.floats.delete(idx);
+    c.shifted.delete(idx);
     c.matrices.clear();
     c.stats[idx] = null;
   }
@@ -52,8 +57,47 @@ export class DerivedData {
     const s = this.store.slot(slotIndex);
     if (!s.start) return [];
     const c = this.cachesOf(s);
-    c.words ??= groupWords(s.start.tokens, s.start.text);
+    c.words ??= wordsOf(s.start);
     return c.words;
+  }
+
+  /** A translation: the set of the layer this slot shows (compare mode may clamp it); null for other analyses. */
+  attentionSet(slotIndex: Slot): AttentionSetId | null {
+    const start = this.store.slot(slotIndex).start;
+    if (!isTranslation(start)) return null;
+    return setOfLayer(Math.min(this.state.layer, start.model.layers - 1), layersPerSet(start.model)).set;
+  }
+
+  /** A translation: the number of source units (tokens, or words at word level); the whole list otherwise. */
+  sourceUnits(slotIndex: Slot): number {
+    const start = this.store.slot(slotIndex).start;
+    const units = this.units(slotIndex);
+    if (!isTranslation(start)) return units.length;
+    const S = start.translation.sourceCount;
+    let count = 0;
+    while (count < units.length && units[count].tokens[0] < S) count++;
+    return count;
+  }
+
+  /** A translation: the units of the shown set's rows and columns; null for other analyses (the whole matrix). */
+  block(slotIndex: Slot): { rows: { start: number; end: number }; cols: { start: number; end: number } } | null {
+    const set = this.attentionSet(slotIndex);
+    if (!set) return null;
+    return unitBlock(set, this.sourceUnits(slotIndex), this.units(slotIndex).length);
+  }
+
+  /** Which cells of a stacked layer are hidden: the analysis's mask, or for a translation the set's block. */
+  private maskOf(start: AnalysisStartMessage, layer: number): (q: number, k: number) => boolean {
+    if (!isTranslation(start)) return maskPredicate(start.mask);
+    const set = setOfLayer(layer, layersPerSet(start.model)).set;
+    return setMaskPredicate(set, start.translation.sourceCount, start.tokens.length);
+  }
+
+  /** A token-level matrix of `layer` as the views show it: a translation's decoder and cross rows in the producing view. */
+  private shown(start: AnalysisStartMessage, layer: number, data: Float32Array, shifted: () => Float32Array): AttentionMatrix {
+    const m: AttentionMatrix = { n: start.tokens.length, data, masked: this.maskOf(start, layer), labels: start.tokens.map((x) => x.text) };
+    if (!isTranslation(start) || !usesProducingRows(setOfLayer(layer, layersPerSet(start.model)).set)) return m;
+    return producingMatrix(m, start.translation.sourceCount, shifted());
   }
 
   units(slotIndex: Slot): Unit[] {
@@ -86,7 +130,13 @@ export class DerivedData {
       this.store.requestHeads(slotIndex, [idx]);
       return null;
     }
-    return { n: s.start.tokens.length, data, masked: maskPredicate(s.start.mask), labels: s.start.tokens.map((x) => x.text) };
+    const start = s.start;
+    const c = this.cachesOf(s);
+    return this.shown(start, layer, data, () => {
+      let shifted = c.shifted.get(idx);
+      if (!shifted) c.shifted.set(idx, (shifted = shiftRows(data, start.tokens.length, start.translation?.sourceCount ?? 0)));
+      return shifted;
+    });
   }
 
   /** The matrix for the current layer/head/aggregate/word level; null while heads are still arriving. */
@@ -103,9 +153,12 @@ export class DerivedData {
     const cached = c.matrices.get(key);
     if (cached) return cached;
     const H = start.model.heads;
+    // Rollout runs over the layers of one stack: a translation's encoder or decoder (never cross-attention, whose
+    // queries and keys are different tokens: uiState keeps it off there), from its first stacked layer.
+    const firstLayer = isTranslation(start) ? layer - setOfLayer(layer, layersPerSet(start.model)).layer : 0;
     const needed: number[] = [];
     if (aggregate === 'head') needed.push(headIndex(layer, head, H));
-    else if (aggregate === 'rollout') for (let i = 0; i < headIndex(layer + 1, 0, H); i++) needed.push(i);
+    else if (aggregate === 'rollout') for (let i = headIndex(firstLayer, 0, H); i < headIndex(layer + 1, 0, H); i++) needed.push(i);
     else for (let h = 0; h < H; h++) needed.push(headIndex(layer, h, H));
     const floats = needed.map((i) => this.headFloat(slotIndex, i));
     if (floats.some((f) => f === null)) {
@@ -120,10 +173,10 @@ export class DerivedData {
     else if (aggregate === 'max') data = maxOf(all);
     else {
       const layerMeans: Float32Array[] = [];
-      for (let l = 0; l <= layer; l++) layerMeans.push(meanOf(all.slice(headIndex(l, 0, H), headIndex(l + 1, 0, H))));
-      data = rollout(layerMeans, n, layer);
+      for (let l = 0; l <= layer - firstLayer; l++) layerMeans.push(meanOf(all.slice(headIndex(l, 0, H), headIndex(l + 1, 0, H))));
+      data = rollout(layerMeans, n, layer - firstLayer);
     }
-    let m: AttentionMatrix = { n, data, masked: maskPredicate(start.mask), labels: start.tokens.map((x) => x.text) };
+    let m = this.shown(start, layer, data, () => shiftRows(data, n, start.translation?.sourceCount ?? 0));
     if (wordLevel) m = mergeToWords(m, this.words(slotIndex));
     c.matrices.set(key, m);
     return m;
@@ -145,8 +198,21 @@ export class DerivedData {
       const f = this.headFloat(slotIndex, i);
       if (!f) continue;
       const { layer, head } = headAt(i, H);
-      stats[i] = computeHeadStats(layer, head, f, texts.length, maskPredicate(start.mask), texts);
+      // A translation's head is measured on its set's block only (the model's own rows: query i, key j).
+      const block = isTranslation(start)
+        ? setBlock(setOfLayer(layer, layersPerSet(start.model)).set, start.translation.sourceCount, texts.length)
+        : undefined;
+      stats[i] = computeHeadStats(layer, head, f, texts.length, this.maskOf(start, layer), texts, block);
     }
     return stats;
   }
+}
+
+/** Words of an analysis; a translation's source and target are grouped apart, each in its own text. */
+function wordsOf(start: AnalysisStartMessage): Unit[] {
+  if (!isTranslation(start)) return groupWords(start.tokens, start.text);
+  const S = start.translation.sourceCount;
+  const source = groupWords(start.tokens.slice(0, S), start.text);
+  const target = groupWords(start.tokens.slice(S), start.translation.targetText).map((w) => ({ ...w, tokens: w.tokens.map((i) => i + S) }));
+  return [...source, ...target];
 }

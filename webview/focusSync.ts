@@ -9,6 +9,7 @@ import type { FocusFromEditorMessage, WebviewToHost } from '../src/protocol/mess
 import type { AnalysisStore } from './analysisStore';
 import { weightsFor } from './attentionMath';
 import type { DerivedData } from './derivedData';
+import { effectiveDirection } from './translation';
 import type { UiStateKeeper } from './uiState';
 
 const SEND_DELAY_MS = 40;
@@ -92,11 +93,15 @@ export class FocusSync {
     const m = unit === null ? null : derived.matrix(0);
     let weights: number[] | null = null;
     if (m && unit !== null) {
-      const w = weightsFor(m, unit, state.direction);
+      // A translation: weights over the joint list (source, then target), read as the views read them
+      // (webview/translation.ts: a target token stands for the step that wrote it; under cross-attention its side
+      // decides the direction). Cells outside the shown attention are masked, so they go as 0.
+      const dir = effectiveDirection(derived.attentionSet(0), state.direction, unit < derived.sourceUnits(0));
+      const w = weightsFor(m, unit, dir);
       const units = derived.units(0);
       weights = new Array<number>(s.start.tokens.length).fill(0);
       units.forEach((u, i) => {
-        for (const tok of u.tokens) weights![tok] = m.masked(state.direction === 'to' ? unit : i, state.direction === 'to' ? i : unit) ? 0 : Number(w[i].toFixed(4));
+        for (const tok of u.tokens) weights![tok] = m.masked(dir === 'to' ? unit : i, dir === 'to' ? i : unit) ? 0 : Number(w[i].toFixed(4));
       });
     }
     this.deps.post({

@@ -29,6 +29,10 @@ export type StatKey = (typeof STAT_KEYS)[number];
 /** A share above this makes the pattern the head's label. */
 const DOMINANT_SHARE = 0.5;
 
+/**
+ * `block`: only these queries (rows) and keys (columns) count, with distances, "previous", "self" and "first"
+ * measured in positions within them (a translation's set: src/common/translation.ts setBlock). Default: all n.
+ */
 export function computeHeadStats(
   layer: number,
   head: number,
@@ -36,7 +40,10 @@ export function computeHeadStats(
   n: number,
   masked: (q: number, k: number) => boolean,
   tokenTexts: readonly string[],
+  block?: { queries: { start: number; end: number }; keys: { start: number; end: number } },
 ): HeadStats {
+  const rows = block?.queries ?? { start: 0, end: n };
+  const cols = block?.keys ?? { start: 0, end: n };
   const punctKey = tokenTexts.map((t) => isPunctuationToken(t));
   let entropy = 0;
   let normEntropy = 0;
@@ -46,17 +53,22 @@ export function computeHeadStats(
   let self = 0;
   let first = 0;
   let punct = 0;
-  for (let i = 0; i < n; i++) {
+  const at = (qi: number, kj: number): number => {
+    const k = cols.start + kj;
+    return k < cols.end ? w[(rows.start + qi) * n + k] : 0;
+  };
+  for (let i = rows.start; i < rows.end; i++) {
+    const ri = i - rows.start;
     let h = 0;
     let visible = 0;
     let d = 0;
     let p = 0;
-    for (let j = 0; j < n; j++) {
+    for (let j = cols.start; j < cols.end; j++) {
       if (masked(i, j)) continue;
       visible++;
       const x = w[i * n + j];
       if (x > 0) h -= x * Math.log2(x);
-      d += x * Math.abs(i - j);
+      d += x * Math.abs(ri - (j - cols.start));
       if (punctKey[j]) p += x;
     }
     entropy += h;
@@ -66,24 +78,25 @@ export function computeHeadStats(
     }
     distance += d;
     punct += p;
-    self += w[i * n + i];
+    self += at(ri, ri);
+    if (ri >= 1) {
+      prev += at(ri, ri - 1);
+      first += at(ri, 0);
+    }
   }
-  for (let i = 1; i < n; i++) {
-    prev += w[i * n + i - 1];
-    first += w[i * n];
-  }
-  const rows = Math.max(n, 1);
-  const laterRows = Math.max(n - 1, 1);
+  const count = rows.end - rows.start;
+  const rowCount = Math.max(count, 1);
+  const laterRows = Math.max(count - 1, 1);
   const s = {
     layer,
     head,
-    entropy: entropy / rows,
+    entropy: entropy / rowCount,
     normalizedEntropy: normCount ? normEntropy / normCount : 0,
-    meanDistance: distance / rows,
+    meanDistance: distance / rowCount,
     prev: prev / laterRows,
-    self: self / rows,
+    self: self / rowCount,
     first: first / laterRows,
-    punct: punct / rows,
+    punct: punct / rowCount,
   };
   return { ...s, label: labelFor(s) };
 }

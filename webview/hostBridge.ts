@@ -35,7 +35,10 @@ export interface HostBridge {
 }
 
 /** Things the local host of a standalone page cannot do, told to the person (localised by the app). */
-export type BridgeNotice = { kind: 'standaloneModel' } | { kind: 'noVectors'; layer: number; head: number };
+export type BridgeNotice =
+  | { kind: 'standaloneModel' }
+  | { kind: 'standaloneTranslate' }
+  | { kind: 'noVectors'; layer: number; head: number };
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -166,6 +169,8 @@ class StandaloneBridge implements HostBridge {
     requestPredictions: (m) => this.onRequestPredictions(m),
     generate: () => undefined,
     cancelGeneration: () => undefined,
+    // Translating again (the other direction, or the person's own target) needs the model: the page says so.
+    translate: () => this.notice({ kind: 'standaloneTranslate' }),
     insertGenerated: () => undefined,
     ready: () => this.onReady(),
     requestHeads: (m) => this.onRequestHeads(m.slot, m.generation, m.heads),

@@ -95,7 +95,7 @@ export class PredictionsPanel {
   maskFocused(): void {
     const start = this.deps.analysis();
     const token = this.deps.focusedToken();
-    if (!start || start.model.kind === 'causal' || token === null) return;
+    if (!start || start.model.kind !== 'encoder' || token === null) return;
     this.masked = { generation: start.generation, token };
     this.request();
     this.render();
@@ -136,7 +136,8 @@ export class PredictionsPanel {
   render(): void {
     const start = this.deps.analysis();
     this.el.replaceChildren();
-    if (!start) return;
+    // A translation model predicts by translating (translationBar.ts): no next-token or filler list here.
+    if (!start || start.model.kind === 'encoder-decoder') return;
     const standalone = this.deps.host !== 'vscode';
     const recorded = standalone && start.recordedPredictions === true;
     // The encoder's answer depends on the visible head (its attention change): a new head asks again.

@@ -2,7 +2,7 @@
  * The person's way of looking at the analysis, saved so the panel comes back as it was after a reload.
  *
  * Owns: the UiState (layer, head, aggregate, word level, direction, scale, view, focused token, head set, all heads, sorting,
- * the last detail view) and, until an analysis replaces them, the model, mask and source a restored state named;
+ * the last detail view, a translation's attention set) and, until an analysis replaces them, the model, mask and source a restored state named;
  * the model's default head while the panel shows it unchanged (see applyDefaultHead).
  * It is written with `setState` (as PanelState) at most every 50 ms; the analysis data itself is never saved.
  */
@@ -10,6 +10,8 @@ import type { DefaultHead, MaskKind, ModelInfo, PanelState } from '../src/protoc
 import type { AnalysisStore } from './analysisStore';
 import type { StatKey } from './headStats';
 import type { HostBridge } from './hostBridge';
+import { setOfLayer } from '../src/common/translation';
+import { isTranslation, layersPerSet, layerWithinSet, stackedLayer } from './translation';
 import { isViewId } from './viewTypes';
 import type { UiState } from './views/viewContext';
 
@@ -31,6 +33,7 @@ export class UiStateKeeper {
     sortBy: 'position',
     sortDescending: true,
     lastDetailView: 'text',
+    attentionSet: 'cross',
   };
 
   private savedSource: PanelState['source'];
@@ -66,6 +69,8 @@ export class UiStateKeeper {
     if (isViewId(saved['lastDetailView'])) s.lastDetailView = saved['lastDetailView'];
     if (typeof saved['sortBy'] === 'string') s.sortBy = saved['sortBy'] as StatKey | 'position';
     if (typeof saved['sortDescending'] === 'boolean') s.sortDescending = saved['sortDescending'];
+    const set = saved['attentionSet'];
+    if (set === 'encoder' || set === 'decoder' || set === 'cross') s.attentionSet = set;
     this.savedSource = saved.source;
     this.savedModel = { modelId: saved.modelId, mask: saved.mask };
   }
@@ -83,7 +88,9 @@ export class UiStateKeeper {
       return false;
     }
     const d = model.defaultHead;
-    if (!d || d.layer >= model.layers || d.head >= model.heads) {
+    // A translation shows the attention the person chose (default cross): a default head of another one is not used.
+    const otherSet = model.kind === 'encoder-decoder' && d ? setOfLayer(d.layer, layersPerSet(model)).set !== s.attentionSet : false;
+    if (!d || d.layer >= model.layers || d.head >= model.heads || otherSet) {
       this.autoHead = null;
       return false;
     }
@@ -112,6 +119,12 @@ export class UiStateKeeper {
     const n = start?.tokens.length ?? 0;
     if (this.state.focusedToken !== null && this.state.focusedToken >= n) this.state.focusedToken = null;
     if (this.state.view === 'diff' && !this.store.compareMode()) this.state.view = 'text';
+    if (isTranslation(start)) {
+      // The layer lies in the chosen attention's stacked layers (same layer within the set), and rollout, defined
+      // only within the encoder or the decoder, gives way to the mean under cross-attention.
+      this.state.layer = stackedLayer(this.state.attentionSet, layerWithinSet(this.state.layer, m), m);
+      if (this.state.attentionSet === 'cross' && this.state.aggregate === 'rollout') this.state.aggregate = 'mean';
+    }
   }
 
   persist(): void {
@@ -141,6 +154,7 @@ export class UiStateKeeper {
         lastDetailView: s.lastDetailView,
         sortBy: s.sortBy,
         sortDescending: s.sortDescending,
+        attentionSet: s.attentionSet,
       };
       if (source) state.source = source;
       this.bridge.setState(state);

@@ -88,3 +88,19 @@ export function isSourceToken(index: number, sourceCount: number): boolean {
 export function splitTokens(tokens: readonly TokenInfo[], sourceCount: number): { source: TokenInfo[]; target: TokenInfo[] } {
   return { source: tokens.slice(0, sourceCount), target: tokens.slice(sourceCount) };
 }
+
+/**
+ * The decoder step (joint row) that wrote target token `jointIndex`. Decoder row i is the step whose INPUT is target
+ * token i and which PRODUCED target token i + 1, so target token j (j ≥ 1 in target order) was written by row j − 1:
+ * "the source tokens a target token looked at while it was being written" are that row of cross-attention. The
+ * start tag (target token 0) was given, not written, and a source token is no decoder output: null for both.
+ * One rule for the panel (webview/translation.ts) and the editor overlay.
+ */
+export function producingRow(jointIndex: number, sourceCount: number): number | null {
+  return jointIndex > sourceCount ? jointIndex - 1 : null;
+}
+
+/** The inverse of `producingRow`: the target token decoder row `row` wrote, or null (not a decoder row, or its output is past the list of `n`). */
+export function producedToken(row: number, sourceCount: number, n: number): number | null {
+  return row >= sourceCount && row + 1 < n ? row + 1 : null;
+}

@@ -14,6 +14,32 @@ import { canvasTheme } from '../theme';
 import { computeRow, TOLERANCE } from '../computation';
 import type { ViewContext, ViewHandle, ViewRenderer } from './viewContext';
 import { formulaStatus, stepsAfter, stepsBefore } from './formulaSteps';
+import { producedToken, producingRow, setBlock } from '../../src/common/translation';
+import type { AnalysisStartMessage, AttentionSetId } from '../../src/protocol/messages';
+import { layerLabel, usesProducingRows } from '../translation';
+
+/**
+ * The query row the view computes, the token it is about, and the tokens its picker offers. A translation's
+ * decoder and cross rows: target token j stands for row j − 1, the step that wrote it (producingRow); with no
+ * target token focused, the first step; `token` is null when the row's output is not in the list yet.
+ */
+function queryOf(start: AnalysisStartMessage, set: AttentionSetId | null, focused: number | null): { row: number; token: number | null; choices: number[] } {
+  const n = start.tokens.length;
+  const all = Array.from({ length: n }, (_, j) => j);
+  if (!set || !start.translation) {
+    const i = Math.min(focused ?? 0, n - 1);
+    return { row: i, token: i, choices: all };
+  }
+  const S = start.translation.sourceCount;
+  if (set === 'encoder') {
+    const i = focused !== null && focused < S ? focused : 0;
+    return { row: i, token: i, choices: all.slice(0, S) };
+  }
+  const written = all.slice(S + 1);
+  const row = focused !== null ? producingRow(focused, S) : null;
+  if (row !== null) return { row, token: focused, choices: written };
+  return { row: S, token: producedToken(S, S, n), choices: written };
+}
 
 /** A masked cell's bias as it is, e.g. "−1e9" (or "−∞" should a model's bias use it). */
 function maskedBiasText(bias: number): string {
@@ -58,23 +84,47 @@ function renderOnce(host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle
   if (!start) return empty;
   const n = start.tokens.length;
   const { layer, head } = ctx.state;
-  const i = Math.min(ctx.state.focusedToken ?? 0, n - 1);
   const tokenLabel = (j: number): string => start.tokens[j].text.replace(/\n/g, '↵');
+  // A translation (webview/translation.ts): the query row of the shown attention and the keys it may see. Under the
+  // decoder's self-attention and cross-attention a target token stands for the step that wrote it (its row is the
+  // one before it); under the encoder's, a source token is its own row.
+  const set = ctx.attentionSet(slot);
+  const query = queryOf(start, set, ctx.state.focusedToken);
+  const i = query.row;
+  const keys = set && start.translation ? setBlock(set, start.translation.sourceCount, n).keys : { start: 0, end: n };
   const section = document.createElement('div');
   section.className = 'computation';
   const title = document.createElement('h3');
-  title.textContent = t('comp.title', layer + 1, head + 1, i + 1, tokenLabel(i));
+  const shownLayer = layerLabel(start, layer);
+  if (set && query.token !== null && usesProducingRows(set)) {
+    title.textContent = t('comp.titleStep', t(`set.${set}`), shownLayer, head + 1, tokenLabel(i), tokenLabel(query.token));
+  } else if (set) {
+    title.textContent = `${t(`set.${set}`)} · ${t('comp.title', shownLayer, head + 1, i + 1, tokenLabel(i))}`;
+  } else {
+    title.textContent = t('comp.title', shownLayer, head + 1, i + 1, tokenLabel(i));
+  }
+  title.dataset.row = String(i);
   section.append(title);
   section.append(
     createDropdown(
       `comp-token-${slot}`,
       t('comp.pickToken'),
-      start.tokens.map((tok, j) => ({ value: String(j), label: `${j + 1}: ${tok.text.replace(/\n/g, '↵')}` })),
-      String(i),
+      query.choices.map((j) => ({
+        value: String(j),
+        label: set && usesProducingRows(set) ? t('comp.pickStep', j + 1, tokenLabel(j)) : `${j + 1}: ${tokenLabel(j)}`,
+      })),
+      String(query.token ?? i),
       (v) => ctx.focusToken(Number(v)),
     ),
   );
-  if (ctx.state.aggregate !== 'head') section.append(para('note', t('comp.aggregateNote', layer + 1, head + 1)));
+  if (ctx.state.aggregate !== 'head') section.append(para('note', t('comp.aggregateNote', shownLayer, head + 1)));
+  if (set) {
+    // Where Q, K and V come from in this attention of the original Transformer.
+    const origin = para('step qkv-origin', t(set === 'cross' ? 'comp.origin.cross' : set === 'decoder' ? 'comp.origin.decoder' : 'comp.origin.encoder'));
+    origin.dataset.set = set;
+    section.append(origin);
+    if (query.token === null && usesProducingRows(set)) section.append(para('note', t('comp.nextStep', tokenLabel(i))));
+  }
   host.append(section);
   // A plain export (a Hugging Face folder) gives the attention weights but not the q, k, v behind them: say so
   // and what would give them, instead of asking the host for numbers it does not have.
@@ -84,11 +134,13 @@ function renderOnce(host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle
   }
   // The whole formula around this head's steps (X → Q, K, V and positions before; multi-head and residual after),
   // from the host on request; shown as loading, or unavailable with the reason, without holding up the rest.
-  const formula = ctx.formula(slot, layer, i);
+  // A translation model's layers are not what src/formula/ reads (rotary decoder-only or encoder layers): it is not
+  // asked for, and one sentence says so.
+  const formula = set ? null : ctx.formula(slot, layer, i);
   const record = formula?.ok ? formula.record : null;
   const before = document.createElement('div');
   before.className = 'formula-before';
-  const status = formulaStatus(formula);
+  const status = set ? para('note formula-unavailable formula-line', t('comp.formula.translation')) : formulaStatus(formula);
   if (status) before.append(status);
   if (record) before.append(...stepsBefore(record, head, tokenLabel));
   section.append(before);
@@ -99,7 +151,7 @@ function renderOnce(host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle
     return empty;
   }
   const d = start.model.headDim || Math.round(v.queries.length / n);
-  const r = computeRow(v, n, d, i);
+  const r = computeRow(v, n, d, i, (j) => j < keys.start || j >= keys.end);
 
   section.append(para('step', t('comp.step.q', d)));
   const q = document.createElement('pre');
@@ -124,7 +176,8 @@ function renderOnce(host: HTMLElement, ctx: ViewContext, slot: Slot): ViewHandle
     head1.append(th);
   }
   const body = table.createTBody();
-  for (let j = 0; j < n; j++) {
+  // Only this attention's keys are listed (cross: the source tokens; a translation's other tokens are not its keys).
+  for (let j = keys.start; j < keys.end; j++) {
     const row = body.insertRow();
     row.dataset.keyIndex = String(j);
     if (j === i) row.classList.add('current');

@@ -10,6 +10,8 @@ import { svgDocument, svgEscape } from '../exportView';
 import { STAT_KEYS, type HeadStats, type StatKey } from '../headStats';
 import { t, type StringKey } from '../strings';
 import { canvasTheme, rgbOf, type CanvasTheme } from '../theme';
+import { setBlock, type TokenRange } from '../../src/common/translation';
+import { layerLabel, shownLayers } from '../translation';
 import type { ViewContext, ViewHandle, ViewRenderer } from './viewContext';
 
 const THUMB = 72;
@@ -33,18 +35,28 @@ export const PATTERN_LABEL: Record<HeadStats['label'], StringKey> = {
   none: 'label.none',
 };
 
-function paintThumb(canvas: HTMLCanvasElement, data: Float32Array, n: number, masked: (q: number, k: number) => boolean, theme: CanvasTheme): void {
+function paintThumb(
+  canvas: HTMLCanvasElement,
+  data: Float32Array,
+  n: number,
+  masked: (q: number, k: number) => boolean,
+  theme: CanvasTheme,
+  crop: { queries: TokenRange; keys: TokenRange } | null,
+): void {
   const g = canvas.getContext('2d');
   if (!g) return;
   const img = g.createImageData(THUMB, THUMB);
   const [r, gr, b] = rgbOf(theme.accent);
   const [mr, mg, mb] = rgbOf(theme.muted);
+  // A translation's head: only its set's block (cross: target rows × source columns).
+  const rows = crop?.queries ?? { start: 0, end: n };
+  const cols = crop?.keys ?? { start: 0, end: n };
   let max = 0;
-  for (let i = 0; i < data.length; i++) if (data[i] > max) max = data[i];
+  for (let q = rows.start; q < rows.end; q++) for (let k = cols.start; k < cols.end; k++) if (data[q * n + k] > max) max = data[q * n + k];
   for (let py = 0; py < THUMB; py++) {
-    const q = Math.floor((py * n) / THUMB);
+    const q = rows.start + Math.floor((py * (rows.end - rows.start)) / THUMB);
     for (let px = 0; px < THUMB; px++) {
-      const k = Math.floor((px * n) / THUMB);
+      const k = cols.start + Math.floor((px * (cols.end - cols.start)) / THUMB);
       const o = (py * THUMB + px) * 4;
       if (masked(q, k)) {
         // Hatched like the matrix view: masked, not zero.
@@ -104,7 +116,15 @@ export const renderGridView: ViewRenderer = (host, ctx: ViewContext, slot: Slot)
   const byPosition = ctx.state.sortBy === 'position';
   grid.classList.toggle('by-position', byPosition);
   if (byPosition) grid.style.setProperty('--grid-columns', String(H));
-  const order = sortedHeads(stats, H, ctx.state.sortBy, ctx.state.sortDescending);
+  // A translation lists the heads of the attention shown (its set's stacked layers).
+  const set = ctx.attentionSet(slot);
+  const layers = shownLayers(start, set);
+  const crop = set && start.translation ? setBlock(set, start.translation.sourceCount, start.tokens.length) : null;
+  if (byPosition) grid.dataset.layers = String(layers.end - layers.start);
+  const order = sortedHeads(stats, H, ctx.state.sortBy, ctx.state.sortDescending).filter((i) => {
+    const l = headAt(i, H).layer;
+    return l >= layers.start && l < layers.end;
+  });
   for (const i of order) {
     const { layer, head } = headAt(i, H);
     const s = stats[i];
@@ -119,10 +139,10 @@ export const renderGridView: ViewRenderer = (host, ctx: ViewContext, slot: Slot)
     canvas.height = THUMB;
     canvas.className = 'thumb';
     const m = s ? ctx.headMatrix(slot, layer, head) : null;
-    if (m) paintThumb(canvas, m.data, m.n, m.masked, theme);
+    if (m) paintThumb(canvas, m.data, m.n, m.masked, theme, crop);
     const title = document.createElement('span');
     title.className = 'card-title';
-    title.textContent = `L${layer + 1} H${head + 1}`;
+    title.textContent = `L${layerLabel(start, layer)} H${head + 1}`;
     const label = document.createElement('span');
     label.className = `card-label label-${s?.label ?? 'none'}`;
     label.textContent = s ? t(PATTERN_LABEL[s.label]) : '…';

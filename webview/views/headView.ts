@@ -47,6 +47,15 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
   const layers: Array<{ name: string; color: string; m: AttentionMatrix | null }> = [];
   const allHeads = allHeadsActive(ctx.state);
   if (allHeads) legend.textContent = t('allHeads.headLegend');
+  const set = ctx.attentionSet(slot);
+  if (set) {
+    // Which tokens are in which column for this attention (webview/translation.ts).
+    const how = document.createElement('p');
+    how.className = 'note set-note';
+    how.dataset.set = set;
+    how.textContent = t(set === 'cross' ? 'head.how.cross' : set === 'decoder' ? 'head.how.decoder' : 'head.how.encoder');
+    host.append(how);
+  }
   host.append(allHeadsControls(ctx, slot, start.model.heads, theme));
   if (allHeads) {
     const drawn = layerHeads(ctx, slot, theme);
@@ -94,12 +103,20 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
   }
   const n = first.n;
   const labels = first.labels;
-  const rowH = n > 200 ? 13 : 16;
+  // A translation shows its set's tokens only: cross has the target tokens (each the decoder step that wrote it,
+  // webview/translation.ts) on the left and the source tokens on the right; encoder and decoder their own tokens.
+  const crop = ctx.block(slot);
+  const left = crop?.rows ?? { start: 0, end: n };
+  const right = crop?.cols ?? { start: 0, end: n };
+  const shownRows = Math.max(left.end - left.start, right.end - right.start);
+  const rowH = shownRows > 200 ? 13 : 16;
   const width = LABEL_W * 2 + GAP;
-  const height = PAD * 2 + n * rowH;
+  const height = PAD * 2 + shownRows * rowH;
   const { wrap, base, overlay, dpr } = createLayeredCanvas(width, height, 'head-canvas');
   base.setAttribute('aria-label', t('head.legend'));
   base.dataset.n = String(n);
+  base.dataset.left = `${left.start}-${left.end}`;
+  base.dataset.right = `${right.start}-${right.end}`;
   base.dataset.rowHeight = String(rowH);
   base.dataset.heads = layers.map((x) => x.name).join(',');
   base.dataset.allHeads = String(allHeads);
@@ -107,6 +124,9 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
   host.append(wrap);
 
   const yOf = (i: number): number => PAD + i * rowH + rowH / 2;
+  /** Where query q's label sits (left column) and key k's (right column). */
+  const yL = (q: number): number => yOf(q - left.start);
+  const yR = (k: number): number => yOf(k - right.start);
   const x0 = LABEL_W;
   const x1 = LABEL_W + GAP;
   const g = base.getContext('2d');
@@ -115,12 +135,10 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
     g.font = `${rowH - 4}px ${theme.fontFamily}`;
     g.textBaseline = 'middle';
     g.fillStyle = theme.foreground;
-    for (let i = 0; i < n; i++) {
-      g.textAlign = 'right';
-      g.fillText(label(labels[i]), x0 - 6, yOf(i));
-      g.textAlign = 'left';
-      g.fillText(label(labels[i]), x1 + 6, yOf(i));
-    }
+    g.textAlign = 'right';
+    for (let i = left.start; i < left.end; i++) g.fillText(label(labels[i]), x0 - 6, yL(i));
+    g.textAlign = 'left';
+    for (let i = right.start; i < right.end; i++) g.fillText(label(labels[i]), x1 + 6, yR(i));
   }
 
   /** One line of the picture, for the SVG export (the canvas draws from the lists without making these). */
@@ -147,17 +165,20 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
    */
   const eachLine = (line: (layer: number, q: number, k: number, step: number) => void): void => {
     const f = ctx.focusUnit();
-    const to = ctx.state.direction === 'to';
+    const dir = f === null ? ctx.state.direction : ctx.directionFor(slot, f);
+    const to = dir === 'to';
     drawnLayers.forEach(({ m }, li) => {
       if (f !== null && f < n) {
-        const lists = lineLists(m, ctx.state.direction, ctx.state.scale, cap);
+        const lists = lineLists(m, dir, ctx.state.scale, cap);
         for (let i = lists.start[f]; i < lists.start[f + 1]; i++) {
           const j = lists.other[i];
-          line(li, to ? f : j, to ? j : f, lists.step[i]);
+          const q = to ? f : j;
+          const k = to ? j : f;
+          if (q >= left.start && q < left.end && k >= right.start && k < right.end) line(li, q, k, lists.step[i]);
         }
       } else {
-        for (let q = 0; q < n; q++) {
-          for (let k = 0; k < n; k++) {
+        for (let q = left.start; q < left.end; q++) {
+          for (let k = right.start; k < right.end; k++) {
             const w = m.data[q * n + k];
             if (w >= MIN_OVERVIEW_WEIGHT && !m.masked(q, k)) line(li, q, k, Math.max(1, Math.round(w * 0.5 * LINE_STEPS)));
           }
@@ -182,8 +203,8 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
     const bottom = top + height;
     eachLine((li, q, k, step) => {
       perHead[li]++;
-      const y0 = yOf(q) + offsetOf(li);
-      const y1 = yOf(k) + offsetOf(li);
+      const y0 = yL(q) + offsetOf(li);
+      const y1 = yR(k) + offsetOf(li);
       if ((y0 < top && y1 < top) || (y0 > bottom && y1 > bottom)) return; // outside the band: invisible
       const byStep = paths[li];
       const p = byStep[step] ?? (byStep[step] = new Path2D());
@@ -205,13 +226,20 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
       overlay.dataset.linesPerHead = perHead.join(',');
       return; // on screen the focus outline is the focusBox element
     }
-    const f = ctx.focusUnit();
-    if (f !== null && f < n) {
+    const box = focusPlace();
+    if (box) {
       c.strokeStyle = theme.focus;
-      c.strokeRect(focusX(), PAD + f * rowH, LABEL_W - 4, rowH);
+      c.strokeRect(box.x, box.y, LABEL_W - 4, rowH);
     }
   };
-  const focusX = (): number => (ctx.state.direction === 'to' ? 2 : x1 + 2);
+  /** The focused label's box: on the left as a query ('to'), on the right as a key; null when not drawn. */
+  const focusPlace = (): { x: number; y: number } | null => {
+    const f = ctx.focusUnit();
+    if (f === null || f >= n) return null;
+    const side = ctx.directionFor(slot, f) === 'to' ? left : right;
+    if (f < side.start || f >= side.end) return null;
+    return { x: side === left ? 2 : x1 + 2, y: PAD + (f - side.start) * rowH };
+  };
 
   // The overlay spans only the gap the lines cross (plus a pixel each side for antialiasing), not the label
   // columns: each hover's canvas upload and compositing cost scale with its area. The focused label's outline is
@@ -224,9 +252,9 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
   focusBox.style.height = `${rowH}px`;
   wrap.append(focusBox);
   const placeFocusBox = (): void => {
-    const f = ctx.focusUnit();
-    focusBox.hidden = f === null || f >= n;
-    if (!focusBox.hidden) focusBox.style.transform = `translate(${focusX()}px, ${PAD + (f ?? 0) * rowH}px)`;
+    const box = focusPlace();
+    focusBox.hidden = box === null;
+    if (box) focusBox.style.transform = `translate(${box.x}px, ${box.y}px)`;
   };
 
   const o = overlay.getContext('2d');
@@ -242,23 +270,27 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
   drawOverlay();
 
   // One row lookup (and so one layout read, while the layout is clean) and one draw per frame, however many moves.
-  const hoverAt = oncePerFrame((clientY: number) => {
+  const hoverAt = oncePerFrame((point: { x: number; y: number }) => {
     const r = base.getBoundingClientRect(); // the overlay is only a band of the picture; rows count from the base
-    const i = Math.floor((clientY - r.top - PAD) / rowH);
-    if (i >= 0 && i < n && i !== ctx.focusUnit()) ctx.setFocus(i);
+    // The column under the pointer (its nearer half of the picture) says which token: they differ for cross.
+    const side = point.x - r.left < width / 2 ? left : right;
+    const i = side.start + Math.floor((point.y - r.top - PAD) / rowH);
+    if (i >= side.start && i < side.end && i !== ctx.focusUnit()) ctx.setFocus(i);
   });
   // On the wrap: the pointer may be over the labels (the base) or the lines (the overlay).
-  wrap.addEventListener('mousemove', (e) => hoverAt(e.clientY));
+  wrap.addEventListener('mousemove', (e) => hoverAt({ x: e.clientX, y: e.clientY }));
 
   const toSvg = (): string => {
     const parts: string[] = [];
     for (const l of lines()) {
-      parts.push(`<line x1="${x0}" y1="${yOf(l.q) + l.dy}" x2="${x1}" y2="${yOf(l.k) + l.dy}" stroke="${l.color}" stroke-opacity="${l.alpha.toFixed(3)}" stroke-width="1.5"/>`);
+      parts.push(`<line x1="${x0}" y1="${yL(l.q) + l.dy}" x2="${x1}" y2="${yR(l.k) + l.dy}" stroke="${l.color}" stroke-opacity="${l.alpha.toFixed(3)}" stroke-width="1.5"/>`);
     }
     const fs = rowH - 4;
-    for (let i = 0; i < n; i++) {
-      parts.push(`<text x="${x0 - 6}" y="${yOf(i) + fs / 3}" text-anchor="end">${svgEscape(label(labels[i]))}</text>`);
-      parts.push(`<text x="${x1 + 6}" y="${yOf(i) + fs / 3}">${svgEscape(label(labels[i]))}</text>`);
+    for (let i = left.start; i < left.end; i++) {
+      parts.push(`<text x="${x0 - 6}" y="${yL(i) + fs / 3}" text-anchor="end">${svgEscape(label(labels[i]))}</text>`);
+    }
+    for (let i = right.start; i < right.end; i++) {
+      parts.push(`<text x="${x1 + 6}" y="${yR(i) + fs / 3}">${svgEscape(label(labels[i]))}</text>`);
     }
     return svgDocument(width, height, `<g font-family="${svgEscape(theme.fontFamily)}" font-size="${fs}" fill="${theme.foreground}">${parts.join('')}</g>`, theme.background);
   };

@@ -5,6 +5,7 @@
  * redraws only the overlay.
  * Also used by the difference view with a signed colour scale.
  */
+import type { TokenRange } from '../../src/common/translation';
 import type { Slot } from '../../src/protocol/messages';
 import type { AttentionMatrix } from '../attentionMath';
 import { svgDocument, svgEscape } from '../exportView';
@@ -27,6 +28,10 @@ export interface MatrixOptions {
   formatValue(value: number): string;
   /** Hovering a cell focuses its query (or key) token in every view. */
   focusOnHover: boolean;
+  /** Only these rows (queries) and columns (keys) are drawn (a translation's set); default: the whole matrix. */
+  crop?: { rows: TokenRange; cols: TokenRange } | null;
+  /** The slot drawn (for the focus's direction); default 0. */
+  slot?: Slot;
 }
 
 const MAX_SIZE_PX = 640;
@@ -49,9 +54,16 @@ export function createMatrixCanvas(
 ): ViewHandle {
   const theme = canvasTheme();
   const n = m.n;
-  const { cell, margin } = matrixGeometry(n);
-  const size = margin + n * cell + 2;
-  const { wrap, base, overlay, dpr } = createLayeredCanvas(size, size, 'matrix-canvas');
+  // Rows q ∈ [r0, r0 + R) and columns k ∈ [c0, c0 + C) of the matrix; drawn at (k − c0, q − r0).
+  const r0 = opts.crop?.rows.start ?? 0;
+  const R = opts.crop ? opts.crop.rows.end - opts.crop.rows.start : n;
+  const c0 = opts.crop?.cols.start ?? 0;
+  const C = opts.crop ? opts.crop.cols.end - opts.crop.cols.start : n;
+  const slot = opts.slot ?? 0;
+  const { cell, margin } = matrixGeometry(Math.max(R, C));
+  const width = margin + C * cell + 2;
+  const height = margin + R * cell + 2;
+  const { wrap, base, overlay, dpr } = createLayeredCanvas(width, height, 'matrix-canvas');
   base.setAttribute('aria-label', t('matrix.legend'));
   let maskedCells = 0;
   const tooltip = document.createElement('div');
@@ -64,24 +76,27 @@ export function createMatrixCanvas(
   if (g) {
     // Cells are painted straight into an ImageData (one pass over the pixels): far faster than n² fillRects at
     // hundreds of tokens. Masked cells get diagonal hatching so they never read as "weight 0".
-    const px = Math.round(n * cell * dpr);
-    const img = g.createImageData(Math.max(px, 1), Math.max(px, 1));
+    const pxW = Math.round(C * cell * dpr);
+    const pxH = Math.round(R * cell * dpr);
+    const img = g.createImageData(Math.max(pxW, 1), Math.max(pxH, 1));
     const [mr, mg, mb] = rgbOf(theme.muted);
-    const colours: Array<CellColor | null> = new Array<CellColor | null>(n * n);
-    for (let q = 0; q < n; q++) {
-      for (let k = 0; k < n; k++) {
+    const colours: Array<CellColor | null> = new Array<CellColor | null>(R * C);
+    for (let qi = 0; qi < R; qi++) {
+      for (let ki = 0; ki < C; ki++) {
+        const q = r0 + qi;
+        const k = c0 + ki;
         const masked = m.masked(q, k);
         if (masked) maskedCells++;
-        colours[q * n + k] = masked ? null : opts.colorFor(m.data[q * n + k], theme);
+        colours[qi * C + ki] = masked ? null : opts.colorFor(m.data[q * n + k], theme);
       }
     }
     const step = cell * dpr;
-    for (let y = 0; y < px; y++) {
-      const q = Math.min(n - 1, Math.floor(y / step));
-      for (let x = 0; x < px; x++) {
-        const k = Math.min(n - 1, Math.floor(x / step));
-        const c = colours[q * n + k];
-        const o = (y * px + x) * 4;
+    for (let y = 0; y < pxH; y++) {
+      const qi = Math.min(R - 1, Math.floor(y / step));
+      for (let x = 0; x < pxW; x++) {
+        const ki = Math.min(C - 1, Math.floor(x / step));
+        const c = colours[qi * C + ki];
+        const o = (y * Math.max(pxW, 1) + x) * 4;
         if (c === null) {
           const line = (x + y) % Math.max(4, Math.round(6 * dpr)) === 0;
           img.data[o] = mr;
@@ -99,21 +114,25 @@ export function createMatrixCanvas(
     g.putImageData(img, Math.round(margin * dpr), Math.round(margin * dpr));
     g.scale(dpr, dpr);
     g.strokeStyle = withAlpha(theme.muted, 0.6);
-    g.strokeRect(margin - 0.5, margin - 0.5, n * cell + 1, n * cell + 1);
+    g.strokeRect(margin - 0.5, margin - 0.5, C * cell + 1, R * cell + 1);
     if (margin > 10) {
       g.fillStyle = theme.foreground;
       g.font = `${Math.min(cell - 1, 12)}px ${theme.fontFamily}`;
       g.textBaseline = 'middle';
       g.textAlign = 'right';
-      for (let i = 0; i < n; i++) g.fillText(truncate(m.labels[i]), margin - 4, margin + i * cell + cell / 2);
+      for (let i = 0; i < R; i++) g.fillText(truncate(m.labels[r0 + i]), margin - 4, margin + i * cell + cell / 2);
       g.save();
       g.rotate(-Math.PI / 2);
       g.textAlign = 'left';
-      for (let i = 0; i < n; i++) g.fillText(truncate(m.labels[i]), -margin + 4, margin + i * cell + cell / 2);
+      for (let i = 0; i < C; i++) g.fillText(truncate(m.labels[c0 + i]), -margin + 4, margin + i * cell + cell / 2);
       g.restore();
     }
   }
   base.dataset.n = String(n);
+  base.dataset.rows = String(R);
+  base.dataset.cols = String(C);
+  base.dataset.firstRow = String(r0);
+  base.dataset.firstCol = String(c0);
   base.dataset.cell = String(cell);
   base.dataset.margin = String(margin);
   base.dataset.maskedCells = String(maskedCells);
@@ -123,31 +142,34 @@ export function createMatrixCanvas(
   const drawOverlay = (): void => {
     if (!o) return;
     o.setTransform(dpr, 0, 0, dpr, 0, 0);
-    o.clearRect(0, 0, size, size);
+    o.clearRect(0, 0, width, height);
     o.lineWidth = 2;
     o.strokeStyle = theme.focus;
     const f = ctx.focusUnit();
     if (f !== null && f < n) {
-      if (ctx.state.direction === 'to') o.strokeRect(margin, margin + f * cell, n * cell, cell);
-      else o.strokeRect(margin + f * cell, margin, cell, n * cell);
+      if (ctx.directionFor(slot, f) === 'to') {
+        if (f >= r0 && f < r0 + R) o.strokeRect(margin, margin + (f - r0) * cell, C * cell, cell);
+      } else if (f >= c0 && f < c0 + C) o.strokeRect(margin + (f - c0) * cell, margin, cell, R * cell);
     }
     if (hover) {
       o.strokeStyle = theme.foreground;
-      o.strokeRect(margin + hover.k * cell, margin + hover.q * cell, cell, cell);
+      o.strokeRect(margin + (hover.k - c0) * cell, margin + (hover.q - r0) * cell, cell, cell);
     }
   };
   drawOverlay();
 
   overlay.addEventListener('mousemove', (e) => {
     const r = overlay.getBoundingClientRect();
-    const k = Math.floor((e.clientX - r.left - margin) / cell);
-    const q = Math.floor((e.clientY - r.top - margin) / cell);
-    if (q < 0 || k < 0 || q >= n || k >= n) {
+    const ki = Math.floor((e.clientX - r.left - margin) / cell);
+    const qi = Math.floor((e.clientY - r.top - margin) / cell);
+    if (qi < 0 || ki < 0 || qi >= R || ki >= C) {
       hover = null;
       tooltip.hidden = true;
       drawOverlay();
       return;
     }
+    const q = r0 + qi;
+    const k = c0 + ki;
     if (hover && hover.q === q && hover.k === k) return;
     hover = { q, k };
     const masked = m.masked(q, k);
@@ -159,9 +181,10 @@ export function createMatrixCanvas(
     if (masked) delete tooltip.dataset.weight;
     else tooltip.dataset.weight = m.data[q * n + k].toFixed(3);
     tooltip.hidden = false;
-    tooltip.style.left = `${margin + (k + 1) * cell + 8}px`;
-    tooltip.style.top = `${margin + q * cell}px`;
-    if (opts.focusOnHover) ctx.setFocus(ctx.state.direction === 'to' ? q : k);
+    tooltip.style.left = `${margin + (ki + 1) * cell + 8}px`;
+    tooltip.style.top = `${margin + qi * cell}px`;
+    // Under cross-attention a row is a target token (the step that wrote it): hovering a cell focuses its row.
+    if (opts.focusOnHover) ctx.setFocus(ctx.attentionSet(slot) === 'cross' || ctx.state.direction === 'to' ? q : k);
     drawOverlay();
   });
   overlay.addEventListener('mouseleave', () => {
@@ -174,23 +197,28 @@ export function createMatrixCanvas(
     const parts: string[] = [
       `<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0 6L6 0" stroke="${withAlpha(theme.muted, 0.55)}"/></pattern></defs>`,
     ];
-    for (let q = 0; q < n; q++) {
-      for (let k = 0; k < n; k++) {
+    for (let qi = 0; qi < R; qi++) {
+      for (let ki = 0; ki < C; ki++) {
+        const q = r0 + qi;
+        const k = c0 + ki;
         const c = opts.colorFor(m.data[q * n + k], theme);
         const fill = m.masked(q, k) ? 'url(#hatch)' : `rgba(${c.rgb.join(', ')}, ${c.alpha.toFixed(3)})`;
-        parts.push(`<rect x="${margin + k * cell}" y="${margin + q * cell}" width="${cell}" height="${cell}" fill="${fill}"/>`);
+        parts.push(`<rect x="${margin + ki * cell}" y="${margin + qi * cell}" width="${cell}" height="${cell}" fill="${fill}"/>`);
       }
     }
     if (margin > 10) {
       const fs = Math.min(cell - 1, 12);
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < R; i++) {
         const c = margin + i * cell + cell / 2 + fs / 3;
-        parts.push(`<text x="${margin - 4}" y="${c}" text-anchor="end">${svgEscape(truncate(m.labels[i]))}</text>`);
-        parts.push(`<text transform="translate(${c} ${margin - 4}) rotate(-90)">${svgEscape(truncate(m.labels[i]))}</text>`);
+        parts.push(`<text x="${margin - 4}" y="${c}" text-anchor="end">${svgEscape(truncate(m.labels[r0 + i]))}</text>`);
       }
-      return svgDocument(size, size, `<g font-family="${svgEscape(theme.fontFamily)}" font-size="${fs}" fill="${theme.foreground}">${parts.join('')}</g>`, theme.background);
+      for (let i = 0; i < C; i++) {
+        const c = margin + i * cell + cell / 2 + fs / 3;
+        parts.push(`<text transform="translate(${c} ${margin - 4}) rotate(-90)">${svgEscape(truncate(m.labels[c0 + i]))}</text>`);
+      }
+      return svgDocument(width, height, `<g font-family="${svgEscape(theme.fontFamily)}" font-size="${fs}" fill="${theme.foreground}">${parts.join('')}</g>`, theme.background);
     }
-    return svgDocument(size, size, parts.join(''), theme.background);
+    return svgDocument(width, height, parts.join(''), theme.background);
   };
 
   return { updateFocus: drawOverlay, toSvg, toCanvas: () => base };
@@ -206,6 +234,11 @@ export const renderMatrixView: ViewRenderer = (host, ctx, slot: Slot) => {
     legend.textContent = t('banner.loadingHead');
     return { updateFocus: () => undefined, toSvg: () => svgDocument(1, 1, '') };
   }
+  // A translation: only the shown attention's block (cross: the target × source alignment), rows labelled by the
+  // token the decoder step wrote (webview/translation.ts).
+  const set = ctx.attentionSet(slot);
+  const crop = ctx.block(slot);
+  if (set) legend.textContent = t(set === 'cross' ? 'matrix.legend.cross' : set === 'decoder' ? 'matrix.legend.decoder' : 'matrix.legend.encoder');
   // Rows sum to 1, so most weights are small; scaling to the largest visible weight keeps structure visible.
   let max = 0;
   for (let q = 0; q < m.n; q++) for (let k = 0; k < m.n; k++) if (!m.masked(q, k)) max = Math.max(max, m.data[q * m.n + k]);
@@ -215,5 +248,7 @@ export const renderMatrixView: ViewRenderer = (host, ctx, slot: Slot) => {
     colorFor: (v) => ({ rgb: accent, alpha: ctx.intensity(v, max) }),
     formatValue: (v) => v.toFixed(3),
     focusOnHover: true,
+    crop,
+    slot,
   });
 };

@@ -9,6 +9,7 @@ import { STAT_KEYS, type StatKey } from '../headStats';
 import { t } from '../strings';
 import { canvasTheme } from '../theme';
 import { PATTERN_LABEL, STAT_LABEL, sortedHeads } from './gridView';
+import { layerLabel, shownLayers } from '../translation';
 import type { ViewContext, ViewHandle, ViewRenderer } from './viewContext';
 
 export const renderStatsView: ViewRenderer = (host, ctx: ViewContext, slot: Slot): ViewHandle => {
@@ -44,10 +45,13 @@ export const renderStatsView: ViewRenderer = (host, ctx: ViewContext, slot: Slot
   headerCell(t('stats.label'), null);
   for (const k of STAT_KEYS) headerCell(t(STAT_LABEL[k]), k);
   const body = table.createTBody();
+  // A translation lists the heads of the attention shown (its set's stacked layers).
+  const layers = shownLayers(start, ctx.attentionSet(slot));
   for (const i of sortedHeads(stats, H, ctx.state.sortBy, ctx.state.sortDescending)) {
+    const { layer, head } = headAt(i, H);
+    if (layer < layers.start || layer >= layers.end) continue;
     const s = stats[i];
     const row = body.insertRow();
-    const { layer, head } = headAt(i, H);
     row.dataset.layer = String(layer);
     row.dataset.head = String(head);
     if (layer === ctx.state.layer && head === ctx.state.head) row.classList.add('current');
@@ -55,7 +59,7 @@ export const renderStatsView: ViewRenderer = (host, ctx: ViewContext, slot: Slot
     const open = document.createElement('button');
     open.type = 'button';
     open.className = 'link-button';
-    open.textContent = `${layer + 1}.${head + 1}`;
+    open.textContent = `${layerLabel(start, layer)}.${head + 1}`;
     open.addEventListener('click', () => ctx.openHead(layer, head));
     first.append(open);
     row.insertCell().textContent = s ? t(PATTERN_LABEL[s.label]) : '…';

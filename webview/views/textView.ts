@@ -14,6 +14,7 @@ import { t } from '../strings';
 import { canvasTheme, weightLevel } from '../theme';
 import { allHeadsActive, allHeadsControls, layerHeads } from './allHeads';
 import { createHeadStripes, type HeadStripes } from './headStripes';
+import { layerLabel } from '../translation';
 import { oncePerFrame } from './oncePerFrame';
 import type { ViewContext, ViewHandle, ViewRenderer } from './viewContext';
 
@@ -28,54 +29,108 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
   container.setAttribute('aria-label', start ? start.sourceLabel || t('view.text') : t('view.text'));
   host.append(legend, container);
   if (!start) return { updateFocus: () => undefined, toSvg: () => svgDocument(1, 1, '') };
+  const set = ctx.attentionSet(slot);
+  if (set) {
+    // What hovering means in this attention (webview/translation.ts: a target token stands for the step that wrote it).
+    const how = document.createElement('p');
+    how.className = 'note set-note';
+    how.dataset.set = set;
+    how.textContent = t(set === 'cross' ? 'text.how.cross' : set === 'decoder' ? 'text.how.decoder' : 'text.how.encoder');
+    host.insertBefore(how, legend);
+  }
 
-  const text = start.text;
   const spans: HTMLElement[] = [];
-  let pos = 0;
-  units.forEach((u, i) => {
-    if (u.start > pos) container.append(document.createTextNode(text.slice(pos, u.start)));
-    const span = document.createElement('span');
-    span.className = 'token';
-    // A token the tokenizer added ([CLS], <s>) stands for no text: it is shown by its name, marked, so the view's
-    // text is the analysed text plus these names.
-    const special = u.tokens.length === 1 && start.tokens[u.tokens[0]]?.special === true;
-    const shown = special ? (start.tokens[u.tokens[0]]?.text ?? '') : u.start >= pos ? text.slice(u.start, u.end) : '';
-    if (special) {
-      span.classList.add('token-special');
-      span.title = t('token.special');
-    } else if (shown === '') {
-      // A token that shares one character with the piece before it (byte-level BPE on CJK or emoji). It stays
-      // hoverable through a CSS marker (::before), so the view's text is still exactly the analysed text.
-      span.classList.add('token-split');
+  /** Lays out units [from, to) of `text` into `into` as it reads (the gaps between tokens as plain text). */
+  const layOut = (into: HTMLElement, text: string, from: number, to: number): void => {
+    let pos = 0;
+    for (let i = from; i < to; i++) {
+      const u = units[i];
+      if (u.start > pos) into.append(document.createTextNode(text.slice(pos, u.start)));
+      const span = document.createElement('span');
+      span.className = 'token';
+      // A token the tokenizer added ([CLS], <s>, a translation's start tag) stands for no text: it is shown by its
+      // name, marked, so the view's text is the analysed text plus these names.
+      const special = u.tokens.length === 1 && start.tokens[u.tokens[0]]?.special === true;
+      const shown = special ? (start.tokens[u.tokens[0]]?.text ?? '') : u.start >= pos ? text.slice(u.start, u.end) : '';
+      if (special) {
+        span.classList.add('token-special');
+        span.title = t('token.special');
+      } else if (shown === '') {
+        // A token that shares one character with the piece before it (byte-level BPE on CJK or emoji). It stays
+        // hoverable through a CSS marker (::before), so the view's text is still exactly the analysed text.
+        span.classList.add('token-split');
+      }
+      if (/^\s+$/.test(shown)) span.classList.add('token-ws');
+      if (shown.includes('\n')) span.classList.add('token-nl');
+      // A continuation's tokens were written by the model, not read from the document (predictionsPanel.ts).
+      if (start.firstGenerated !== undefined && u.tokens[0] >= start.firstGenerated) span.classList.add('token-generated');
+      span.textContent = shown;
+      span.dataset.unitIndex = String(i);
+      span.dataset.tokenIndex = String(u.tokens[0]);
+      span.setAttribute('role', 'button');
+      span.tabIndex = -1;
+      into.append(span);
+      spans.push(span);
+      pos = Math.max(pos, u.end);
     }
-    if (/^\s+$/.test(shown)) span.classList.add('token-ws');
-    if (shown.includes('\n')) span.classList.add('token-nl');
-    // A continuation's tokens were written by the model, not read from the document (predictionsPanel.ts).
-    if (start.firstGenerated !== undefined && u.tokens[0] >= start.firstGenerated) span.classList.add('token-generated');
-    span.textContent = shown;
-    span.dataset.unitIndex = String(i);
-    span.dataset.tokenIndex = String(u.tokens[0]);
-    span.setAttribute('role', 'button');
-    span.tabIndex = -1;
-    container.append(span);
-    spans.push(span);
-    pos = Math.max(pos, u.end);
-  });
-  if (pos < text.length) container.append(document.createTextNode(text.slice(pos)));
+    if (pos < text.length) into.append(document.createTextNode(text.slice(pos)));
+  };
+  const tr = start.translation;
+  if (tr) {
+    // A translation: the source as it reads, then the translation (its start tag first, shown as a special token),
+    // each a labelled block in its own language.
+    const sourceUnits = ctx.sourceUnits(slot);
+    const block = (side: 'source' | 'target', label: string, lang: string): HTMLElement => {
+      const box = document.createElement('div');
+      box.className = 'text-block';
+      box.dataset.side = side;
+      const heading = document.createElement('div');
+      heading.className = 'text-block-label';
+      heading.textContent = label;
+      heading.id = `text-block-${slot}-${side}`;
+      const body = document.createElement('div');
+      body.className = 'text-block-body';
+      body.lang = lang;
+      body.setAttribute('role', 'group');
+      body.setAttribute('aria-labelledby', heading.id);
+      box.append(heading, body);
+      container.append(box);
+      return body;
+    };
+    const sourceLang = tr.to === 'zh' ? 'en' : 'zh-CN';
+    const targetLang = tr.to === 'zh' ? 'zh-CN' : 'en';
+    layOut(block('source', t('text.source'), sourceLang), start.text, 0, sourceUnits);
+    const targetBody = block('target', tr.forced ? t('text.translationForced') : t('text.translation'), targetLang);
+    layOut(targetBody, tr.targetText, sourceUnits, units.length);
+    if (tr.partial) {
+      const caret = document.createElement('span');
+      caret.className = 'writing-caret';
+      caret.setAttribute('aria-hidden', 'true');
+      caret.textContent = '…';
+      targetBody.append(caret);
+    }
+  } else {
+    layOut(container, start.text, 0, units.length);
+  }
 
   const m = ctx.matrix(slot);
   if (!m) {
     legend.textContent = t('banner.loadingHead');
     legend.classList.add('loading');
   }
-  if (m) labelTokens(spans, m, ctx);
+  if (m) labelTokens(spans, m, ctx, slot);
 
   const theme = canvasTheme();
   host.insertBefore(allHeadsControls(ctx, slot, start.model.heads, theme), legend);
   let stripes: HeadStripes | null = null;
   if (allHeadsActive(ctx.state)) {
     const heads = layerHeads(ctx, slot, theme);
-    if (heads) stripes = createHeadStripes(container, spans, heads, () => ctx.state);
+    if (heads) {
+      stripes = createHeadStripes(container, spans, heads, () => ({
+        direction: ctx.directionFor(slot, ctx.focusUnit() ?? 0),
+        scale: ctx.state.scale,
+      }));
+    }
     else {
       legend.textContent = t('banner.loadingHead');
       legend.classList.add('loading');
@@ -180,7 +235,7 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
 
   const updateFocus = (): void => {
     const f = ctx.focusUnit();
-    const dir = ctx.state.direction;
+    const dir = f === null ? ctx.state.direction : ctx.directionFor(slot, f);
     // Roving tabindex: exactly one token is reachable with Tab — the focused one, else the first.
     const tabStop = f !== null && f < spans.length ? f : 0;
     if (tabStop !== lastTabStop && spans.length > 0) {
@@ -192,7 +247,7 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
       for (let j = 0; j < spans.length; j++) show(j, 0, '', false);
       markFocused(-1);
       stripes?.draw(null);
-      if (stripes) setLegend('all', () => (legend.textContent = t('allHeads.textLegend', ctx.state.layer + 1)));
+      if (stripes) setLegend('all', () => (legend.textContent = t('allHeads.textLegend', layerLabel(start, ctx.state.layer))));
       else if (m) setLegend('plain', () => (legend.textContent = t('text.legend')));
       return;
     }
@@ -201,7 +256,7 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
       for (let j = 0; j < spans.length; j++) show(j, 0, '', isMasked(m, f, j, dir));
       markFocused(f);
       stripes.draw(f);
-      setLegend('all', () => (legend.textContent = t('allHeads.textLegend', ctx.state.layer + 1)));
+      setLegend('all', () => (legend.textContent = t('allHeads.textLegend', layerLabel(start, ctx.state.layer))));
       return;
     }
     const w = weightsFor(m, f, dir);
@@ -288,9 +343,9 @@ function isMasked(m: AttentionMatrix, focus: number, other: number, dir: 'to' | 
 }
 
 /** aria-label per token: its text and the three tokens it attends to most (or is attended by, flipped). */
-function labelTokens(spans: HTMLElement[], m: AttentionMatrix, ctx: ViewContext): void {
-  const dir = ctx.state.direction;
+function labelTokens(spans: HTMLElement[], m: AttentionMatrix, ctx: ViewContext, slot: Slot): void {
   spans.forEach((s, i) => {
+    const dir = ctx.directionFor(slot, i);
     const w = weightsFor(m, i, dir);
     const top = topK(w, 3).filter((j) => w[j] > 0 && !isMasked(m, i, j, dir));
     const list = top.map((j) => `“${m.labels[j].trim() || m.labels[j]}” ${w[j].toFixed(2)}`).join(', ') || '—';

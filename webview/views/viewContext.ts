@@ -3,7 +3,8 @@
  * host for heads not yet received) and report focus and navigation back through it.
  */
 import type { FormulaPayload } from '../../src/common/formula';
-import type { AnalysisStartMessage, Slot } from '../../src/protocol/messages';
+import type { TokenRange } from '../../src/common/translation';
+import type { AnalysisStartMessage, AttentionSetId, Slot } from '../../src/protocol/messages';
 import type { AttentionMatrix, Unit } from '../attentionMath';
 import type { HeadStats, StatKey } from '../headStats';
 import type { Aggregate, Direction, ViewId } from '../viewTypes';
@@ -26,6 +27,11 @@ export interface UiState {
   sortDescending: boolean;
   /** Where a click in the grid/statistics sends the person. */
   lastDetailView: ViewId;
+  /**
+   * A translation's attention on screen (webview/translation.ts): `layer` then lies in this set's stacked layers.
+   * Kept across analyses (and for other models, which ignore it).
+   */
+  attentionSet: AttentionSetId;
 }
 
 /** Exact float32 numbers of one head (computation view). */
@@ -61,6 +67,14 @@ export interface ViewContext {
   /** Turn "every head of the layer at once" on or off (remembered in the UI state). */
   setAllHeads(on: boolean): void;
   setSort(key: StatKey | 'position', descending: boolean): void;
+  /** A translation: the set of the layer shown in this slot; null for any other analysis. */
+  attentionSet(slot: Slot): AttentionSetId | null;
+  /** A translation: how many units (tokens, or words at word level) are the source's; the rest are the target's. */
+  sourceUnits(slot: Slot): number;
+  /** A translation: the units of the shown set's queries (rows) and keys (columns); null for the whole matrix. */
+  block(slot: Slot): { rows: TokenRange; cols: TokenRange } | null;
+  /** How the weights of `unit` are read: the person's direction, or under cross-attention the unit's side. */
+  directionFor(slot: Slot, unit: number): Direction;
   /** Colour intensity in [0,1] for a weight, honouring "scale to the largest weight". */
   intensity(weight: number, max: number): number;
 }
