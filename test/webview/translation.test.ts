@@ -8,7 +8,7 @@
  * source token (ALIGN) and spreads the rest, so the producing-step rule (target token j ↔ row j − 1) says which
  * source token lights up strongest for each target token.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -24,8 +24,9 @@ import {
   type TokenInfo,
 } from '../../src/protocol/messages';
 import { serializeMessages } from '../../src/protocol/serialize';
+import { renderStandaloneHtml } from '../../src/panel/panelHtml';
 import { fakeVsCodeApi, writePanelPage } from '../helpers/panelPage';
-import { CACHE, ensureBuilt, launchBrowser, screenshot, setDropdown } from './harness';
+import { CACHE, DIST, ensureBuilt, launchBrowser, openPage, screenshot, setDropdown } from './harness';
 
 const NONCE = 'translationnonce1';
 const L = 2;
@@ -291,6 +292,32 @@ describe('a translation in the panel (synthetic joint analysis, fake VS Code hos
     for (const s of spans.filter((x) => x.index < S)) expect(s.weight).toBeNull();
   });
 
+  it('word level groups each side in its own text; a target word lights the source words its steps looked at', async () => {
+    await page.click('#ctl-word');
+    await page.waitForFunction(() => document.querySelectorAll('.text-view .token').length < 9);
+    const words = await page.$$eval('.text-view .token', (els) => els.map((e) => e.textContent));
+    // 红 and 苹果 are one word of the target (no space between them); the start tag and 。 are words of their own.
+    expect(words).toEqual(['The', ' red', ' apple', '.', '</s>', '<s>', '红苹果', '。']);
+    await page.hover('.text-view .token[data-unit-index="6"]');
+    const lit = await page.$$eval('.text-view .token', (els) => els.map((e) => Number((e as HTMLElement).dataset.weight ?? -1)));
+    // Its two tokens' steps look most at " red" and " apple" (0.6 each): their mean over the word's rows.
+    expect(lit[1]).toBeCloseTo(0.35, 2);
+    expect(lit[2]).toBeCloseTo(0.35, 2);
+    expect(lit.slice(5)).toEqual([-1, -1, -1]);
+    await page.click('#ctl-word');
+    await page.waitForFunction(() => document.querySelectorAll('.text-view .token').length === 9);
+  });
+
+  it('the attention selector works from the keyboard', async () => {
+    await page.focus('#ctl-set-cross');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => (document.getElementById('ctl-set') as HTMLElement & { value: string }).value === 'decoder');
+    expect(await page.$eval('.set-note', (e) => (e as HTMLElement).dataset.set)).toBe('decoder');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => (document.getElementById('ctl-set') as HTMLElement & { value: string }).value === 'cross');
+    expect((await lastOf(page, 'visibleHead'))?.layer).toBe(2 * L);
+  });
+
   it('the matrix view shows |target| rows × |source| columns under Cross', async () => {
     await page.click('#ctl-view-matrix');
     await page.waitForSelector('.pane[data-view="matrix"] .matrix-canvas');
@@ -436,5 +463,37 @@ describe('a translation in the panel (synthetic joint analysis, fake VS Code hos
     const lit = (await tokens(page)).filter((s) => s.weight !== null && s.weight > 0).map((s) => s.index);
     expect(lit).toEqual([S, S + 1]);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('a translation in a standalone page (no model to run)', () => {
+  it('shows the translation and its attention, and says that translating again needs VS Code', async () => {
+    const file = path.join(CACHE, 'translation-standalone.html');
+    writeFileSync(
+      file,
+      renderStandaloneHtml({
+        nonce: 'pagenonce',
+        scriptText: readFileSync(path.join(DIST, 'webview.js'), 'utf8'),
+        styleText: readFileSync(path.join(DIST, 'webview.css'), 'utf8'),
+        messagesJson: serializeMessages([INIT, ...analysis(1, TARGET)]),
+        lang: 'en',
+        title: 'translation',
+      }),
+    );
+    const { page, errors } = await openPage(browser, file);
+    await page.waitForSelector('.translation-bar:not([hidden])');
+    const state = await page.evaluate(() => ({
+      toEn: document.getElementById('ctl-to-en')?.hasAttribute('disabled'),
+      box: (document.getElementById('ctl-own-target') as HTMLTextAreaElement).disabled,
+      apply: document.getElementById('ctl-own-apply')?.hasAttribute('disabled'),
+      note: document.querySelector('.translation-standalone')?.textContent,
+    }));
+    expect(state).toMatchObject({ toEn: true, box: true, apply: true });
+    expect(state.note).toContain('needs the panel in VS Code');
+    await page.hover(`.text-view [data-token-index="${S + 1}"]`);
+    const strongest = (await tokens(page)).filter((x) => x.index < S).reduce((a, b) => ((b.weight ?? 0) > (a.weight ?? 0) ? b : a));
+    expect(strongest.index).toBe(ALIGN[0]);
+    expect(errors).toEqual([]);
+    await page.context().close();
   });
 });
