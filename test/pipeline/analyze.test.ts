@@ -105,7 +105,7 @@ describe('pipeline input checks', () => {
   });
 
   it('names an unknown model and lists the available ones', async () => {
-    await expect(analyzeText(registry, 'hi', { modelId: 'gpt-9' })).rejects.toThrow(/No model "gpt-9" \(available: causal, encoder\)/);
+    await expect(analyzeText(registry, 'hi', { modelId: 'gpt-9' })).rejects.toThrow(/No model "gpt-9" \(available: causal, encoder, translation\)/);
   });
 
   it('uses the masked-cell value the contract asks for', () => {

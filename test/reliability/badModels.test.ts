@@ -73,7 +73,7 @@ const cases: [string, RegExp][] = [
   ['vocabmismatch', /vocabmismatch\/tokenizer.json: field "model.vocab" holds 8192 tokens but .*model.json says vocab_size 9000/],
   ['notokenizer', /notokenizer\/tokenizer.json: cannot be read \(ENOENT\)/],
   ['badtokenizer', /badtokenizer\/tokenizer.json: model.type: expected "BPE"/],
-  ['nokind', /nokind\/model.json: field "kind" must be "encoder" or "causal" \(it is missing\)/],
+  ['nokind', /nokind\/model.json: field "kind" must be "encoder", "causal" or "encoder-decoder" \(it is missing\)/],
 ];
 
 describe('bad models', () => {
