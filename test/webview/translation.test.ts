@@ -326,6 +326,7 @@ describe('a translation in the panel (synthetic joint analysis, fake VS Code hos
     // The start tag's row: hatched (masked), nothing else.
     expect(Number(dims.maskedCells)).toBe(S);
     expect(await page.textContent('.pane[data-view="matrix"] .legend')).toContain('Cross-attention');
+    await screenshot(page, 'translation-matrix');
   });
 
   it('rollout is disabled for Cross, with the reason; Encoder self allows it and the selector follows the set', async () => {
@@ -368,6 +369,8 @@ describe('a translation in the panel (synthetic joint analysis, fake VS Code hos
     await page.waitForSelector('.pane[data-view="head"] .head-canvas');
     const data = await page.$eval('.pane[data-view="head"] canvas.head-canvas:not(.overlay)', (c) => ({ ...(c as HTMLElement).dataset }));
     expect([data.left, data.right]).toEqual([`${S}-${N}`, `0-${S}`]);
+    await page.hover('.pane[data-view="head"] .canvas-wrap', { position: { x: 60, y: 8 + 16 * 2 + 8 } });
+    await screenshot(page, 'translation-head');
     await page.click('#ctl-view-grid');
     await page.waitForSelector('.pane[data-view="grid"] .head-card');
     const cards = await page.$$eval('.head-card', (els) => els.map((e) => `${(e as HTMLElement).dataset.layer}.${(e as HTMLElement).dataset.head}`));
