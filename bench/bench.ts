@@ -2,7 +2,7 @@
  * `npm run bench`: prints ONE JSON object on stdout (progress goes to stderr). See bench/README.md.
  *
  * Environment knobs (defaults in brackets): BENCH_RUNS [12] inference runs per point, BENCH_HOVERS [200],
- * BENCH_SKIP comma list of sections to leave out (inference,host,wire,webview,codeServer,longText,worker,activation,generation,translation,hfScale),
+ * BENCH_SKIP comma list of sections to leave out (inference,host,wire,webview,codeServer,longText,worker,activation,generation,translation,translationCodeServer,hfScale),
  * BENCH_ONLY=hfScale only the GPT-2-small-sized Hugging Face folder (bench/hfScale.ts), BENCH_ONLY=translation only the
  * translation model (bench/translation.ts),
  * BENCH_SVG_BUDGET_MS [12000] time allowed to build the SVG-lines baseline page, BENCH_CS_REPS [3],
@@ -27,7 +27,7 @@ import { benchHfScale } from './hfScale';
 import { benchInference, SIZES, type InferenceSection } from './inference';
 import { extendRotaryTables } from './onnxInspect';
 import { benchSize } from './size';
-import { benchTranslation, type TranslationSection } from './translation';
+import { benchTranslation, benchTranslationInCodeServer, type TranslationSection } from './translation';
 import { benchInferenceInWorker, benchThreadSettings, threadWorkerMain, workerMain } from './workerInference';
 import { benchWebviewSize, CHROMIUM_ARGS, type WebviewRow } from './webview';
 
@@ -108,8 +108,9 @@ async function main(): Promise<void> {
   if (process.env.BENCH_ONLY === 'translation') {
     const translation: Record<string, TranslationSection | { notMeasured: string }> = {};
     for (const m of (await registry.list()).models.filter((x) => x.kind === 'encoder-decoder')) translation[m.id] = await section('translation', () => benchTranslation(registry, m));
+    const translationCodeServer = await section('translationCodeServer', () => benchTranslationInCodeServer(CS_REPS));
     const machine = { cpus: os.cpus().length, loadAverage1m: round(os.loadavg()[0], 2) };
-    process.stdout.write(JSON.stringify({ benchmark: 'attention-lens', when: new Date().toISOString(), machine, translation, durationS: round((performance.now() - started) / 1000, 1) }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ benchmark: 'attention-lens', when: new Date().toISOString(), machine, translation, translationCodeServer, durationS: round((performance.now() - started) / 1000, 1) }, null, 2) + '\n');
     return;
   }
   const listed = await registry.list();
@@ -207,6 +208,9 @@ async function main(): Promise<void> {
   const size = await section('size', async () => benchSize());
   const codeServer: CodeServerSection | { notMeasured: string } = await section('codeServer', () => benchCodeServer(corpus, tokens, tokenizer, CS_REPS));
   const hfScale = await section('hfScale', () => benchHfScale({ codeServerRuns: CS_REPS }));
+  const translationCodeServer = translationModels.length
+    ? await section('translationCodeServer', () => benchTranslationInCodeServer(CS_REPS))
+    : { notMeasured: 'no translation model' };
 
   // ── targets ──
   const inferRows = Object.values(inference).filter(measured).flatMap((s) => s.rows.map((r) => ({ model: s.model, ...r })));
@@ -307,6 +311,7 @@ async function main(): Promise<void> {
     inference,
     generation,
     translation,
+    translationCodeServer,
     hostPipeline: host,
     wire,
     webview,

@@ -146,7 +146,7 @@ function piece(corpus: string, tokens: readonly Token[], tokenizer: ByteLevelBpe
   return { text, n: count };
 }
 
-async function webviewDocument(vs: CodeServer): Promise<Frame> {
+export async function webviewDocument(vs: CodeServer): Promise<Frame> {
   const outer = await vs.page.locator('iframe.webview.ready').last().elementHandle({ timeout: 60_000 });
   const outerFrame = await outer?.contentFrame();
   if (!outerFrame) throw new Error('no webview frame');
@@ -218,7 +218,7 @@ async function messageTimes(frame: Frame): Promise<Record<string, number>> {
   return frame.evaluate(() => ({ ...((window as unknown as { __benchMsg?: Record<string, number> }).__benchMsg ?? {}) }));
 }
 
-async function selectFile(vs: CodeServer, name: string): Promise<void> {
+export async function selectFile(vs: CodeServer, name: string): Promise<void> {
   await vs.openFile(name);
   await vs.selectAll();
 }
