@@ -45,6 +45,16 @@ await Promise.all([
       js: "const __benchHarnessUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', 'test', 'e2e', 'codeServer.ts')).href;",
     },
   }),
+  // Issue 14's probe: progressive first paint in code-server, settings in turns (bench/progressiveProbe.ts).
+  build({
+    ...nodeTarget,
+    entryPoints: [path.join(root, 'bench/progressiveProbe.ts')],
+    outfile: path.join(dist, 'progressiveProbe.js'),
+    define: { 'import.meta.url': '__benchHarnessUrl' },
+    banner: {
+      js: "const __benchHarnessUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', 'test', 'e2e', 'codeServer.ts')).href;",
+    },
+  }),
   // Two ONNX files of one model side by side (bench/modelFileCompare.ts; used for the fp16-weight files).
   build({ ...nodeTarget, entryPoints: [path.join(root, 'bench/modelFileCompare.ts')], outfile: path.join(dist, 'modelFileCompare.js') }),
   build({

@@ -39,8 +39,13 @@ export class UiStateKeeper {
   private savedSource: PanelState['source'];
   private savedModel: { modelId?: string; mask?: MaskKind | 'default' } = {};
   private persistTimer: ReturnType<typeof setTimeout> | null = null;
-  /** A saved state named a head: it wins over any model's default head. */
-  private restoredHead = false;
+  /**
+   * A saved state named a head, or the person moved off the default head shown: from then on no model's default
+   * head replaces theirs. (Once this was read from `autoHead` alone, which the move cleared: the analysis after the
+   * next snapped back to the default head, without telling the host, so the host streamed the person's layer first
+   * while the panel waited for the default head's; bench/README.md, issue 14.)
+   */
+  private headChosen = false;
   /** The default head this panel put on screen itself, until the person picks another head. */
   private autoHead: DefaultHead | null = null;
 
@@ -56,7 +61,7 @@ export class UiStateKeeper {
     const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : d);
     s.layer = num(saved.layer, 0);
     s.head = num(saved.head, 0);
-    this.restoredHead = typeof saved.layer === 'number' || typeof saved.head === 'number';
+    this.headChosen = typeof saved.layer === 'number' || typeof saved.head === 'number';
     s.focusedToken = typeof saved.focusedToken === 'number' ? num(saved.focusedToken, 0) : null;
     if (isViewId(saved.view)) s.view = saved.view;
     const agg = saved['aggregate'];
@@ -82,9 +87,10 @@ export class UiStateKeeper {
    */
   applyDefaultHead(model: ModelInfo): boolean {
     const s = this.state;
-    const untouched = this.autoHead ? s.layer === this.autoHead.layer && s.head === this.autoHead.head : !this.restoredHead;
+    const untouched = !this.headChosen && (!this.autoHead || (s.layer === this.autoHead.layer && s.head === this.autoHead.head));
     if (!untouched) {
       this.autoHead = null;
+      this.headChosen = true;
       return false;
     }
     const d = model.defaultHead;
