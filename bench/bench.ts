@@ -305,7 +305,7 @@ async function main(): Promise<void> {
     benchmark: 'attention-lens',
     when: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage1m: round(os.loadavg()[0], 2), node: process.version, memoryGiB: round(os.totalmem() / 2 ** 30, 1) },
-    note: 'absolute times are noisy on this shared 2-core machine (a model trains in the background); ratios are measured side by side in the same run',
+    note: 'absolute times are noisy on a shared 2-core machine (machine.loadAverage1m is the load when the run ended); ratios are measured side by side in the same run',
     corpus: { files: files.length, chars: corpus.length, tokens: tokens.length, what: 'README.md, ARCHITECTURE.md, models/README.md, the sample prose and every .ts file of src/ and webview/, concatenated; each n is its first n tokens' },
     models: models.map((m) => ({ id: m.id, layers: m.layers, heads: m.heads, dModel: m.dModel, maxPositions: m.maxPositions, positional: m.positional })),
     inference,
