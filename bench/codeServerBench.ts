@@ -82,7 +82,7 @@ export interface ProgressiveRuns {
 }
 
 /** The host timeline of the analysis of `n` tokens that began after `since` (epoch ms), from the extension's log. */
-function timelineOf(log: string, n: number, since: number): HostTimeline | undefined {
+export function timelineOf(log: string, n: number, since: number): HostTimeline | undefined {
   const found: HostTimeline[] = [];
   for (const line of log.split('\n')) {
     const at = line.indexOf('analysis timeline ');
@@ -134,7 +134,7 @@ async function chooseLayer(frame: Frame, layer: number): Promise<void> {
 }
 
 /** A piece of the corpus of exactly n tokens (by our tokenizer), starting `skip` tokens in. */
-function piece(corpus: string, tokens: readonly Token[], tokenizer: ByteLevelBpeTokenizer, skip: number, n: number): { text: string; n: number } {
+export function piece(corpus: string, tokens: readonly Token[], tokenizer: ByteLevelBpeTokenizer, skip: number, n: number): { text: string; n: number } {
   let text = corpus.slice(tokens[skip].start, tokens[skip + n - 1].end);
   // Re-tokenized alone the piece may differ by a token at its edges; trim until it is n tokens or fewer.
   let count = tokenizer.encode(text).length;

@@ -13,37 +13,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import type { Frame } from 'playwright-core';
-import { startCodeServer, type CodeServer } from '../test/e2e/codeServer';
-import type { ByteLevelBpeTokenizer, Token } from '../src/tokenizer/byteLevelBpe';
+import { startCodeServer } from '../test/e2e/codeServer';
 import { ModelRegistry } from '../src/model/modelRegistry';
 import type { AnalysisTimeline } from '../src/panel/analysisSession';
-import { corpusText, repoRoot } from './common';
-
-const log = (s: string): void => void process.stderr.write(`${s}\n`);
-const median = (xs: number[]): number | null => {
-  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return v.length ? v[Math.floor((v.length - 1) / 2)] + (v.length % 2 ? 0 : (v[v.length / 2] - v[(v.length - 1) >> 1]) / 2) : null;
-};
-
-function piece(corpus: string, tokens: readonly Token[], tokenizer: ByteLevelBpeTokenizer, skip: number, n: number): { text: string; n: number } {
-  let text = corpus.slice(tokens[skip].start, tokens[skip + n - 1].end);
-  let count = tokenizer.encode(text).length;
-  while (count > n) {
-    const t = tokenizer.encode(text);
-    text = text.slice(0, t[n - 1].end);
-    count = tokenizer.encode(text).length;
-  }
-  return { text, n: count };
-}
-
-async function webviewDocument(vs: CodeServer): Promise<Frame> {
-  const outer = await vs.page.locator('iframe.webview.ready').last().elementHandle({ timeout: 60_000 });
-  const outerFrame = await outer?.contentFrame();
-  const inner = await outerFrame?.locator('#active-frame').elementHandle({ timeout: 60_000 });
-  const frame = await inner?.contentFrame();
-  if (!frame) throw new Error('no webview content frame');
-  return frame;
-}
+import { piece, timelineOf, webviewDocument } from './codeServerBench';
+import { corpusText, log, medianOrNull, repoRoot } from './common';
 
 interface WebviewTimes {
   msg: Record<string, number>;
@@ -110,20 +84,6 @@ async function arm(frame: Frame, n: number, text: string): Promise<void> {
     },
     [n, text.slice(0, 40)] as const,
   );
-}
-
-function timelineOf(logText: string, n: number, since: number): AnalysisTimeline | undefined {
-  for (const line of logText.split('\n')) {
-    const at = line.indexOf('analysis timeline ');
-    if (at < 0) continue;
-    try {
-      const t = JSON.parse(line.slice(at + 'analysis timeline '.length)) as AnalysisTimeline;
-      if (t.n === n && t.at >= since - 5) return t;
-    } catch {
-      /* cut line */
-    }
-  }
-  return undefined;
 }
 
 interface Mode {
@@ -247,7 +207,7 @@ async function main(): Promise<void> {
   const summary: Record<string, unknown> = {};
   for (const [name, runs] of Object.entries(results)) {
     const rs = runs as { paint: number; besides: number | null; wholeInferenceMs: number | null; waitedInferenceMs: number | null; webview: Record<string, number | null> }[];
-    const med = (f: (r: (typeof rs)[number]) => number | null | undefined): number | null => median(rs.map((r) => f(r) ?? NaN));
+    const med = (f: (r: (typeof rs)[number]) => number | null | undefined): number | null => medianOrNull(rs.map((r) => f(r)));
     summary[name] = {
       paintMedianMs: med((r) => r.paint),
       waitedInferenceMedianMs: med((r) => r.waitedInferenceMs),

@@ -175,6 +175,14 @@ class Extension implements vscode.Disposable {
     await created.analyzeSource(source, 'single');
   }
 
+  /** The active panel, revealed, or a new one beside the editor (always new with `newPanel`). */
+  private panelToShow(newPanel = false): AttentionPanel {
+    const panel = newPanel ? undefined : this.activePanel;
+    if (!panel || panel.isDisposed) return this.adopt(AttentionPanel.create(this.deps(), vscode.ViewColumn.Beside));
+    panel.reveal();
+    return panel;
+  }
+
   private requirePanel(): AttentionPanel {
     if (!this.activePanel) throw new Error(vscode.l10n.t('No Attention Lens panel is open.'));
     return this.activePanel;
@@ -204,12 +212,7 @@ class Extension implements vscode.Disposable {
       void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: select some text first.'));
       return;
     }
-    let panel = o.newPanel ? undefined : this.activePanel;
-    if (!panel || panel.isDisposed) {
-      panel = this.adopt(AttentionPanel.create(this.deps(), vscode.ViewColumn.Beside));
-    } else {
-      panel.reveal();
-    }
+    const panel = this.panelToShow(o.newPanel);
     if (o.compare) {
       const { models } = await this.registry.list();
       const left = models.find((m) => m.kind === 'encoder') ?? models[0];
@@ -235,10 +238,7 @@ class Extension implements vscode.Disposable {
     const { models } = await this.registry.list();
     const causal = models.find((m) => m.kind === 'causal');
     if (!causal) throw new Error(vscode.l10n.t('No causal model is installed: only a causal model continues a text.'));
-    let panel = this.activePanel;
-    if (!panel || panel.isDisposed) panel = this.adopt(AttentionPanel.create(this.deps(), vscode.ViewColumn.Beside));
-    else panel.reveal();
-    await panel.continueText(source, causal.id, { tokens: 10, temperature: 1, topK: 0, seed: 0 });
+    await this.panelToShow().continueText(source, causal.id, { tokens: 10, temperature: 1, topK: 0, seed: 0 });
   }
 
   /**
@@ -255,10 +255,7 @@ class Extension implements vscode.Disposable {
     const { models } = await this.registry.list();
     const translation = models.find((m) => m.kind === 'encoder-decoder');
     if (!translation) throw new Error(vscode.l10n.t('No translation model is installed: the bundled models/translation folder is missing.'));
-    let panel = this.activePanel;
-    if (!panel || panel.isDisposed) panel = this.adopt(AttentionPanel.create(this.deps(), vscode.ViewColumn.Beside));
-    else panel.reveal();
-    await panel.translateSource(source, translation.id);
+    await this.panelToShow().translateSource(source, translation.id);
   }
 
   private async chooseModel(): Promise<void> {

@@ -20,6 +20,7 @@
 import type { AttentionSetId, AnalysisStartMessage, ModelInfo } from '../src/protocol/messages';
 import { ATTENTION_SETS, producingRow, setLayers, setOfLayer, type TokenRange } from '../src/common/translation';
 import type { AttentionMatrix } from './attentionMath';
+import { t, type StringKey } from './strings';
 import type { Direction } from './viewTypes';
 
 export { ATTENTION_SETS };
@@ -111,4 +112,13 @@ export function shownLayers(start: AnalysisStartMessage, set: AttentionSetId | n
 /** A layer's name as the panel shows it: its number within its set for a translation (1-based). */
 export function layerLabel(start: AnalysisStartMessage, layer: number): number {
   return (isTranslation(start) ? layerWithinSet(layer, start.model) : layer) + 1;
+}
+
+/** The one line a view shows under a translation's attention selector: what its tokens and hovering mean in `set`. */
+export function setNote(set: AttentionSetId, lines: Record<AttentionSetId, StringKey>): HTMLElement {
+  const how = document.createElement('p');
+  how.className = 'note set-note';
+  how.dataset.set = set;
+  how.textContent = t(lines[set]);
+  return how;
 }

@@ -10,7 +10,7 @@
  * block (rows = the set's queries, columns = its keys); every cell outside the block is masked (weight 0, bias
  * MASKED_BIAS), and the decoder's block is causal as well.
  */
-import type { AttentionSetId, MaskKind, TokenInfo } from '../protocol/messages';
+import type { AttentionSetId, MaskKind } from '../protocol/messages';
 
 export const ATTENTION_SETS: readonly AttentionSetId[] = ['encoder', 'decoder', 'cross'];
 
@@ -77,16 +77,6 @@ export function targetLanguageFor(text: string): TargetLanguage {
     if (HAN.test(ch)) han++;
   }
   return letters > 0 && han * 2 > letters ? 'en' : 'zh';
-}
-
-/** Whether joint token `index` is a source token (its offsets are in the analysed text) or a target token (in `targetText`). */
-export function isSourceToken(index: number, sourceCount: number): boolean {
-  return index < sourceCount;
-}
-
-/** The source and target halves of a joint token list. */
-export function splitTokens(tokens: readonly TokenInfo[], sourceCount: number): { source: TokenInfo[]; target: TokenInfo[] } {
-  return { source: tokens.slice(0, sourceCount), target: tokens.slice(sourceCount) };
 }
 
 /**

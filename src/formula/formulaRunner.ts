@@ -229,6 +229,9 @@ export function formulaRecord(r: AnalysisResult, run: FormulaRun, layer: number,
 /** The formula steps for the computation view, or why they cannot be shown. */
 export async function formulaFor(r: AnalysisResult, layer: number, token: number, backend?: FormulaBackend): Promise<FormulaPayload> {
   if (layer < 0 || layer >= r.model.layers || token < 0 || token >= r.n) return { ok: false, reason: 'failed', detail: 'no such layer or token' };
+  // The formula session reads one token list; a translation's graph reads a source and a target (its stacked layers
+  // are not recorded per layer).
+  if (r.translation) return { ok: false, reason: 'notRecorded', detail: 'the translation model records no per-layer tensors' };
   try {
     const run = await formulaRun(r, backend);
     if (!('tensors' in run)) return run;

@@ -129,16 +129,12 @@ export class InferenceWorkerClient implements InferenceBackend {
     biases: TranslationBiases,
     options: TranslationRunOptions = {},
   ): Promise<TranslationOutputs> {
-    const worker = this.start();
-    const id = this.nextId++;
-    return new Promise<TranslationOutputs>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (o: unknown) => void, reject });
-      worker.ref();
-      // Biases are copied, then moved: the caller keeps its own (the result holds them).
-      const copies = { encoder: biases.encoder.slice(), decoder: biases.decoder.slice(), cross: biases.cross.slice() };
-      const request: TranslationWorkerRequest = { id, kind: 'translation', manifest, sourceIds: Array.from(sourceIds), decoderIds: Array.from(decoderIds), biases: copies, options };
-      worker.postMessage(request, [copies.encoder.buffer, copies.decoder.buffer, copies.cross.buffer] as ArrayBuffer[]);
-    });
+    // Biases are copied, then moved: the caller keeps its own (the result holds them).
+    const copies = { encoder: biases.encoder.slice(), decoder: biases.decoder.slice(), cross: biases.cross.slice() };
+    return this.send<TranslationOutputs>(
+      (id) => ({ id, kind: 'translation', manifest, sourceIds: Array.from(sourceIds), decoderIds: Array.from(decoderIds), biases: copies, options }),
+      [copies.encoder.buffer, copies.decoder.buffer, copies.cross.buffer] as ArrayBuffer[],
+    );
   }
 
   private request(
@@ -149,14 +145,27 @@ export class InferenceWorkerClient implements InferenceBackend {
     kind?: 'formula',
     onLayer?: (layer: LayerOutputs) => void | Promise<void>,
   ): Promise<ModelOutputs | FormulaTensors> {
+    // The bias is copied, then moved: the caller keeps its own (the analysis result holds it).
+    const copy = bias.slice();
+    return this.send<ModelOutputs | FormulaTensors>(
+      (id) => ({ id, manifest, ids: Array.from(ids), bias: copy, options, ...(kind ? { kind } : {}) }),
+      [copy.buffer as ArrayBuffer],
+      onLayer,
+    );
+  }
+
+  /** Posts one request (its id given by `message`), moving `transfer`, and resolves with the worker's reply. */
+  private send<T>(
+    message: (id: number) => WorkerRequest | TranslationWorkerRequest,
+    transfer: ArrayBuffer[],
+    onLayer?: (layer: LayerOutputs) => void | Promise<void>,
+  ): Promise<T> {
     const worker = this.start();
     const id = this.nextId++;
-    return new Promise<ModelOutputs | FormulaTensors>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (o: unknown) => void, reject, onLayer });
       worker.ref(); // a caller awaiting this reply (a script, the bench) must not see the process exit under it
-      // The bias is copied, then moved: the caller keeps its own (the analysis result holds it).
-      const request: WorkerRequest = { id, manifest, ids: Array.from(ids), bias: bias.slice(), options, ...(kind ? { kind } : {}) };
-      worker.postMessage(request, [request.bias.buffer as ArrayBuffer]);
+      worker.postMessage(message(id), transfer);
     });
   }
 

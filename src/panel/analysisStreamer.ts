@@ -18,9 +18,8 @@ import {
   type Slot,
 } from '../protocol/messages';
 import { headAt, headIndex } from '../common/heads';
-import { headVectors, headWeights, type AnalysisResult } from '../pipeline/analyze';
+import { headVectors, headWeights, layerBias, type AnalysisResult } from '../pipeline/analyze';
 import { formulaFor, type FormulaBackend } from '../formula/formulaRunner';
-import { ATTENTION_SETS, setOfLayer } from '../common/translation';
 
 export type PostFn = (message: HostToWebview) => unknown;
 
@@ -279,10 +278,7 @@ export class AnalysisStreamer {
     const r = stream?.result;
     if (!stream || !r || stream.generation !== message.generation) return;
     if (!Number.isInteger(message.layer) || !Number.isInteger(message.token)) return;
-    // The formula runner knows the self-attention models' layers; a translation's stacked layers are not recorded.
-    const formula = r.translation
-      ? ({ ok: false, reason: 'notRecorded', detail: 'the translation model records no per-layer tensors' } as const)
-      : await formulaFor(r, message.layer, message.token, backend);
+    const formula = await formulaFor(r, message.layer, message.token, backend);
     if (!this.isCurrent(message.slot, message.generation)) return;
     this.post({ type: 'formulaData', generation: message.generation, slot: message.slot, layer: message.layer, token: message.token, formula });
   }
@@ -302,15 +298,7 @@ export function vectorsMessage(r: AnalysisResult, generation: number, slot: Slot
     values: copy(headVectors(r, 'values', layer, head)),
     attention: copy(headWeights(r, layer, head)),
     // A translation's three attentions have their own masks (src/common/translation.ts): the bias of this layer's set.
-    bias: copy(biasOfLayer(r, layer)),
+    bias: copy(layerBias(r, layer)),
   };
 }
 
-/** The additive bias a head of `layer` was computed with: the analysis's, or for a translation its set's ([3, n, n]). */
-function biasOfLayer(r: AnalysisResult, layer: number): Float32Array {
-  if (!r.translation || !r.setBiases) return r.bias;
-  const nn = r.n * r.n;
-  const set = setOfLayer(layer, r.model.setLayers ?? r.model.layers);
-  const i = ATTENTION_SETS.indexOf(set.set);
-  return r.setBiases.subarray(i * nn, (i + 1) * nn);
-}

@@ -6,6 +6,7 @@ import type { MaskKind, ModelInfo, TokenInfo, TranslationInfo } from '../protoco
 import { buildAttentionBias } from '../attention/mask';
 import { headIndex } from '../common/heads';
 import { resolveMask } from '../common/mask';
+import { ATTENTION_SETS, setOfLayer } from '../common/translation';
 import { toModelInfo, type ModelManifest } from '../model/modelManifest';
 import { inProcessInference, type InferenceBackend } from '../model/modelRunner';
 import type { ModelRegistry } from '../model/modelRegistry';
@@ -140,6 +141,14 @@ export function headVectors(r: AnalysisResult, which: 'queries' | 'keys' | 'valu
   const size = r.n * r.model.headDim;
   const offset = headIndex(layer, head, r.model.heads) * size;
   return r[which].subarray(offset, offset + size);
+}
+
+/** The n×n additive bias the heads of `layer` were computed with: the analysis's, or for a translation its set's. */
+export function layerBias(r: AnalysisResult, layer: number): Float32Array {
+  if (!r.translation || !r.setBiases) return r.bias;
+  const size = r.n * r.n;
+  const set = ATTENTION_SETS.indexOf(setOfLayer(layer, r.model.setLayers ?? r.model.layers).set);
+  return r.setBiases.subarray(set * size, (set + 1) * size);
 }
 
 export interface WindowedResult {

@@ -16,7 +16,7 @@ import { trainedTranslationBiases } from './translationBiases';
 import type { TranslationResult, TranslationStop } from './translationResult';
 import { runTranslation } from './translationRunner';
 import type { TranslationTokenizer } from './translationTokenizer';
-import type { TranslationOutputs, TranslationRunOptions } from './translationTypes';
+import type { TranslationBiases, TranslationOutputs, TranslationRunOptions } from './translationTypes';
 
 export interface TranslateOptions {
   /** The language to write; default: from the text's script (targetLanguageFor). */
@@ -56,9 +56,11 @@ export async function translate(manifest: ModelManifest, tokenizer: TranslationT
   const backend = options.inference ?? inProcessInference;
   let inferenceMs = 0;
   let passes = 0;
+  /** The biases of the last pass (every result is made right after its pass, and carries them). */
+  let biases!: TranslationBiases;
   const pass = async (decoderIds: number[], logits: TranslationRunOptions['logits']): Promise<TranslationOutputs> => {
     if (cancelled()) throw new CancelledError();
-    const biases = trainedTranslationBiases(S, decoderIds.length);
+    biases = trainedTranslationBiases(S, decoderIds.length);
     const out = backend.runTranslation
       ? await backend.runTranslation(manifest, source.ids, decoderIds, biases, { logits })
       : await runTranslation(manifest, source.ids, decoderIds, biases, { logits });
@@ -79,7 +81,7 @@ export async function translate(manifest: ModelManifest, tokenizer: TranslationT
       ...(next !== undefined ? { next: { id: next, text: tokenizer.isSpecial(next) ? tokenizer.nameOf(next) : tokenizer.decodeTarget([next]).text, special: tokenizer.isSpecial(next) } } : {}),
       ...fields,
       outputs: out,
-      biases: trainedTranslationBiases(S, decoderIds.length),
+      biases,
       timing: { inferenceMs, passes, totalMs: performance.now() - t0, ...(firstTokenMs !== undefined ? { firstTokenMs } : {}) },
     };
   };

@@ -185,6 +185,24 @@ export class CodeServer {
     return this.page.locator('.editor-group-container.active .monaco-editor[data-uri]').first();
   }
 
+  /** Line numbers (1-based) on which the editor showing `name` draws extension decorations (`ced-*` elements). */
+  async decoratedLines(name: string | undefined = this.currentFile): Promise<number[]> {
+    return this.textEditor(name).evaluate((ed) => {
+      const numbers = [...ed.querySelectorAll('.margin-view-overlays .line-numbers')].map((e) => {
+        const r = e.getBoundingClientRect();
+        return { top: r.top, bottom: r.bottom, line: Number(e.textContent) };
+      });
+      const out = new Set<number>();
+      for (const d of ed.querySelectorAll('[class*="ced-"]')) {
+        const r = d.getBoundingClientRect();
+        const mid = r.top + r.height / 2;
+        const hit = numbers.find((n) => mid >= n.top && mid < n.bottom);
+        out.add(hit ? hit.line : -1);
+      }
+      return [...out].sort((a, b) => a - b);
+    });
+  }
+
   /** Go to a line (1-based) with Ctrl+G (Quick Open's `:line:column` mode); the cursor lands at that column. */
   async goToLine(line: number, column = 1): Promise<void> {
     await this.focusEditor();

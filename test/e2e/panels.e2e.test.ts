@@ -30,25 +30,6 @@ async function panelTexts(vs: CodeServer): Promise<string[]> {
   return out;
 }
 
-/** Line numbers (1-based) on which the editor showing `file` draws extension decorations (`ced-*` elements). */
-async function decoratedLines(vs: CodeServer, file: string): Promise<number[]> {
-  return vs.textEditor(file).evaluate((ed) => {
-    const numbers = [...ed.querySelectorAll('.margin-view-overlays .line-numbers')].map((e) => {
-      const r = e.getBoundingClientRect();
-      return { top: r.top, bottom: r.bottom, line: Number(e.textContent) };
-    });
-    const out = new Set<number>();
-    for (const d of ed.querySelectorAll('[class*="ced-"]')) {
-      const r = d.getBoundingClientRect();
-      const mid = r.top + r.height / 2;
-      const hit = numbers.find((n) => mid >= n.top && mid < n.bottom);
-      out.add(hit ? hit.line : -1);
-    }
-    return [...out].sort((a, b) => a - b);
-  });
-}
-
-
 describe('panels: reload, two at once, closed mid-stream (code-server)', () => {
   let vs: CodeServer;
 
@@ -218,7 +199,7 @@ describe('panels: reload, two at once, closed mid-stream (code-server)', () => {
     // No stale overlay: whatever the overlay draws lies on the last selection's lines (3…), none on lines 9–10
     // (the analysis the storm replaced).
     const lastLine = 3 + (last.match(/\n/g) ?? []).length;
-    const drawn = await decoratedLines(vs, PROSE);
+    const drawn = await vs.decoratedLines(PROSE);
     process.stderr.write(`[e2e panels] after the storm the overlay draws on lines ${JSON.stringify(drawn)}\n`);
     for (const l of drawn) expect(l, 'overlay line within the last selection').toBeGreaterThanOrEqual(3);
     for (const l of drawn) expect(l, 'overlay line within the last selection').toBeLessThanOrEqual(lastLine);

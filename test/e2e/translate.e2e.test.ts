@@ -66,19 +66,7 @@ describe('student: Translate Selection and cross-attention (code-server)', () =>
     const editor = vs.textEditor(FILE);
     const decorations = editor.locator('[class*="ced-"]');
     await expect.poll(() => decorations.count(), { timeout: 15_000 }).toBeGreaterThan(0);
-    const lines = await editor.evaluate((ed) => {
-      const numbers = [...ed.querySelectorAll('.margin-view-overlays .line-numbers')].map((e) => {
-        const r = e.getBoundingClientRect();
-        return { top: r.top, bottom: r.bottom, line: Number(e.textContent) };
-      });
-      const out = new Set<number>();
-      for (const d of ed.querySelectorAll('[class*="ced-"]')) {
-        const r = d.getBoundingClientRect();
-        const hit = numbers.find((n) => r.top + r.height / 2 >= n.top && r.top + r.height / 2 < n.bottom);
-        out.add(hit ? hit.line : -1);
-      }
-      return [...out];
-    });
+    const lines = await vs.decoratedLines(FILE);
     expect(lines).toEqual([LINE]);
     await vs.screenshot('translate-hover');
 

@@ -60,19 +60,7 @@ describe('writer: the editor overlay follows the panel and the cursor (code-serv
     await expect.poll(() => decorations.count(), { timeout: 15_000 }).toBeGreaterThan(0);
     process.stderr.write(`[e2e writer] panel hover → editor decorations: ${Date.now() - t0} ms (${await decorations.count()} elements)\n`);
     // All of them lie on the analysed lines (3–4), none elsewhere.
-    const drawnOn = await editor.evaluate((ed) => {
-      const numbers = [...ed.querySelectorAll('.margin-view-overlays .line-numbers')].map((e) => {
-        const r = e.getBoundingClientRect();
-        return { top: r.top, bottom: r.bottom, line: Number(e.textContent) };
-      });
-      const out = new Set<number>();
-      for (const d of ed.querySelectorAll('[class*="ced-"]')) {
-        const r = d.getBoundingClientRect();
-        const hit = numbers.find((n) => r.top + r.height / 2 >= n.top && r.top + r.height / 2 < n.bottom);
-        out.add(hit ? hit.line : -1);
-      }
-      return [...out].sort((x, y) => x - y);
-    });
+    const drawnOn = await vs.decoratedLines(FILE);
     expect(drawnOn.length).toBeGreaterThan(0);
     for (const l of drawnOn) expect([FROM_LINE, TO_LINE], `decoration on line ${l}`).toContain(l);
     await vs.screenshot('writer-overlay');

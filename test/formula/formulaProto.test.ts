@@ -3,16 +3,14 @@
  * (float32 raw or packed float_data, float16 raw or in int32_data, behind a Cast) come back as the float32 values the
  * model computes with; and the panel's streamer answers requestFormula for the analysis on screen only.
  */
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formulaFor, formulaTensors } from '../../src/formula/formulaRunner';
 import { concatBytes, lengthDelimited, readFloatInitializers, varintBytes } from '../../src/model/onnxProto';
-import { InferenceWorkerClient } from '../../src/model/workerClient';
 import { AnalysisStreamer } from '../../src/panel/analysisStreamer';
 import { analyzeText } from '../../src/pipeline/analyze';
 import type { FormulaDataMessage, HostToWebview } from '../../src/protocol/messages';
-import { bundledRegistry, REPO_ROOT } from '../helpers/bundled';
-import { ensureBuilt } from '../helpers/build';
+import { bundledRegistry } from '../helpers/bundled';
+import { builtWorkerClient } from '../helpers/build';
 
 const enc = new TextEncoder();
 const bytes = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
@@ -69,8 +67,7 @@ describe('AnalysisStreamer.requestFormula', () => {
 
 describe('the formula run in the inference worker', () => {
   it('gives the same tensors and the same steps as the run on this thread', async () => {
-    ensureBuilt();
-    const worker = new InferenceWorkerClient(path.join(REPO_ROOT, 'dist', 'inferenceWorker.js'));
+    const worker = builtWorkerClient();
     try {
       const r = await analyzeText(bundledRegistry(), 'Three small boats left early.', { modelId: 'encoder' });
       const there = await worker.runFormula(r.manifest, r.ids, r.bias);

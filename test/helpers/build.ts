@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { InferenceWorkerClient } from '../../src/model/workerClient';
 import { REPO_ROOT } from './bundled';
 
 export const DIST = path.join(REPO_ROOT, 'dist');
@@ -18,4 +19,10 @@ export function ensureBuilt(): void {
   if (process.env.ATTENTION_LENS_SKIP_BUILD === '1' && needed.every((f) => existsSync(path.join(DIST, f)))) return;
   const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
+}
+
+/** The extension's inference worker, from the built bundle (built first if needed), as the extension starts it. */
+export function builtWorkerClient(): InferenceWorkerClient {
+  ensureBuilt();
+  return new InferenceWorkerClient(path.join(DIST, 'inferenceWorker.js'));
 }

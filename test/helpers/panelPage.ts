@@ -5,7 +5,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
 import { renderWebviewHtml } from '../../src/panel/panelHtml';
+import type { HostToWebview } from '../../src/protocol/messages';
+import { serializeMessages } from '../../src/protocol/serialize';
 import { DIST } from './build';
 
 /** The page's script and stylesheet: the only files it may load besides itself. */
@@ -54,4 +57,33 @@ export function fakeVsCodeApi(savedState: unknown = null): string {
       });
       for (const m of msgs) window.postMessage(m, '*');
     };`;
+}
+
+/**
+ * The panel page (writePanelPage) in a new browser context under the fake VS Code API, once its script has said
+ * `ready`; page errors and console errors are collected in `errors`.
+ */
+export async function openFakeVsCodePanel(browser: Browser, pageFile: string, savedState?: unknown): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.addInitScript({ content: fakeVsCodeApi(savedState) });
+  await page.goto(pathToFileURL(pageFile).href);
+  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+  return { page, errors };
+}
+
+/** Delivers host messages to the page as VS Code would, then waits two frames for it to draw them. */
+export async function postFromHost(page: Page, messages: HostToWebview[]): Promise<void> {
+  await page.evaluate((json) => (window as unknown as { __host(j: string): void }).__host(json), serializeMessages(messages));
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+/** Every message the page posted to the (fake) host so far. */
+export async function postedByPage<T = Record<string, unknown>>(page: Page): Promise<T[]> {
+  return page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted) as Promise<T[]>;
 }

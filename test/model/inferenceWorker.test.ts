@@ -5,15 +5,14 @@ import { runModel } from '../../src/model/modelRunner';
 import { InferenceWorkerClient } from '../../src/model/workerClient';
 import { buildAttentionBias } from '../../src/attention/mask';
 import { bundledRegistry, REPO_ROOT } from '../helpers/bundled';
-import { ensureBuilt } from '../helpers/build';
+import { builtWorkerClient } from '../helpers/build';
 
 const registry = bundledRegistry();
 
 let worker: InferenceWorkerClient;
 
 beforeAll(() => {
-  ensureBuilt();
-  worker = new InferenceWorkerClient(path.join(REPO_ROOT, 'dist', 'inferenceWorker.js'));
+  worker = builtWorkerClient();
 });
 
 afterAll(() => worker.dispose());

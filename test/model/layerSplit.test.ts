@@ -13,16 +13,15 @@ import { releaseSessions, runModel, type LayerOutputs } from '../../src/model/mo
 import { graphNodes, graphSignature, withFloat32Weights, type GraphNode } from '../../src/model/onnxProto';
 import { prepareSplit, readySplit } from '../../src/model/splitRunner';
 import { InferenceWorkerClient } from '../../src/model/workerClient';
-import { ensureBuilt } from '../helpers/build';
-import { bundledRegistry, MODELS_DIR, REPO_ROOT } from '../helpers/bundled';
+import { builtWorkerClient } from '../helpers/build';
+import { bundledRegistry, MODELS_DIR } from '../helpers/bundled';
 
 const registry = bundledRegistry();
 const TEXT = 'The visible layer reaches the screen before the whole model has run; the rest follows. '.repeat(6);
 
 let worker: InferenceWorkerClient;
 beforeAll(() => {
-  ensureBuilt();
-  worker = new InferenceWorkerClient(path.join(REPO_ROOT, 'dist', 'inferenceWorker.js'));
+  worker = builtWorkerClient();
 });
 afterAll(async () => {
   await worker.dispose();

@@ -6,15 +6,14 @@ import { translate } from '../../src/translate/greedyTranslate';
 import { trainedTranslationBiases } from '../../src/translate/translationBiases';
 import { runTranslation } from '../../src/translate/translationRunner';
 import { bundledRegistry, REPO_ROOT } from '../helpers/bundled';
-import { ensureBuilt } from '../helpers/build';
+import { builtWorkerClient } from '../helpers/build';
 import { translationReference } from './reference';
 
 const registry = bundledRegistry();
 let worker: InferenceWorkerClient;
 
 beforeAll(() => {
-  ensureBuilt();
-  worker = new InferenceWorkerClient(path.join(REPO_ROOT, 'dist', 'inferenceWorker.js'));
+  worker = builtWorkerClient();
 });
 
 afterAll(() => worker.dispose());

@@ -10,7 +10,6 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBlock, setLayers, isMaskedInSet, ATTENTION_SETS } from '../../src/common/translation';
@@ -25,7 +24,7 @@ import {
 } from '../../src/protocol/messages';
 import { serializeMessages } from '../../src/protocol/serialize';
 import { renderStandaloneHtml } from '../../src/panel/panelHtml';
-import { fakeVsCodeApi, writePanelPage } from '../helpers/panelPage';
+import { openFakeVsCodePanel, postedByPage, postFromHost, writePanelPage } from '../helpers/panelPage';
 import { CACHE, DIST, ensureBuilt, launchBrowser, openPage, screenshot, setDropdown } from './harness';
 
 const NONCE = 'translationnonce1';
@@ -156,29 +155,10 @@ function vectors(generation: number, layer: number, head: number, set: Attention
 let browser: Browser;
 let pageFile: string;
 
-async function open(savedState?: unknown): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  await page.addInitScript({ content: fakeVsCodeApi(savedState) });
-  await page.goto(pathToFileURL(pageFile).href);
-  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
-  return { page, errors };
-}
-
-async function host(page: Page, messages: HostToWebview[]): Promise<void> {
-  await page.evaluate((json) => (window as unknown as { __host(j: string): void }).__host(json), serializeMessages(messages));
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-}
-
+const open = (savedState?: unknown): Promise<{ page: Page; errors: string[] }> => openFakeVsCodePanel(browser, pageFile, savedState);
+const host = postFromHost;
 type Posted = Record<string, unknown> & { type: string };
-async function posted(page: Page): Promise<Posted[]> {
-  return page.evaluate(() => (window as unknown as { __posted: Posted[] }).__posted);
-}
+const posted = (page: Page): Promise<Posted[]> => postedByPage<Posted>(page);
 
 async function lastOf(page: Page, type: string): Promise<Posted | undefined> {
   return (await posted(page)).filter((m) => m.type === type).pop();

@@ -7,15 +7,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordMessages } from '../../src/export/standalonePage';
 import { analyzeText } from '../../src/pipeline/analyze';
 import { ModelRegistry } from '../../src/model/modelRegistry';
 import type { HostToWebview, ModelInfo } from '../../src/protocol/messages';
-import { serializeMessages } from '../../src/protocol/serialize';
-import { fakeVsCodeApi, writePanelPage } from '../helpers/panelPage';
+import { openFakeVsCodePanel, postedByPage, postFromHost, writePanelPage } from '../helpers/panelPage';
 import { CACHE, MODELS_DIR, SAMPLE_TEXT, ensureBuilt, launchBrowser, setDropdown } from './harness';
 
 const NONCE = 'testnonce123';
@@ -27,28 +25,9 @@ let heads: number;
 let weights: (layer: number, head: number, q: number, k: number) => number;
 
 
-async function open(savedState?: unknown): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  await page.addInitScript({ content: fakeVsCodeApi(savedState) });
-  await page.goto(pathToFileURL(pageFile).href);
-  await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
-  return { page, errors };
-}
-
-async function host(page: Page, messages: HostToWebview[]): Promise<void> {
-  await page.evaluate((json) => (window as unknown as { __host(j: string): void }).__host(json), serializeMessages(messages));
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-}
-
-async function posted(page: Page): Promise<Array<Record<string, unknown>>> {
-  return page.evaluate(() => (window as unknown as { __posted: Array<Record<string, unknown>> }).__posted);
-}
+const open = (savedState?: unknown): Promise<{ page: Page; errors: string[] }> => openFakeVsCodePanel(browser, pageFile, savedState);
+const host = postFromHost;
+const posted = (page: Page): Promise<Array<Record<string, unknown>>> => postedByPage(page);
 
 const byType = (type: string) => (m: HostToWebview): boolean => m.type === type;
 

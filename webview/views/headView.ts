@@ -14,6 +14,7 @@ import { createCheckbox } from '../controls';
 import { svgDocument, svgEscape } from '../exportView';
 import { t } from '../strings';
 import { canvasTheme } from '../theme';
+import { setNote } from '../translation';
 import { allHeadsActive, allHeadsControls, headColor, layerHeads } from './allHeads';
 import { LINE_STEPS, lineLists, MAX_LINES_ALL_HEADS } from './headLines';
 import type { ViewHandle, ViewRenderer } from './viewContext';
@@ -50,11 +51,7 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
   const set = ctx.attentionSet(slot);
   if (set) {
     // Which tokens are in which column for this attention (webview/translation.ts).
-    const how = document.createElement('p');
-    how.className = 'note set-note';
-    how.dataset.set = set;
-    how.textContent = t(set === 'cross' ? 'head.how.cross' : set === 'decoder' ? 'head.how.decoder' : 'head.how.encoder');
-    host.append(how);
+    host.append(setNote(set, { encoder: 'head.how.encoder', decoder: 'head.how.decoder', cross: 'head.how.cross' }));
   }
   host.append(allHeadsControls(ctx, slot, start.model.heads, theme));
   if (allHeads) {

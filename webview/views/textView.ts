@@ -14,7 +14,7 @@ import { t } from '../strings';
 import { canvasTheme, weightLevel } from '../theme';
 import { allHeadsActive, allHeadsControls, layerHeads } from './allHeads';
 import { createHeadStripes, type HeadStripes } from './headStripes';
-import { layerLabel } from '../translation';
+import { layerLabel, setNote } from '../translation';
 import { oncePerFrame } from './oncePerFrame';
 import type { ViewContext, ViewHandle, ViewRenderer } from './viewContext';
 
@@ -32,11 +32,7 @@ export const renderTextView: ViewRenderer = (host: HTMLElement, ctx: ViewContext
   const set = ctx.attentionSet(slot);
   if (set) {
     // What hovering means in this attention (webview/translation.ts: a target token stands for the step that wrote it).
-    const how = document.createElement('p');
-    how.className = 'note set-note';
-    how.dataset.set = set;
-    how.textContent = t(set === 'cross' ? 'text.how.cross' : set === 'decoder' ? 'text.how.decoder' : 'text.how.encoder');
-    host.insertBefore(how, legend);
+    host.insertBefore(setNote(set, { encoder: 'text.how.encoder', decoder: 'text.how.decoder', cross: 'text.how.cross' }), legend);
   }
 
   const spans: HTMLElement[] = [];
