@@ -41,7 +41,10 @@ async function arm(frame: Frame, n: number, text: string): Promise<void> {
         window.addEventListener('message', (e: MessageEvent) => {
           const type = (e.data as { type?: unknown } | null)?.type;
           const q = w.__p;
-          if (q && typeof type === 'string' && !(type in q.msg)) q.msg[type] = Date.now();
+          if (q && typeof type === 'string' && !(type in q.msg)) {
+            q.msg[type] = Date.now();
+            performance.mark(`probe:${type}`);
+          }
           const d = e.data as { layer?: number; head?: number } | null;
           if (q && (type === 'headData' || type === 'analysisStart' || type === 'analysisComplete')) ((q as unknown as { seq: unknown[] }).seq ??= []).push([type, d?.layer, d?.head, Date.now()]);
         }, true);
@@ -129,10 +132,14 @@ async function main(): Promise<void> {
       await vs.selectAll();
       const f = await webviewDocument(vs);
       await arm(f, files[name].n, files[name].text);
+      const tracing = process.env.PROBE_TRACE && name === 'r0-m0.txt';
+      if (tracing) await vs.browser.startTracing(undefined, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'toplevel', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'ipc', 'loading', 'blink'] });
+      await vs.page.evaluate(() => performance.mark('probe:key'));
       const t0 = Date.now();
       await vs.page.keyboard.press('Control+Alt+A');
       await f.waitForFunction(() => (window as unknown as { __p?: WebviewTimes }).__p?.paintAt && (window as unknown as { __p?: WebviewTimes }).__p?.msg.analysisComplete, undefined, { timeout: 60_000, polling: 20 });
       await new Promise((r) => setTimeout(r, 300));
+      if (tracing) writeFileSync(process.env.PROBE_TRACE as string, await vs.browser.stopTracing());
       const p = await f.evaluate(() => {
         const q = (window as unknown as { __p: WebviewTimes }).__p;
         return { msg: q.msg, handled: q.handled, readyAt: q.readyAt, paintAt: q.paintAt, longTasks: q.longTasks, seq: (q as unknown as { seq?: unknown[] }).seq ?? [] };
@@ -149,6 +156,7 @@ async function main(): Promise<void> {
       const paint = (p.paintAt ?? NaN) - t0;
       return {
         paint,
+        t0,
         waitedInferenceMs: waited ?? null,
         besides: waited === undefined ? null : Math.round(paint - waited),
         wholeInferenceMs: tl?.inferenceMs ?? null,

@@ -24,6 +24,7 @@ import { deserializeMessages } from '../src/protocol/serialize';
 import { attentionJsonText } from '../src/common/attentionJson';
 import { resolveMask } from '../src/common/mask';
 import { recordedAnalysisJson } from './recordedJson';
+import { InboundQueue } from './inboundQueue';
 
 export interface HostBridge {
   readonly host: 'vscode' | 'standalone';
@@ -71,9 +72,12 @@ class VsCodeBridge implements HostBridge {
   }
 
   start(onMessage: (message: HostToWebview) => void): void {
+    const inbound = new InboundQueue(onMessage, (m, e) =>
+      this.post({ type: 'log', level: 'error', message: `headData ${m.layer}.${m.head}: the compressed bytes could not be inflated (${e.message})` }),
+    );
     window.addEventListener('message', (event: MessageEvent<unknown>) => {
       // Only messages shaped like our protocol; anything else (other extensions' noise) is ignored.
-      if (isHostToWebview(event.data)) onMessage(event.data);
+      if (isHostToWebview(event.data)) inbound.push(event.data);
     });
     this.post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
   }

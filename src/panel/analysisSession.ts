@@ -3,7 +3,7 @@
  * path from a text to streamed messages. The panel adds only VS Code glue (progress, overlay, dialogs); the
  * storm and soak tests drive this same class.
  */
-import type { HeadRef, MaskKind, Slot, TokenInfo } from '../protocol/messages';
+import type { HeadEncoding, HeadRef, MaskKind, Slot, TokenInfo } from '../protocol/messages';
 import { AnalysisStreamer, type PostFn } from './analysisStreamer';
 import { analyzeTokens, InputError, toTokenInfo, type AnalysisResult } from '../pipeline/analyze';
 import { CancelledError, planWindows, TooManyTokensError, windowSlice } from '../pipeline/windows';
@@ -47,10 +47,13 @@ export interface SessionDeps {
   /** Where each analysis's timeline goes (one line per analysis; see AnalysisTimeline). */
   trace?: (line: string) => void;
   /**
-   * A progressive run waits up to this long after streaming the visible layer for the webview's `painted` before
-   * computing the rest (RunOptions.onLayer says why). Left out (tests, the CLI): no wait.
+   * After the first head of an analysis, wait up to this long for the webview's `painted` before sending its other
+   * heads (StreamerOptions.paintWaitMs) and, in a progressive run, before computing the rest (RunOptions.onLayer
+   * says why). Left out (tests, the CLI): no wait.
    */
   paintWaitMs?: number;
+  /** How heads travel to the webview (StreamerOptions); left out: as laid out. */
+  headEncoding?: HeadEncoding;
 }
 
 /** Called when an analysis is about to be shown (slot 0 drives the editor overlay). */
@@ -85,8 +88,6 @@ export class AnalysisSession {
   private readonly runners = new Map<Slot, LatestOnlyRunner>();
   private readonly sources = new Map<Slot, TextSource>();
   private readonly choices = new Map<Slot, SlotChoice>();
-  /** Progressive runs waiting for the webview's first paint, by `slot:generation` (see paintOf). */
-  private readonly paintWaits = new Map<string, () => void>();
   private readonly tokenCache = new Map<Slot, { source: TextSource; tokenizerPath: string; limit: number; tokens: Token[] }>();
   private compareMode = false;
   /** Per slot: the direction and given target of a translation model's run (src/panel/sessionTranslation.ts). */
@@ -111,7 +112,7 @@ export class AnalysisSession {
     private readonly deps: SessionDeps,
     private readonly onShown: ShownHandler = () => undefined,
   ) {
-    this.streamer = new AnalysisStreamer(deps.post);
+    this.streamer = new AnalysisStreamer(deps.post, { headEncoding: deps.headEncoding, paintWaitMs: deps.paintWaitMs });
   }
 
   private t(message: string, ...args: (string | number)[]): string {
@@ -124,25 +125,9 @@ export class AnalysisSession {
     return { registry, inference, post, logError, t: this.deps.t };
   }
 
-  /** The webview drew a head of this analysis (PaintedMessage): a progressive run waiting for it goes on. */
+  /** The webview drew a head of this analysis (PaintedMessage): what waits for that (paintOf) goes on. */
   painted(slot: Slot, generation: number): void {
-    this.paintWaits.get(`${slot}:${generation}`)?.();
-  }
-
-  /** Resolves when the webview says it painted this analysis, or after deps.paintWaitMs; undefined: no wait. */
-  private paintOf(slot: Slot, generation: number): Promise<void> | undefined {
-    const ms = this.deps.paintWaitMs;
-    if (!ms) return undefined;
-    const key = `${slot}:${generation}`;
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.paintWaits.delete(key);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.paintWaits.set(key, done);
-    });
+    this.streamer.painted(slot, generation);
   }
 
   sourceOf(slot: Slot): TextSource | undefined {
@@ -268,7 +253,7 @@ export class AnalysisSession {
           const first = { model, mask, whatIf, text: slice.text, tokens: tokenInfos, n: slice.tokens.length, inferenceMs: layer.inferenceMs, layer: layer.layer, attentions: layer.attentions };
           firstShown = this.streamer.showFirstLayer(slot, generation, first, showOptions);
           timeline.firstHeadPosted = mark(); // analysisStart and the visible head are posted synchronously
-          return this.paintOf(slot, generation);
+          return this.streamer.paintOf(slot, generation);
         };
         const base = this.deps.inference ?? inProcessInference;
         const layerOfView = Math.min(firstHead.layer, manifest.layers - 1);

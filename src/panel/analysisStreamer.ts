@@ -6,8 +6,10 @@
  * being shown and the set of heads already sent. A new `begin()` on a slot makes every older generation of that
  * slot stale: its remaining heads are never sent, and late replies to its requests are dropped.
  */
+import { deflateRawSync } from 'node:zlib';
 import {
   encodeHead,
+  type HeadEncoding,
   type HostToWebview,
   type MaskKind,
   type ModelInfo,
@@ -70,18 +72,69 @@ interface SlotStream {
   pumping: boolean;
   /** Shown with onlyFirstHead: not every head will be sent unasked, so it is never announced complete. */
   partial?: boolean;
+  /** The first head went and the wait for its paint (StreamerOptions.paintWaitMs) is over or under way. */
+  waitedForPaint?: boolean;
 }
 
 /** Yields to the event loop so a long stream never blocks the extension host. */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Heads smaller than this go as they are: compressing them saves the transport too little to be worth a step. */
+const MIN_BYTES_TO_DEFLATE = 16 * 1024;
+
+export interface StreamerOptions {
+  /** How heads travel (HeadEncoding says why); left out: as laid out, for hosts that read the bytes themselves. */
+  headEncoding?: HeadEncoding;
+  /**
+   * After the first head of a generation, wait up to this long for the webview's `painted` (see painted()) before
+   * sending the others. The first picture needs the tokens and one head; in a remote window every further head
+   * queues in the same compressed socket and, in the browser, on the same thread that paints the panel, so sent
+   * at once they delay the first paint instead of following it. Left out (tests, the standalone recorder): no wait.
+   */
+  paintWaitMs?: number;
+}
 
 export class AnalysisStreamer {
   private generationCounter = 0;
   private readonly slots = new Map<Slot, SlotStream>();
   /** Per slot: the last stream that showed something, kept so a superseded generation can hand back to it. */
   private readonly previous = new Map<Slot, SlotStream>();
+  /** Waits for the webview's first paint of a generation, by `slot:generation` (see paintOf). */
+  private readonly paintWaits = new Map<string, { promise: Promise<void>; done: () => void }>();
 
-  constructor(private readonly post: PostFn) {}
+  constructor(
+    private readonly post: PostFn,
+    private readonly options: StreamerOptions = {},
+  ) {}
+
+  /** The webview drew a head of this generation (PaintedMessage): whatever waits for that goes on. */
+  painted(slot: Slot, generation: number): void {
+    this.paintWaits.get(`${slot}:${generation}`)?.done();
+  }
+
+  /**
+   * Resolves when the webview says it painted this generation, or after options.paintWaitMs (a webview that never
+   * answers delays what waits by that at most); undefined when the streamer does not wait. One wait per
+   * generation, shared by every caller (the rest of its heads here, the rest of a progressive run in the session).
+   */
+  paintOf(slot: Slot, generation: number): Promise<void> | undefined {
+    const ms = this.options.paintWaitMs;
+    if (!ms) return undefined;
+    const key = `${slot}:${generation}`;
+    const existing = this.paintWaits.get(key);
+    if (existing) return existing.promise;
+    let done = (): void => undefined;
+    const promise = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => done(), ms);
+      done = () => {
+        clearTimeout(timer);
+        this.paintWaits.delete(key);
+        resolve();
+      };
+    });
+    this.paintWaits.set(key, { promise, done });
+    return promise;
+  }
 
   /** Starts a new generation for `slot`; everything older on that slot becomes stale. */
   begin(slot: Slot): number {
@@ -208,6 +261,11 @@ export class AnalysisStreamer {
         if (at < 0) return;
         const [index] = stream.queue.splice(at, 1);
         this.sendHead(slot, stream, index);
+        // Only when more is to follow: a partial step (onlyFirstHead) must not hold up the next one.
+        if (!stream.waitedForPaint && stream.queue.length > 0) {
+          stream.waitedForPaint = true;
+          await this.paintOf(slot, stream.generation);
+        }
       }
       if (this.slots.get(slot) === stream && stream.result && !stream.partial) {
         this.post({ type: 'analysisComplete', generation: stream.generation, slot });
@@ -232,6 +290,13 @@ export class AnalysisStreamer {
     const n = shown.n;
     const weights = stream.result ? headWeights(stream.result, layer, head) : (stream.firstLayer as FirstLayer).attentions.subarray(head * n * n, (head + 1) * n * n);
     const { layout, data } = encodeHead(weights, n, shown.mask);
+    if (this.options.headEncoding === 'deflate-raw' && data.byteLength >= MIN_BYTES_TO_DEFLATE) {
+      // Synchronous on purpose: ≈ 3 ms for a 512-token head, and the order of posts stays the order of calls.
+      const packed = deflateRawSync(data, { level: 1 });
+      const buffer = packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength) as ArrayBuffer;
+      this.post({ type: 'headData', generation: stream.generation, slot, layer, head, layout, data: buffer, encoding: 'deflate-raw' });
+      return;
+    }
     this.post({ type: 'headData', generation: stream.generation, slot, layer, head, layout, data: data.buffer as ArrayBuffer });
   }
 

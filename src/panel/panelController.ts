@@ -82,8 +82,11 @@ export class AttentionPanel implements vscode.Disposable {
         // One line per analysis: where its time went on the host (read by the bench, bench/README.md).
         trace: (line) => deps.log.info(line),
         // Long enough for VS Code to relay the first head and the webview to draw it (≈ 100–300 ms in code-server
-        // on 2 cores, bench/README.md); a webview that never answers delays the rest by this at most.
+        // on 2 cores, bench/README.md); a webview that never answers delays the other heads and the rest of a
+        // progressive run by this at most.
         paintWaitMs: 400,
+        // The webview inflates them (webview/inboundQueue.ts); HeadEncoding says why.
+        headEncoding: 'deflate-raw',
         withProgress: (work) =>
           Promise.resolve(
             vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Attention Lens: analysing') }, work),

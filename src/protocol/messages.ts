@@ -163,6 +163,16 @@ export interface TranslationInfo {
  */
 export type HeadLayout = 'dense' | 'lowerTriangle';
 
+/**
+ * How a head's bytes travel. Absent: as laid out. `deflate-raw`: compressed at zlib level 1 by the host and
+ * inflated by the webview before use (webview/inboundQueue.ts). Why: in a remote window (code-server, Remote-SSH,
+ * Codespaces) VS Code deflates every extension-host message at zlib's default level, one 256 KiB chunk after the
+ * other, and quantised attention is the slowest kind of input for that (long runs of small values): ≈ 30 ms per
+ * 512-token head before its first byte leaves, where level 1 here costs ≈ 3 ms, leaves the transport ≈ 1 ms and
+ * carries a quarter of the bytes (bench/README.md, "Head transport").
+ */
+export type HeadEncoding = 'deflate-raw';
+
 /** One head's attention, quantised to uint8 (see `encodeHead`). */
 export interface HeadDataMessage {
   type: 'headData';
@@ -172,6 +182,7 @@ export interface HeadDataMessage {
   head: number;
   layout: HeadLayout;
   data: ArrayBuffer;
+  encoding?: HeadEncoding;
 }
 
 /** Every head of the generation has been sent. */

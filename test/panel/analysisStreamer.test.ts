@@ -34,6 +34,33 @@ describe('analysis streamer', () => {
     expect(posted.length).toBe(before);
   });
 
+  it('with paintWaitMs, holds the other heads until the webview painted the first; a picked head still goes at once', async () => {
+    const r = await analyzeText(registry, 'The cat sat on the mat.', { modelId: 'encoder' });
+    const posted: HostToWebview[] = [];
+    const s = new AnalysisStreamer((m) => posted.push(m), { paintWaitMs: 10_000 });
+    const g = s.begin(0);
+    const shown = s.show(0, g, r, { documentOffset: 0, sourceLabel: 'a.txt', firstHead: { layer: 1, head: 2 } });
+    await new Promise((res) => setTimeout(res, 100));
+    const heads = (): string[] => posted.flatMap((m) => (m.type === 'headData' ? [`${m.layer}/${m.head}`] : []));
+    expect(posted[0].type).toBe('analysisStart');
+    expect(heads()).toEqual(['1/2']);
+    s.requestHeads({ type: 'requestHeads', generation: g, slot: 0, heads: [{ layer: 3, head: 0 }] });
+    expect(heads()).toEqual(['1/2', '3/0']);
+    s.painted(0, g + 1); // another generation's paint changes nothing
+    await new Promise((res) => setTimeout(res, 50));
+    expect(heads()).toHaveLength(2);
+    s.painted(0, g);
+    await shown;
+    expect(new Set(heads()).size).toBe(r.model.layers * r.model.heads);
+    expect(posted.at(-1)?.type).toBe('analysisComplete');
+
+    // Nobody paints: the rest follows after the bound.
+    const quiet = new AnalysisStreamer(() => undefined, { paintWaitMs: 150 });
+    const t0 = performance.now();
+    await quiet.show(0, quiet.begin(0), r, { documentOffset: 0, sourceLabel: 'a.txt' });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
+  });
+
   it('never posts anything of a generation once a newer one began', async () => {
     const r = await analyzeText(registry, 'Stale results must never be shown.', { modelId: 'encoder' });
     const posted: HostToWebview[] = [];
