@@ -4,7 +4,7 @@
  * Environment knobs (defaults in brackets): BENCH_RUNS [12] inference runs per point, BENCH_HOVERS [200],
  * BENCH_SKIP comma list of sections to leave out (inference,host,wire,webview,codeServer,longText,worker,activation,generation,translation,translationCodeServer,hfScale),
  * BENCH_ONLY=hfScale only the GPT-2-small-sized Hugging Face folder (bench/hfScale.ts), BENCH_ONLY=translation only the
- * translation model (bench/translation.ts),
+ * translation model (bench/translation.ts), BENCH_ONLY=activation only the activation sections (bench/activation.ts),
  * BENCH_SVG_BUDGET_MS [12000] time allowed to build the SVG-lines baseline page, BENCH_CS_REPS [3],
  * BENCH_MODELS_DIR [models/] another folder of models following models/README.md.
  */
@@ -101,6 +101,15 @@ async function main(): Promise<void> {
   if (process.env.BENCH_ONLY === 'hfScale') {
     const hfScale = await section('hfScale', () => benchHfScale({ codeServerRuns: CS_REPS }));
     process.stdout.write(JSON.stringify({ benchmark: 'attention-lens', when: new Date().toISOString(), hfScale, durationS: round((performance.now() - started) / 1000, 1) }, null, 2) + '\n');
+    return;
+  }
+  // BENCH_ONLY=activation: only the activation sections (bench/activation.ts): the stand-in, then 3 code-server
+  // starts (BENCH_SKIP=activationInCodeServer leaves those out: they take minutes).
+  if (process.env.BENCH_ONLY === 'activation') {
+    const activation = await section('activation', async () => benchActivation());
+    const activationInCodeServer = await section('activationInCodeServer', () => benchActivationInCodeServer(3));
+    const machine = { cpus: os.cpus().length, loadAverage1m: round(os.loadavg()[0], 2) };
+    process.stdout.write(JSON.stringify({ benchmark: 'attention-lens', when: new Date().toISOString(), machine, activation, activationInCodeServer, durationS: round((performance.now() - started) / 1000, 1) }, null, 2) + '\n');
     return;
   }
   const registry = new ModelRegistry([process.env.BENCH_MODELS_DIR ?? path.join(repoRoot, 'models')]);

@@ -45,6 +45,8 @@ describe('VSIX (linux-x64)', () => {
       // The translations of the host's and the webview's strings (VS Code loads them; the host forwards them).
       'l10n/bundle.l10n.zh-cn.json',
       'dist/extension.js',
+      // The extension's working part, required by dist/extension.js on the first command (src/extension.ts).
+      'dist/extensionMain.js',
       'dist/inferenceWorker.js',
       'dist/cli.js',
       'dist/webview.js',
