@@ -8,21 +8,14 @@
  */
 import * as vscode from 'vscode';
 import path from 'node:path';
-import { RESTORED_PANEL_VIEW_TYPE, type CommandId } from './activationContributions';
+import type { CommandId } from './activationContributions';
 import { openModelFolder } from './commands/openModelFolder';
 import { OpenedModelFolders } from './commands/openedModelFolders';
 import { ModelRegistry } from './model/modelRegistry';
 import { InferenceWorkerClient } from './model/workerClient';
-import { AttentionPanel, PANEL_VIEW_TYPE, type PanelDeps, type TextSource } from './panel/panelController';
+import { AttentionPanel, type PanelDeps, type TextSource } from './panel/panelController';
 import type { PanelState } from './protocol/messages';
 import { readSettings, type Settings } from './settings';
-
-/**
- * The view type of the panels this bundle creates: src/extension.ts registers the serializer under
- * RESTORED_PANEL_VIEW_TYPE without loading panelController, so the two must be the same literal (a type error here
- * if they are not; the activation test compares it with package.json's activation event).
- */
-export const panelViewType: typeof RESTORED_PANEL_VIEW_TYPE = PANEL_VIEW_TYPE;
 
 export class ExtensionMain implements vscode.Disposable {
   private readonly panels = new Set<AttentionPanel>();

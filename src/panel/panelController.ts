@@ -4,6 +4,7 @@
  * streaming and staleness in AnalysisStreamer; incoming messages go through the table in webviewMessages.ts.
  * This class is the VS Code glue around them.
  */
+import { RESTORED_PANEL_VIEW_TYPE } from '../activationContributions';
 import * as vscode from 'vscode';
 import {
   dispatch,
@@ -28,7 +29,8 @@ import type { Settings } from '../settings';
 
 export type { TextSource } from './analysisSession';
 
-export const PANEL_VIEW_TYPE = 'attentionLens.panel';
+// Defined once, beside the command ids, so the small activation bundle can register the serializer for it.
+export const PANEL_VIEW_TYPE = RESTORED_PANEL_VIEW_TYPE;
 
 export interface PanelDeps {
   extensionUri: vscode.Uri;

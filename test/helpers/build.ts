@@ -15,7 +15,7 @@ let built = false;
 export function ensureBuilt(): void {
   if (built) return;
   built = true;
-  const needed = ['cli.js', 'extension.js', 'inferenceWorker.js', 'webview.js'];
+  const needed = ['cli.js', 'extension.js', 'extensionMain.js', 'inferenceWorker.js', 'webview.js'];
   if (process.env.ATTENTION_LENS_SKIP_BUILD === '1' && needed.every((f) => existsSync(path.join(DIST, f)))) return;
   const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
