@@ -5,6 +5,7 @@
  * BENCH_SKIP comma list of sections to leave out (inference,host,wire,webview,codeServer,longText,worker,activation,generation,translation,translationCodeServer,hfScale),
  * BENCH_ONLY=hfScale only the GPT-2-small-sized Hugging Face folder (bench/hfScale.ts), BENCH_ONLY=translation only the
  * translation model (bench/translation.ts), BENCH_ONLY=activation only the activation sections (bench/activation.ts),
+ * BENCH_ONLY=webview only section 4 (BENCH_WEBVIEW_SIZES [512] its sizes),
  * BENCH_SVG_BUDGET_MS [12000] time allowed to build the SVG-lines baseline page, BENCH_CS_REPS [3],
  * BENCH_MODELS_DIR [models/] another folder of models following models/README.md.
  */
@@ -120,6 +121,31 @@ async function main(): Promise<void> {
     const translationCodeServer = await section('translationCodeServer', () => benchTranslationInCodeServer(CS_REPS));
     const machine = { cpus: os.cpus().length, loadAverage1m: round(os.loadavg()[0], 2) };
     process.stdout.write(JSON.stringify({ benchmark: 'attention-lens', when: new Date().toISOString(), machine, translation, translationCodeServer, durationS: round((performance.now() - started) / 1000, 1) }, null, 2) + '\n');
+    return;
+  }
+  // BENCH_ONLY=webview: only section 4 (the webview in Chromium), for iterating on hover cost. BENCH_WEBVIEW_SIZES
+  // [512] comma list of sizes (each ≤ the primary model's max_positions).
+  if (process.env.BENCH_ONLY === 'webview') {
+    const primaryOnly = (await registry.list()).models.find((m) => m.id === 'encoder');
+    if (!primaryOnly) throw new Error('BENCH_ONLY=webview needs the encoder model');
+    const { text: corpusOnly } = corpusText();
+    const tokensOnly = (await registry.tokenizer(primaryOnly)).encode(corpusOnly);
+    const sizes = (process.env.BENCH_WEBVIEW_SIZES ?? '512').split(',').map(Number).filter((x) => x > 0);
+    const webview = await section('webview', async () => {
+      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+      try {
+        const rows: Record<string, WebviewRow | { notMeasured: string }> = {};
+        for (const n of sizes) {
+          const r = await analyzePrefix(primaryOnly, corpusOnly, tokensOnly, n);
+          rows[String(n)] = await benchWebviewSize(browser, r, `${primaryOnly.id}, ${n} tokens`, { hovers: HOVERS, svgBudgetMs: SVG_BUDGET_MS });
+        }
+        return rows;
+      } finally {
+        await browser.close();
+      }
+    });
+    const machine = { cpus: os.cpus().length, loadAverage1m: round(os.loadavg()[0], 2) };
+    process.stdout.write(JSON.stringify({ benchmark: 'attention-lens', when: new Date().toISOString(), machine, webview, durationS: round((performance.now() - started) / 1000, 1) }, null, 2) + '\n');
     return;
   }
   const listed = await registry.list();

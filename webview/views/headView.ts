@@ -1,12 +1,14 @@
 /**
  * Head view (as in BertViz): queries in the left column, keys in the right, a line per pair whose opacity is
  * the weight; several heads at once, each in its own colour. Drawn on canvas so it stays smooth at hundreds of
- * tokens. Two layers: the base canvas holds the labels (drawn once), the overlay holds the lines — a hover
- * redraws only the overlay. "Every head of the layer" (allHeads.ts) draws all heads of the layer at once.
+ * tokens. Two layers: the base canvas holds the labels (drawn once, as a static bitmap: layeredCanvas.ts
+ * paintStatic), the overlay holds the lines and the focused label's outline — a hover redraws only the overlay.
+ * "Every head of the layer" (allHeads.ts) draws all heads of the layer at once.
  *
  * A hover stays well inside a frame with every head drawn: each head's visible lines per token are listed once
  * per analysis (headLines.ts), a hover walks those lists and strokes one path per head colour and opacity step,
- * the pointer's row comes from one layout read per frame, and pointer moves are coalesced to one draw per frame.
+ * clears only the rows the previous hover inked (no element moves, no style changes), the pointer's row comes
+ * from one layout read per frame, and pointer moves are coalesced to one draw per frame.
  */
 import type { Slot } from '../../src/protocol/messages';
 import type { AttentionMatrix } from '../attentionMath';
@@ -18,14 +20,22 @@ import { setNote } from '../translation';
 import { allHeadsActive, allHeadsControls, headColor, layerHeads } from './allHeads';
 import { LINE_STEPS, lineLists, MAX_LINES_ALL_HEADS } from './headLines';
 import type { ViewHandle, ViewRenderer } from './viewContext';
-import { createLayeredCanvas, keepOverlayInViewport } from './layeredCanvas';
+import { createLayeredCanvas, keepOverlayInViewport, paintStatic, type OverlayBand } from './layeredCanvas';
 import { oncePerFrame } from './oncePerFrame';
 
 const LABEL_W = 150;
 const GAP = 240;
 const PAD = 8;
+/** Rows around a line's ends that its stroke (1.5 px, antialiased, at any device pixel ratio) may ink. */
+const INK_MARGIN = 3;
 /** With no token hovered, every pair is drawn at half its weight: pairs under this weight are skipped. */
 const MIN_OVERVIEW_WEIGHT = 0.04;
+
+/** Rows of the picture (CSS px from its top) that the overlay's lines inked. */
+interface Ink {
+  top: number;
+  bottom: number;
+}
 
 function label(text: string): string {
   const s = text.replace(/\n/g, '↵');
@@ -126,8 +136,9 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
   const yR = (k: number): number => yOf(k - right.start);
   const x0 = LABEL_W;
   const x1 = LABEL_W + GAP;
-  const g = base.getContext('2d');
-  if (g) {
+  base.dataset.columns = `${x0},${x1}`; // where the lines start and end (CSS px), for the tests
+  // The labels never change while the view is on screen: drawn once, as a picture a hover's frame does not copy.
+  paintStatic(base, (g) => {
     g.scale(dpr, dpr);
     g.font = `${rowH - 4}px ${theme.fontFamily}`;
     g.textBaseline = 'middle';
@@ -136,7 +147,7 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
     for (let i = left.start; i < left.end; i++) g.fillText(label(labels[i]), x0 - 6, yL(i));
     g.textAlign = 'left';
     for (let i = right.start; i < right.end; i++) g.fillText(label(labels[i]), x1 + 6, yR(i));
-  }
+  });
 
   /** One line of the picture, for the SVG export (the canvas draws from the lists without making these). */
   interface Line {
@@ -190,19 +201,28 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
     return out;
   };
 
-  /** Draws the lines and the focus outline of rows [top, top + height) of the picture into `c`. */
-  const drawLines = (c: CanvasRenderingContext2D, top: number, height: number): void => {
+  /**
+   * Draws the lines and the focus outline of rows [top, top + height) of the picture into `c`. Returns the rows
+   * the lines inked (widened by INK_MARGIN, within the band), or null when none was drawn.
+   */
+  const drawLines = (c: CanvasRenderingContext2D, top: number, height: number): Ink | null => {
     c.lineWidth = 1.5;
     // One path per head and opacity step, stroked with globalAlpha, instead of one stroke (and one colour string)
     // per line: every stroke() call has a fixed cost, and a hover with all heads draws hundreds of lines.
     const paths: Array<Array<Path2D | undefined>> = drawnLayers.map(() => []);
     const perHead = drawnLayers.map(() => 0);
     const bottom = top + height;
+    let inkTop = Infinity;
+    let inkBottom = -Infinity;
     eachLine((li, q, k, step) => {
       perHead[li]++;
       const y0 = yL(q) + offsetOf(li);
       const y1 = yR(k) + offsetOf(li);
       if ((y0 < top && y1 < top) || (y0 > bottom && y1 > bottom)) return; // outside the band: invisible
+      if (y0 < inkTop) inkTop = y0;
+      if (y1 < inkTop) inkTop = y1;
+      if (y0 > inkBottom) inkBottom = y0;
+      if (y1 > inkBottom) inkBottom = y1;
       const byStep = paths[li];
       const p = byStep[step] ?? (byStep[step] = new Path2D());
       p.moveTo(x0, y0);
@@ -217,17 +237,20 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
       });
     });
     c.globalAlpha = 1;
+    const ink = inkTop > inkBottom ? null : { top: Math.max(top, Math.floor(inkTop - INK_MARGIN)), bottom: Math.min(bottom, Math.ceil(inkBottom + INK_MARGIN)) };
     // The draw log the tests read: lines per drawn head (lines of different heads to the same key coincide, so
     // the pixels alone cannot tell every head was drawn).
     if (c.canvas === overlay) {
-      overlay.dataset.linesPerHead = perHead.join(',');
-      return; // on screen the focus outline is the focusBox element
+      const drawLog = perHead.join(',');
+      if (overlay.dataset.linesPerHead !== drawLog) overlay.dataset.linesPerHead = drawLog;
+      return ink; // on screen the focus outline is drawn by drawOverlay
     }
     const box = focusPlace();
     if (box) {
       c.strokeStyle = theme.focus;
       c.strokeRect(box.x, box.y, LABEL_W - 4, rowH);
     }
+    return ink;
   };
   /** The focused label's box: on the left as a query ('to'), on the right as a key; null when not drawn. */
   const focusPlace = (): { x: number; y: number } | null => {
@@ -238,30 +261,37 @@ export const renderHeadView: ViewRenderer = (host, ctx, slot: Slot): ViewHandle 
     return { x: side === left ? 2 : x1 + 2, y: PAD + (f - side.start) * rowH };
   };
 
-  // The overlay spans only the gap the lines cross (plus a pixel each side for antialiasing), not the label
-  // columns: each hover's canvas upload and compositing cost scale with its area. The focused label's outline is
-  // a small element moved with a transform, which costs no layout.
-  const overlayLeft = x0 - 1;
-  const overlayWidth = x1 - x0 + 2;
-  const focusBox = document.createElement('div');
-  focusBox.className = 'head-focus';
-  focusBox.style.width = `${LABEL_W - 4}px`;
-  focusBox.style.height = `${rowH}px`;
-  wrap.append(focusBox);
-  const placeFocusBox = (): void => {
-    const box = focusPlace();
-    focusBox.hidden = box === null;
-    if (box) focusBox.style.transform = `translate(${box.x}px, ${box.y}px)`;
-  };
+  // The overlay spans the picture's width (the focused label's outline is drawn on it too) and only the viewport's
+  // rows of its height (layeredCanvas.ts). A hover clears only the rows the last draw inked, then draws its own
+  // lines and outline: no element moves (no style recalculation, repaint or re-layerizing), and a hover whose lines
+  // and outline are all outside the band, after one whose were too, draws nothing at all.
+  const overlayLeft = 0;
+  const overlayWidth = width;
 
   const o = overlay.getContext('2d');
+  /** What the overlay holds: the band it was drawn for and the rows its ink covers. */
+  let drawnBand: OverlayBand | null = null;
+  let inked: Ink | null = null;
   const drawOverlay = (): void => {
-    placeFocusBox();
     if (!o) return;
     const band = currentBand();
     o.setTransform(dpr, 0, 0, dpr, -overlayLeft * dpr, -band.top * dpr);
-    o.clearRect(overlayLeft, band.top, overlayWidth, band.height);
-    drawLines(o, band.top, band.height);
+    // A new band object means the overlay was resized (and so cleared) or is not on screen yet: clear it all.
+    if (band !== drawnBand) o.clearRect(overlayLeft, band.top, overlayWidth, band.height);
+    else if (inked) o.clearRect(overlayLeft, inked.top, overlayWidth, inked.bottom - inked.top);
+    drawnBand = band;
+    inked = drawLines(o, band.top, band.height);
+    // The focused label's outline: a 1 px border inside its box (as a CSS border would be), on whole pixels.
+    const box = focusPlace();
+    const bottom = band.top + band.height;
+    if (box && box.y + rowH > band.top && box.y < bottom) {
+      o.lineWidth = 1;
+      o.strokeStyle = theme.focus;
+      o.strokeRect(box.x + 0.5, box.y + 0.5, LABEL_W - 5, rowH - 1);
+      const top = Math.max(band.top, box.y - 1);
+      const end = Math.min(bottom, box.y + rowH + 1);
+      inked = inked ? { top: Math.min(inked.top, top), bottom: Math.max(inked.bottom, end) } : { top, bottom: end };
+    }
   };
   const currentBand = keepOverlayInViewport({ wrap, base, overlay, dpr }, { left: overlayLeft, width: overlayWidth }, height, () => drawOverlay());
   drawOverlay();

@@ -27,6 +27,30 @@ export function createLayeredCanvas(width: number, height: number, baseClass: st
   return { wrap, base, overlay, dpr };
 }
 
+/**
+ * Draws the fixed picture of `base` (drawn once per render, never on a hover) so that a hover's frame does not pay
+ * for it. Chromium's software compositing (VS Code with the GPU off; the bench's and tests' Chromium) produces a
+ * 2D canvas's layer again — a copy of all its pixels — in every frame in which any canvas of the page changes: at
+ * 512 tokens the head view's label canvas (540 × 6,672 px) cost ~1.5 ms of each hover's frame for a picture that
+ * never changes. Drawn on an OffscreenCanvas and handed to the element's 'bitmaprenderer' context, the picture is
+ * an ImageBitmap, which the compositor keeps; only the overlay is produced per hover. `base` still works as an image
+ * source (drawImage, for the PNG export). Where either is missing, `base` is drawn as a plain 2D canvas.
+ */
+export function paintStatic(base: HTMLCanvasElement, draw: (g: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D) => void): void {
+  if (typeof OffscreenCanvas !== 'undefined') {
+    const off = new OffscreenCanvas(base.width, base.height);
+    const g = off.getContext('2d');
+    const bitmap = g ? base.getContext('bitmaprenderer') : null;
+    if (g && bitmap) {
+      draw(g);
+      bitmap.transferFromImageBitmap(off.transferToImageBitmap());
+      return;
+    }
+  }
+  const g = base.getContext('2d');
+  if (g) draw(g);
+}
+
 /** The rows of the full picture (CSS px from its top) that the overlay covers now. */
 export interface OverlayBand {
   top: number;
