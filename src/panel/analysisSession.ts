@@ -248,11 +248,12 @@ export class AnalysisSession {
           if (isStale()) return;
           const { mask, whatIf } = resolveMask(manifest.kind, choice.mask);
           const tokenInfos = toTokenInfo(slice.text, slice.tokens);
-          markShown(tokenInfos);
           const model = toModelInfo(manifest);
           const first = { model, mask, whatIf, text: slice.text, tokens: tokenInfos, n: slice.tokens.length, inferenceMs: layer.inferenceMs, layer: layer.layer, attentions: layer.attentions };
           firstShown = this.streamer.showFirstLayer(slot, generation, first, showOptions);
           timeline.firstHeadPosted = mark(); // analysisStart and the visible head are posted synchronously
+          // After the posts: the editor overlay (tens of ms at 512 tokens) must not hold up the first head.
+          markShown(tokenInfos);
           return this.streamer.paintOf(slot, generation);
         };
         const base = this.deps.inference ?? inProcessInference;
@@ -273,9 +274,9 @@ export class AnalysisSession {
           await this.streamer.complete(slot, generation, result);
         } else {
           if (isStale()) return;
-          markShown(result.tokens);
           const shown = this.streamer.show(slot, generation, result, showOptions);
           timeline.firstHeadPosted = mark();
+          markShown(result.tokens); // after the posts, as above
           await shown;
         }
         timeline.lastHeadPosted = mark();
