@@ -23,6 +23,8 @@ interface Caches {
   matrices: Map<string, AttentionMatrix>;
   stats: Array<HeadStats | null>;
   words: Unit[] | null;
+  /** One unit per token: asked for per token by the views (directionFor), so built once, not per call. */
+  tokens: Unit[] | null;
 }
 
 export class DerivedData {
@@ -38,7 +40,7 @@ export class DerivedData {
     if (!c) {
       const model = slot.start?.model;
       const total = model ? model.layers * model.heads : 0;
-      c = { floats: new Map(), shifted: new Map(), matrices: new Map(), stats: new Array<HeadStats | null>(total).fill(null), words: null };
+      c = { floats: new Map(), shifted: new Map(), matrices: new Map(), stats: new Array<HeadStats | null>(total).fill(null), words: null, tokens: null };
       this.caches.set(slot, c);
     }
     return c;
@@ -104,7 +106,9 @@ export class DerivedData {
     const s = this.store.slot(slotIndex);
     if (!s.start) return [];
     if (this.state.wordLevel) return this.words(slotIndex);
-    return s.start.tokens.map((tok, i) => ({ text: tok.text, start: tok.start, end: tok.end, tokens: [i] }));
+    const c = this.cachesOf(s);
+    c.tokens ??= s.start.tokens.map((tok, i) => ({ text: tok.text, start: tok.start, end: tok.end, tokens: [i] }));
+    return c.tokens;
   }
 
   private headFloat(slotIndex: Slot, idx: number): Float32Array | null {
