@@ -72,7 +72,7 @@ export interface AnalysisTimeline {
   /** the visible layer's tensors arrived (progressive runs only) */
   firstLayer?: number;
   firstLayerInferenceMs?: number;
-  /** analysisStart and the visible head posted */
+  /** analysisStart posted and the visible head on its way (posted at once, or once compressed: a few ms) */
   firstHeadPosted?: number;
   wholeModel?: number;
   inferenceMs?: number;
@@ -251,7 +251,7 @@ export class AnalysisSession {
           const model = toModelInfo(manifest);
           const first = { model, mask, whatIf, text: slice.text, tokens: tokenInfos, n: slice.tokens.length, inferenceMs: layer.inferenceMs, layer: layer.layer, attentions: layer.attentions };
           firstShown = this.streamer.showFirstLayer(slot, generation, first, showOptions);
-          timeline.firstHeadPosted = mark(); // analysisStart and the visible head are posted synchronously
+          timeline.firstHeadPosted = mark(); // see AnalysisTimeline.firstHeadPosted
           // After the posts: the editor overlay (tens of ms at 512 tokens) must not hold up the first head.
           markShown(tokenInfos);
           return this.streamer.paintOf(slot, generation);

@@ -6,7 +6,7 @@
  * being shown and the set of heads already sent. A new `begin()` on a slot makes every older generation of that
  * slot stale: its remaining heads are never sent, and late replies to its requests are dropped.
  */
-import { deflateRawSync } from 'node:zlib';
+import { deflateRaw } from 'node:zlib';
 import {
   encodeHead,
   type HeadEncoding,
@@ -75,6 +75,10 @@ interface SlotStream {
   /** The first head went and the wait for its paint (StreamerOptions.paintWaitMs) is over or under way. */
   waitedForPaint?: boolean;
 }
+
+/** zlib level 1 (HeadEncoding says why level 1). */
+const deflateRawAsync = (data: Uint8Array): Promise<Buffer> =>
+  new Promise((resolve, reject) => deflateRaw(data, { level: 1 }, (err, out) => (err ? reject(err) : resolve(out))));
 
 /** Yields to the event loop so a long stream never blocks the extension host. */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -260,7 +264,7 @@ export class AnalysisStreamer {
         const at = stream.queue.findIndex((index) => this.available(stream, index));
         if (at < 0) return;
         const [index] = stream.queue.splice(at, 1);
-        this.sendHead(slot, stream, index);
+        await this.sendHead(slot, stream, index);
         // Only when more is to follow: a partial step (onlyFirstHead) must not hold up the next one.
         if (!stream.waitedForPaint && stream.queue.length > 0) {
           stream.waitedForPaint = true;
@@ -282,7 +286,8 @@ export class AnalysisStreamer {
     return !!first && headAt(index, first.model.heads).layer === first.layer;
   }
 
-  private sendHead(slot: Slot, stream: SlotStream, index: number): void {
+  /** Posts head `index` unless sent already; settles once it is posted (compressing it takes a moment). */
+  private async sendHead(slot: Slot, stream: SlotStream, index: number): Promise<void> {
     const shown = stream.result ?? stream.firstLayer;
     if (!shown || stream.sent.has(index) || !this.available(stream, index)) return;
     stream.sent.add(index);
@@ -291,8 +296,8 @@ export class AnalysisStreamer {
     const weights = stream.result ? headWeights(stream.result, layer, head) : (stream.firstLayer as FirstLayer).attentions.subarray(head * n * n, (head + 1) * n * n);
     const { layout, data } = encodeHead(weights, n, shown.mask);
     if (this.options.headEncoding === 'deflate-raw' && data.byteLength >= MIN_BYTES_TO_DEFLATE) {
-      // Synchronous on purpose: ≈ 3 ms for a 512-token head, and the order of posts stays the order of calls.
-      const packed = deflateRawSync(data, { level: 1 });
+      // In libuv's thread pool, not on the extension host's thread: ≈ 3–6 ms a 512-token head.
+      const packed = await deflateRawAsync(data);
       const buffer = packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength) as ArrayBuffer;
       this.post({ type: 'headData', generation: stream.generation, slot, layer, head, layout, data: buffer, encoding: 'deflate-raw' });
       return;
@@ -311,7 +316,7 @@ export class AnalysisStreamer {
       const index = headIndex(ref.layer, ref.head, heads);
       // Sent at once, out of turn: the person is waiting for exactly this head. One that is not computed yet
       // goes to the front of the queue, the first to be sent when the whole result arrives.
-      if (this.available(stream, index)) this.sendHead(message.slot, stream, index);
+      if (this.available(stream, index)) void this.sendHead(message.slot, stream, index);
       else if (!stream.sent.has(index)) stream.queue = [index, ...stream.queue.filter((i) => i !== index)];
     }
   }
