@@ -137,13 +137,16 @@ async function chooseLayer(frame: Frame, layer: number): Promise<void> {
 export function piece(corpus: string, tokens: readonly Token[], tokenizer: ByteLevelBpeTokenizer, skip: number, n: number): { text: string; n: number } {
   let text = corpus.slice(tokens[skip].start, tokens[skip + n - 1].end);
   // Re-tokenized alone the piece may differ by a token at its edges; trim until it is n tokens or fewer.
-  let count = tokenizer.encode(text).length;
-  while (count > n) {
-    const t = tokenizer.encode(text);
-    text = text.slice(0, t[n - 1].end);
-    count = tokenizer.encode(text).length;
+  // Each pass cuts at least one token more than the last (cut back to the n-th token's end, then the one before if
+  // that left the text as it was: the edge re-tokenized as more tokens), so it always ends.
+  let t = tokenizer.encode(text);
+  for (let keep = n; t.length > n && keep > 0; ) {
+    const cut = text.slice(0, t[keep - 1].end);
+    if (cut.length < text.length) text = cut;
+    else keep--;
+    t = tokenizer.encode(text);
   }
-  return { text, n: count };
+  return { text, n: t.length };
 }
 
 export async function webviewDocument(vs: CodeServer): Promise<Frame> {
