@@ -9,7 +9,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAttentionBias } from '../../src/attention/mask';
@@ -22,7 +21,7 @@ import { generate } from '../../src/predict/generate';
 import { predictionContext } from '../../src/predict/predictions';
 import { dispatch, isWebviewToHost, PROTOCOL_VERSION, type HostToWebview } from '../../src/protocol/messages';
 import { serializeMessages } from '../../src/protocol/serialize';
-import { fakeVsCodeApi, writePanelPage } from '../helpers/panelPage';
+import { openFakeVsCodePanel, writePanelPage } from '../helpers/panelPage';
 import { ARTIFACTS, CACHE, MODELS_DIR, analyzeWithCli, ensureBuilt, launchBrowser, openPage } from './harness';
 
 const TEXT = 'The old man walked slowly to the river and sat down on the bank.';
@@ -44,15 +43,7 @@ async function openPanel(defaultModel: string): Promise<{ page: Page; pump: (ms?
     export: async () => undefined,
     log: () => undefined,
   });
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  await page.addInitScript({ content: fakeVsCodeApi() });
-  await page.goto(pathToFileURL(pageFile).href);
+  const { page, errors } = await openFakeVsCodePanel(browser, pageFile);
   let read = 0;
   const pump = async (ms = 30): Promise<void> => {
     const posted = await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
