@@ -5,7 +5,7 @@
  *
  *   node scripts/build.mjs && PROBE_REPS=4 node dist/progressiveProbe.js > probe.json
  *
- * PROBE_MODES: comma list of the modes below to alternate (default: all). The panel's layer is picked before every
+ * PROBE_MODES: comma list of the modes below to alternate (default: all; the 4,096-token one measures its first window). The panel's layer is picked before every
  * run, so a run also shows whether the panel kept the person's layer (`seq`: the layer and head the text view
  * showed when the tokens appeared).
  */
@@ -93,12 +93,16 @@ interface Mode {
   name: string;
   /** the layer picked in the panel before the run (index); -1: the model's default head (its last layer: a whole run) */
   layer: number;
+  /** tokens in the selection (default 512); a longer one is analysed in windows and its first window is measured */
+  tokens?: number;
 }
 
 const ALL_MODES: Mode[] = [
   { name: 'Layer 1 visible', layer: 0 },
   { name: 'Layer 2 visible', layer: 1 },
   { name: 'default head (whole run)', layer: -1 },
+  // issue 14 target 4: the same first window inside a 4,096-token selection (9 windows)
+  { name: 'Layer 2 visible (4096 tokens)', layer: 1, tokens: 4096 },
 ];
 
 async function main(): Promise<void> {
@@ -121,8 +125,11 @@ async function main(): Promise<void> {
   };
   add('warm-a.txt', 100);
   add('warm-b.txt', 300);
-  for (const m of modes) add(`warm-${modes.indexOf(m)}.txt`, 512);
-  for (let r = 0; r < reps; r++) for (let i = 0; i < modes.length; i++) add(`r${r}-m${i}.txt`, 512);
+  for (const m of modes) add(`warm-${modes.indexOf(m)}.txt`, m.tokens ?? 512);
+  for (let r = 0; r < reps; r++) for (let i = 0; i < modes.length; i++) add(`r${r}-m${i}.txt`, modes[i].tokens ?? 512);
+  const maxPositions = (await registry.get('encoder')).maxPositions;
+  /** the tokens the text view shows and the host's timeline records: the first window's */
+  const shownOf = (name: string): number => Math.min(files[name].n, maxPositions);
   const settings = { 'attentionLens.followSelection': false, ...(process.env.BENCH_NO_OVERLAY ? { 'attentionLens.editorOverlay': false } : {}) };
   const vs = await startCodeServer({ workspace: ws, settings });
   const results: Record<string, unknown[]> = {};
@@ -131,7 +138,7 @@ async function main(): Promise<void> {
       await vs.openFile(name);
       await vs.selectAll();
       const f = await webviewDocument(vs);
-      await arm(f, files[name].n, files[name].text);
+      await arm(f, shownOf(name), files[name].text);
       const tracing = process.env.PROBE_TRACE && name === 'r0-m0.txt';
       if (tracing) await vs.browser.startTracing(undefined, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'toplevel', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'ipc', 'loading', 'blink'] });
       await vs.page.evaluate(() => performance.mark('probe:key'));
@@ -146,7 +153,7 @@ async function main(): Promise<void> {
       });
       let tl: AnalysisTimeline | undefined;
       for (let i = 0; i < 20 && !tl; i++) {
-        tl = timelineOf(vs.readExtensionLog(), files[name].n, t0);
+        tl = timelineOf(vs.readExtensionLog(), shownOf(name), t0);
         if (!tl) await new Promise((r) => setTimeout(r, 100));
       }
       const rel = (x: number | undefined): number | null => (x === undefined ? null : x - t0);

@@ -40,7 +40,17 @@ describe('windows over long selections', () => {
 
   it('tokenizes in slices to the same tokens as in one go', async () => {
     const text = (OFFSET_TEXTS.code + OFFSET_TEXTS.mixed).repeat(200);
-    expect(await tokenizeInSlices(tokenizer, text, 1e9, () => false, 1000)).toEqual(tokenizer.encode(text));
+    expect(await tokenizeInSlices(tokenizer, text, 1e9, () => false, { stepChars: 1000, sliceMs: 0 })).toEqual(tokenizer.encode(text));
+  });
+
+  it('yields after each step when the slice has no time left, and never when it has all the time there is', async () => {
+    const text = 'abc '.repeat(5_000); // 20,000 characters
+    let perStep = 0;
+    let unbounded = 0;
+    await tokenizeInSlices(tokenizer, text, 1e9, () => false, { stepChars: 1000, sliceMs: 0, onSlice: (n) => (perStep = n) });
+    await tokenizeInSlices(tokenizer, text, 1e9, () => false, { stepChars: 1000, sliceMs: Infinity, onSlice: (n) => (unbounded = n) });
+    expect(perStep).toBe(20);
+    expect(unbounded).toBe(1);
   });
 
   it('stops as soon as the token limit is passed, with a message that says what to do', async () => {
@@ -53,7 +63,7 @@ describe('windows over long selections', () => {
 
   it('gives up when a newer request arrives', async () => {
     let calls = 0;
-    const err = await tokenizeInSlices(tokenizer, 'abc '.repeat(50_000), 1e9, () => ++calls > 2, 1000).catch((e: unknown) => e);
+    const err = await tokenizeInSlices(tokenizer, 'abc '.repeat(50_000), 1e9, () => ++calls > 2, { stepChars: 1000, sliceMs: 0 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CancelledError);
   });
 });

@@ -139,10 +139,36 @@ def dev_loss(model, examples, pad, batch_tokens):
     return total / n
 
 
-def lr_at(step, peak, warmup):
-    """Linear warm-up, then inverse square root decay."""
+def lr_at(step, peak, warmup, rewarm_from=None, rewarm=0):
+    """Linear warm-up, then inverse square root decay. After a warm start from exported weights (fresh optimizer
+    moments, see --init-onnx) the rate ramps up again over `rewarm` steps from `rewarm_from`: Adam's first updates
+    are ~lr per weight whatever the gradient, which would shake a trained model at the full decayed rate."""
     step = max(step, 1)
-    return peak * min(step / warmup, math.sqrt(warmup / step))
+    lr = peak * min(step / warmup, math.sqrt(warmup / step))
+    if rewarm_from is not None and rewarm > 0:
+        lr *= min(1.0, (step - rewarm_from) / rewarm)
+    return lr
+
+
+def weights_from_onnx(path, model):
+    """A state dict from an exported model.onnx (models/training/fp16_weights.py stores `<param>.fp16` initializers
+    named after the PyTorch parameters, `model.` prefixed by ExportWrapper). Used when the checkpoints are gone but
+    the bundled model is not: the weights are the fp16-rounded ones the bundle ran."""
+    import onnx
+    from onnx import numpy_helper
+    inits = {i.name: i for i in onnx.load(path).graph.initializer}
+    state = {}
+    for name, ref in model.state_dict().items():
+        key = "model." + name
+        init = inits.get(key + ".fp16", inits.get(key))
+        if init is None:
+            raise SystemExit(f"{path}: no initializer {key!r} (or {key}.fp16) for parameter {name}")
+        arr = numpy_helper.to_array(init).astype(np.float32)
+        if tuple(arr.shape) != tuple(ref.shape):
+            raise SystemExit(f"{path}: initializer {init.name} has shape {arr.shape}, parameter {name} needs "
+                             f"{tuple(ref.shape)}")
+        state[name] = torch.from_numpy(arr.copy())
+    return state
 
 
 def checkpoints():
@@ -171,6 +197,10 @@ def main():
     p.add_argument("--ckpt-minutes", type=float, default=10)
     p.add_argument("--max-steps", type=int, default=0, help="stop after this step (0: run until stopped)")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--init-onnx", default=None,
+                   help="with no checkpoint in WORK/ckpt: start from this exported model.onnx's weights and the step "
+                        "and token counts of the training.json beside it (the optimizer starts fresh)")
+    p.add_argument("--rewarm", type=int, default=200, help="steps of re-warm-up after --init-onnx")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -191,6 +221,15 @@ def main():
         st = saved["state"]
         torch.set_rng_state(saved["torch_rng"])
         print(f"resumed from {ck[-1]} at step {st['step']}", flush=True)
+    elif a.init_onnx:
+        model.load_state_dict(weights_from_onnx(a.init_onnx, model))
+        tj = os.path.join(os.path.dirname(os.path.abspath(a.init_onnx)), "training.json")
+        done = json.load(open(tj)) if os.path.exists(tj) else {}
+        st.update(step=done.get("step") or 0, tokens=done.get("tokens_seen") or 0,
+                  seconds=done.get("train_seconds") or 0.0, dev=done.get("dev_loss_curve") or [],
+                  epoch=done.get("epoch") or 0, batch=done.get("step") or 0,
+                  rewarm_from=done.get("step") or 0, init_onnx=a.init_onnx)
+        print(f"warm start from {a.init_onnx} at step {st['step']} (re-warm-up {a.rewarm} steps)", flush=True)
     log = open(os.path.join(WORK, "train.log"), "a")
 
     def write_ckpt():
@@ -217,7 +256,7 @@ def main():
             src, dec, tgt = collate(train, batches[st["batch"]], pad)
             src, dec, tgt = src.to(a.device), dec.to(a.device), tgt.to(a.device)
             for g in opt.param_groups:
-                g["lr"] = lr_at(st["step"] + 1, a.lr, a.warmup)
+                g["lr"] = lr_at(st["step"] + 1, a.lr, a.warmup, st.get("rewarm_from"), a.rewarm)
             loss = batch_loss(model, src, dec, tgt, pad, a.smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -235,7 +274,7 @@ def main():
                 now = time.time()
                 rec = {"step": st["step"], "epoch": st["epoch"], "tokens": st["tokens"],
                        "tokens_per_s": round(win_tok / (now - win_t), 1), "train_loss": round(win_loss / win_n, 4),
-                       "lr": round(lr_at(st["step"], a.lr, a.warmup), 7), "time": round(now)}
+                       "lr": round(lr_at(st["step"], a.lr, a.warmup, st.get("rewarm_from"), a.rewarm), 7), "time": round(now)}
                 if st["step"] % a.dev_every == 0:
                     dl = dev_loss(model, dev, pad, a.batch_tokens)
                     rec["dev_loss"] = round(dl, 4)
