@@ -611,8 +611,6 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
     XDG_DATA_HOME: dirs.data,
     XDG_CACHE_HOME: dirs.cache,
     TMPDIR: dirs.tmp,
-    // Pass through what an extension under test may legitimately read.
-    ...(process.env.NODE_OPTIONS ? {} : {}),
   };
   const t0 = Date.now();
   const server = spawn(process.execPath, args, { env, cwd: sandbox, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
