@@ -5,9 +5,9 @@
  *
  *   node scripts/build.mjs && PROBE_REPS=4 node dist/progressiveProbe.js > probe.json
  *
- * PROBE_MODES: comma list of the modes below to alternate (default: all; the 4,096-token one measures its first window). The panel's layer is picked before every
- * run, so a run also shows whether the panel kept the person's layer (`seq`: the layer and head the text view
- * showed when the tokens appeared).
+ * PROBE_MODES: comma list of the modes below to alternate (default: all; the 4,096-token one measures its first
+ * window). The panel's layer is picked before every run, so a run also shows whether the panel kept the person's
+ * layer (`seq`: the layer and head the text view showed when the tokens appeared).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -111,7 +111,8 @@ async function main(): Promise<void> {
   const modes = wanted ? ALL_MODES.filter((m) => wanted.includes(m.name)) : ALL_MODES;
   const { text: corpus } = corpusText();
   const registry = new ModelRegistry([path.join(repoRoot, 'models')]);
-  const tokenizer = await registry.tokenizer(await registry.get('encoder'));
+  const manifest = await registry.get('encoder');
+  const tokenizer = await registry.tokenizer(manifest);
   const tokens = tokenizer.encode(corpus);
   const ws = mkdtempSync(path.join(os.tmpdir(), 'al-probe-ws-'));
   mkdirSync(path.join(ws, '.vscode'), { recursive: true });
@@ -127,9 +128,8 @@ async function main(): Promise<void> {
   add('warm-b.txt', 300);
   for (const m of modes) add(`warm-${modes.indexOf(m)}.txt`, m.tokens ?? 512);
   for (let r = 0; r < reps; r++) for (let i = 0; i < modes.length; i++) add(`r${r}-m${i}.txt`, modes[i].tokens ?? 512);
-  const maxPositions = (await registry.get('encoder')).maxPositions;
   /** the tokens the text view shows and the host's timeline records: the first window's */
-  const shownOf = (name: string): number => Math.min(files[name].n, maxPositions);
+  const shownOf = (name: string): number => Math.min(files[name].n, manifest.maxPositions);
   const settings = { 'attentionLens.followSelection': false, ...(process.env.BENCH_NO_OVERLAY ? { 'attentionLens.editorOverlay': false } : {}) };
   const vs = await startCodeServer({ workspace: ws, settings });
   const results: Record<string, unknown[]> = {};
@@ -198,7 +198,6 @@ async function main(): Promise<void> {
         el.dispatchEvent(new Event('change', { bubbles: true }));
       }, String(layer));
     };
-    const manifest = await registry.get('encoder');
     const layerOf = (mode: Mode): number => (mode.layer >= 0 ? mode.layer : (manifest.defaultHead?.layer ?? manifest.layers - 1));
     // one warm run per mode; the worker makes that layer's two parts' sessions after it (splitRunner.ts)
     for (const [i, m] of modes.entries()) {

@@ -224,7 +224,10 @@ def main():
     elif a.init_onnx:
         model.load_state_dict(weights_from_onnx(a.init_onnx, model))
         tj = os.path.join(os.path.dirname(os.path.abspath(a.init_onnx)), "training.json")
-        done = json.load(open(tj)) if os.path.exists(tj) else {}
+        done = {}
+        if os.path.exists(tj):
+            with open(tj) as fh:
+                done = json.load(fh)
         st.update(step=done.get("step") or 0, tokens=done.get("tokens_seen") or 0,
                   seconds=done.get("train_seconds") or 0.0, dev=done.get("dev_loss_curve") or [],
                   epoch=done.get("epoch") or 0, batch=done.get("step") or 0,
