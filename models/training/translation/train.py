@@ -234,6 +234,10 @@ def main():
                   rewarm_from=done.get("step") or 0, init_onnx=a.init_onnx)
         print(f"warm start from {a.init_onnx} at step {st['step']} (re-warm-up {a.rewarm} steps)", flush=True)
     log = open(os.path.join(WORK, "train.log"), "a")
+    # The process writes its own pid: `$!` after `cd … && nohup … &` is the pid of a subshell, and a stop signal sent
+    # there never reaches training (it happened: a "paused" run went on training).
+    with open(os.path.join(WORK, "train.pid"), "w") as fh:
+        fh.write(f"{os.getpid()}\n")
 
     def write_ckpt():
         state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "state": st, "config": cfg.to_dict(),
