@@ -324,7 +324,8 @@ export class AnalysisSession {
           this.onShown(slot, source, source.startOffset, { tokens: documentTokens(joint) });
           // While the model writes, only the visible head goes with each step (the next step replaces it at once);
           // the webview asks for any other head it shows, and the last step streams them all.
-          const firstHead = this.view ?? { layer: 2 * manifest.layers, head: 0 };
+          // The model's default head (its best-aligned cross head, models/translation/model.json), else Cross 1.1.
+          const firstHead = this.view ?? manifest.defaultHead ?? { layer: 2 * manifest.layers, head: 0 };
           await this.streamer.show(slot, current, joint, { ...options, firstHead, onlyFirstHead: !final });
         },
       },

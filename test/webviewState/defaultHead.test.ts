@@ -59,4 +59,26 @@ describe('default head across analyses', () => {
       expect([ui.state.layer, ui.state.head]).toEqual([1, 4]);
     }
   });
+
+  it('a translation opens on its default cross-attention head, and not on a default head of another attention', () => {
+    const translation = (layer: number): ModelInfo => ({
+      id: 'translation',
+      displayName: 'Translation',
+      kind: 'encoder-decoder',
+      layers: 9, // encoder 0–2, decoder self 3–5, cross 6–8 (src/common/translation.ts)
+      setLayers: 3,
+      heads: 6,
+      headDim: 32,
+      maxPositions: 128,
+      defaultHead: { layer, head: 3, reason: 'the cross-attention head that aligns best' },
+    });
+    const ui = keeper();
+    expect(ui.state.attentionSet).toBe('cross');
+    expect(ui.applyDefaultHead(translation(8))).toBe(true);
+    expect([ui.state.layer, ui.state.head]).toEqual([8, 3]);
+    expect(ui.defaultHeadNote()?.reason).toMatch(/aligns best/);
+    const other = keeper();
+    expect(other.applyDefaultHead(translation(1))).toBe(false); // an encoder head: the panel shows Cross
+    expect(other.defaultHeadNote()).toBeNull();
+  });
 });

@@ -14,6 +14,7 @@ echo "[bundle] checkpoint $CKPT, $LIMIT held-out pairs"
 $PY models/training/translation/export.py --ckpt "$CKPT"
 node models/training/translation/check_export.mjs
 $PY models/training/translation/evaluate.py --ckpt "$CKPT" --limit "$LIMIT"
+$PY models/training/translation/default_head.py
 $PY models/training/translation/write_card.py
 DEST=models/translation
 mkdir -p "$DEST/reference"

@@ -126,6 +126,36 @@ def batch_loss(model, src, dec, tgt, pad, smoothing):
                            label_smoothing=smoothing)
 
 
+def collate_links(links, idx):
+    """(batch row, decoder row, source position) of every alignment link of the batch's examples, as index tensors."""
+    parts = [torch.cat([torch.full((len(links[i]), 1), b, dtype=torch.long), links[i].long()], 1)
+             for b, i in enumerate(idx) if len(links[i])]
+    if not parts:
+        return None
+    return torch.cat(parts, 0).unbind(1)
+
+
+def guided_loss(model, src, dec, tgt, pad, smoothing, links, head):
+    """Translation loss and the guided-alignment loss (ibm1_align.py): -log of the cross-attention weight that the
+    decoder row writing a target token gives to the source token it translates, averaged over the links, for the mean
+    of all cross-attention heads (what the panel's "all heads" shows) and for one chosen head (layer, head), so that
+    one head reads as an alignment on its own."""
+    enc_b, dec_b, cross_b = batch_biases(src != pad, dec.shape[1])
+    memory = model.encode(src, enc_b)
+    self_atts, cross = [], []
+    logits = model.decode(dec, memory, dec_b, cross_b, collect_self=self_atts, collect_cross=cross)
+    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=-100,
+                         label_smoothing=smoothing)
+    if links is None:
+        return ce, torch.zeros(())
+    b, j, i = links
+    att = torch.stack([c[0] for c in cross], 0)  # [L, B, H, T, S]
+    mean = att.mean((0, 2))[b, j, i]
+    one = att[head[0], b, head[1], j, i]
+    align = -(torch.log(mean + 1e-6).mean() + torch.log(one + 1e-6).mean()) / 2
+    return ce, align
+
+
 @torch.no_grad()
 def dev_loss(model, examples, pad, batch_tokens):
     model.eval()
@@ -201,6 +231,9 @@ def main():
                    help="with no checkpoint in WORK/ckpt: start from this exported model.onnx's weights and the step "
                         "and token counts of the training.json beside it (the optimizer starts fresh)")
     p.add_argument("--rewarm", type=int, default=200, help="steps of re-warm-up after --init-onnx")
+    p.add_argument("--align-weight", type=float, default=0.0,
+                   help="weight of the guided-alignment loss (needs WORK/tokens/align-train.pt from ibm1_align.py)")
+    p.add_argument("--align-head", default="2.3", help="layer.head (0-based) that the alignment loss also trains alone")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -209,6 +242,12 @@ def main():
     pad = tok.specials["<pad>"]
     train = encode_split(tok, "train")
     dev = encode_split(tok, "dev")
+    links = None
+    if a.align_weight > 0:
+        links = torch.load(os.path.join(WORK, "tokens", "align-train.pt"))
+        if len(links) != len(train):
+            raise SystemExit(f"align-train.pt has {len(links)} entries, train.pt {len(train)}: rerun ibm1_align.py")
+    align_head = tuple(int(x) for x in a.align_head.split("."))
     cfg = Config(vocab_size=tok.vocab_size)
     model = Translator(cfg, dropout=a.dropout).to(a.device)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), eps=1e-9, weight_decay=0.01)
@@ -255,7 +294,7 @@ def main():
     signal.signal(signal.SIGINT, on_signal)
     model.train()
     last_ckpt = time.time()
-    win_tok, win_loss, win_n, win_t = 0, 0.0, 0, time.time()
+    win_tok, win_loss, win_n, win_t, win_align = 0, 0.0, 0, time.time(), 0.0
     while not stop["now"]:
         batches = make_batches(train, a.batch_tokens, seed=1000 + st["epoch"])
         while st["batch"] < len(batches) and not stop["now"]:
@@ -264,9 +303,19 @@ def main():
             src, dec, tgt = src.to(a.device), dec.to(a.device), tgt.to(a.device)
             for g in opt.param_groups:
                 g["lr"] = lr_at(st["step"] + 1, a.lr, a.warmup, st.get("rewarm_from"), a.rewarm)
-            loss = batch_loss(model, src, dec, tgt, pad, a.smoothing)
+            if links is None:
+                loss = batch_loss(model, src, dec, tgt, pad, a.smoothing)
+                total = loss
+            else:
+                if "align_from" not in st:
+                    st["align_from"] = st["step"]
+                    st["align"] = {"weight": a.align_weight, "head": list(align_head)}
+                loss, align = guided_loss(model, src, dec, tgt, pad, a.smoothing,
+                                          collate_links(links, batches[st["batch"]]), align_head)
+                total = loss + a.align_weight * align
+                win_align += float(align)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            total.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             st["step"] += 1
@@ -282,6 +331,8 @@ def main():
                 rec = {"step": st["step"], "epoch": st["epoch"], "tokens": st["tokens"],
                        "tokens_per_s": round(win_tok / (now - win_t), 1), "train_loss": round(win_loss / win_n, 4),
                        "lr": round(lr_at(st["step"], a.lr, a.warmup, st.get("rewarm_from"), a.rewarm), 7), "time": round(now)}
+                if links is not None:
+                    rec["align_loss"] = round(win_align / win_n, 4)
                 if st["step"] % a.dev_every == 0:
                     dl = dev_loss(model, dev, pad, a.batch_tokens)
                     rec["dev_loss"] = round(dl, 4)
@@ -291,7 +342,7 @@ def main():
                         save({"model": model.state_dict(), "state": st, "config": cfg.to_dict()}, "best.pt")
                 log.write(json.dumps(rec) + "\n")
                 log.flush()
-                win_tok, win_loss, win_n, win_t = 0, 0.0, 0, time.time()
+                win_tok, win_loss, win_n, win_t, win_align = 0, 0.0, 0, time.time(), 0.0
             if time.time() - last_ckpt > a.ckpt_minutes * 60:
                 write_ckpt()
                 last_ckpt = time.time()

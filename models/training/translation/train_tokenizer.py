@@ -57,9 +57,25 @@ def rates(tok, rows):
             "english_tokens": en_tokens, "chinese_tokens": zh_tokens}
 
 
+def write_stats(tok, merges, t0):
+    stats = {"vocab_size": tok.vocab_size, "merges": merges, "specials": tok.specials, "dev": rates(tok, read("dev")),
+             "seconds": round(time.time() - t0, 1)}
+    with open(os.path.join(WORK, "tokenizer", "stats.json"), "w", encoding="utf-8") as fh:
+        json.dump(stats, fh, indent=1)
+    print(json.dumps(stats))
+
+
 def main():
     t0 = time.time()
     bpe.SPECIALS = SPECIALS
+    if "--stats-only" in sys.argv[1:]:
+        # A new checkout that copied the bundled tokenizer.json into WORK/tokenizer (README.md, "On a new machine"):
+        # the card's tokenizer figures, without training another tokenizer.
+        path = os.path.join(WORK, "tokenizer", "tokenizer.json")
+        with open(path, encoding="utf-8") as fh:
+            merges = len(json.load(fh)["model"]["merges"])
+        write_stats(bpe.Tokenizer(path), merges, t0)
+        return
     wc = Counter()
     for r in read("train"):
         for p in counted_pieces(r["en"]):
@@ -81,11 +97,7 @@ def main():
     for r in dev[:200]:
         for t in (r["en"], r["zh"]):
             assert tok.decode(tok.encode(t)) == t, t
-    stats = {"vocab_size": tok.vocab_size, "merges": len(merges), "specials": tok.specials, "dev": rates(tok, dev),
-             "seconds": round(time.time() - t0, 1)}
-    with open(os.path.join(out, "stats.json"), "w", encoding="utf-8") as fh:
-        json.dump(stats, fh, indent=1)
-    print(json.dumps(stats))
+    write_stats(tok, len(merges), t0)
 
 
 if __name__ == "__main__":
