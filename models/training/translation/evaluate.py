@@ -89,9 +89,10 @@ def cross_attentions(model, src_ids, dec_ids):
     return torch.cat([c[0] for c in cross], 0)  # each layer collects (attention, q, k, v)
 
 
-def alignment_items(model, tok, pairs, by_word):
+def alignment_items(attend, tok, pairs, by_word):
     """For every dictionary word pair in every direction: (per-head hit [L*H] bool, mean-of-heads hit, diagonal hit,
-    direction)."""
+    direction). attend(source ids + </s>, decoder input ids) gives the [L, H, T, S] weights to score: the model's
+    cross-attention (cross_attentions), or a word aligner's table (ibm1_check.py)."""
     eos = tok.specials["</s>"]
     items = []
     for p in pairs:
@@ -103,7 +104,7 @@ def alignment_items(model, tok, pairs, by_word):
                 continue
             s_spans = token_char_spans(tok, s_ids, src_text)
             t_spans = token_char_spans(tok, t_ids, tgt_text)
-            att = cross_attentions(model, s_ids + [eos], [tok.specials[lang]] + t_ids)  # [L,H,T,S]
+            att = attend(s_ids + [eos], [tok.specials[lang]] + t_ids)  # [L,H,T,S]
             L, H = att.shape[:2]
             for es, ee, zs, ze in wp:
                 (ss, se), (ts, te) = ((es, ee), (zs, ze)) if s_key == "en" else ((zs, ze), (es, ee))
@@ -167,8 +168,11 @@ def main():
         print(f"{name}: chrF2 {m:.2f}  nearest neighbour {b:.2f}  ({time.time() - t0:.0f}s)", flush=True)
 
     by_word = load_cedict(default_cedict_path(WORK))
-    dev_items = alignment_items(model, tok, dev, by_word)
-    test_items = alignment_items(model, tok, test, by_word)
+    def attend(src_ids, dec_ids):
+        return cross_attentions(model, src_ids, dec_ids)
+
+    dev_items = alignment_items(attend, tok, dev, by_word)
+    test_items = alignment_items(attend, tok, test, by_word)
     dev_sum = summarise(dev_items)
     best = max(range(L * H), key=lambda h: dev_sum["per_head"][h]) if dev_items else 0
     al = summarise(test_items, best)

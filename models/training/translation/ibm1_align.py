@@ -44,7 +44,7 @@ def flatten(pairs, null):
 
 
 def model1(pairs, vocab):
-    """t(target | source) by EM; returns a function giving the [T, S+1] posterior table of one pair."""
+    """t(target | source) by EM: the sorted (source * (vocab + 1) + target) keys and their probabilities."""
     null = vocab
     s, t, row, rows = flatten(pairs, null)
     key = s * (vocab + 1) + t
@@ -59,6 +59,12 @@ def model1(pairs, vocab):
         totals = np.bincount(u_src, weights=counts, minlength=vocab + 1)
         prob = counts / totals[u_src]
         print(f"  EM iteration {it + 1}: mean log-likelihood {np.mean(np.log(denom)):.3f}", flush=True)
+    return uniq, prob
+
+
+def posterior_fn(uniq, prob, vocab):
+    """The [T, S+1] table p(source position | target token) of one pair under a Model 1 table (last column: NULL)."""
+    null = vocab
     table = dict(zip(uniq.tolist(), prob.tolist()))
 
     def posterior(src, tgt):
@@ -79,9 +85,14 @@ def main():
     en_zh = [(examples[k][0][:-1], examples[k][2][:-1]) for k in range(0, len(examples), 2)]
     print(f"{len(en_zh)} pairs, vocabulary {vocab}", flush=True)
     print("Model 1, Chinese given English", flush=True)
-    zh_given_en = model1(en_zh, vocab)
+    fwd_table = model1(en_zh, vocab)
     print("Model 1, English given Chinese", flush=True)
-    en_given_zh = model1([(z, e) for e, z in en_zh], vocab)
+    rev_table = model1([(z, e) for e, z in en_zh], vocab)
+    # Kept for ibm1_check.py (how well the teacher itself aligns the evaluation's dictionary word pairs).
+    np.savez(os.path.join(WORK, "tokens", "ibm1-tables.npz"), vocab=vocab, zh_given_en_keys=fwd_table[0],
+             zh_given_en=fwd_table[1], en_given_zh_keys=rev_table[0], en_given_zh=rev_table[1])
+    zh_given_en = posterior_fn(*fwd_table, vocab)
+    en_given_zh = posterior_fn(*rev_table, vocab)
     out = []
     kept = rows = 0
     for e, z in en_zh:

@@ -231,9 +231,11 @@ def main():
                    help="with no checkpoint in WORK/ckpt: start from this exported model.onnx's weights and the step "
                         "and token counts of the training.json beside it (the optimizer starts fresh)")
     p.add_argument("--rewarm", type=int, default=200, help="steps of re-warm-up after --init-onnx")
-    p.add_argument("--align-weight", type=float, default=0.0,
-                   help="weight of the guided-alignment loss (needs WORK/tokens/align-train.pt from ibm1_align.py)")
-    p.add_argument("--align-head", default="2.3", help="layer.head (0-based) that the alignment loss also trains alone")
+    p.add_argument("--align-weight", type=float, default=None,
+                   help="weight of the guided-alignment loss (needs WORK/tokens/align-train.pt from ibm1_align.py); "
+                        "left out: as the resumed checkpoint had it, else 0 (off)")
+    p.add_argument("--align-head", default=None,
+                   help="layer.head (0-based) that the alignment loss also trains alone; left out: as resumed, else 2.3")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -242,12 +244,6 @@ def main():
     pad = tok.specials["<pad>"]
     train = encode_split(tok, "train")
     dev = encode_split(tok, "dev")
-    links = None
-    if a.align_weight > 0:
-        links = torch.load(os.path.join(WORK, "tokens", "align-train.pt"))
-        if len(links) != len(train):
-            raise SystemExit(f"align-train.pt has {len(links)} entries, train.pt {len(train)}: rerun ibm1_align.py")
-    align_head = tuple(int(x) for x in a.align_head.split("."))
     cfg = Config(vocab_size=tok.vocab_size)
     model = Translator(cfg, dropout=a.dropout).to(a.device)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), eps=1e-9, weight_decay=0.01)
@@ -272,6 +268,20 @@ def main():
                   epoch=done.get("epoch") or 0, batch=done.get("step") or 0,
                   rewarm_from=done.get("step") or 0, init_onnx=a.init_onnx)
         print(f"warm start from {a.init_onnx} at step {st['step']} (re-warm-up {a.rewarm} steps)", flush=True)
+    # Guided alignment goes on after a resume unless the command line says otherwise.
+    resumed_align = st.get("align", {})
+    if a.align_weight is None:
+        a.align_weight = resumed_align.get("weight", 0.0)
+    align_head = (tuple(int(x) for x in a.align_head.split(".")) if a.align_head
+                  else tuple(resumed_align.get("head", (2, 3))))
+    links = None
+    if a.align_weight > 0:
+        links = torch.load(os.path.join(WORK, "tokens", "align-train.pt"))
+        if len(links) != len(train):
+            raise SystemExit(f"align-train.pt has {len(links)} entries, train.pt {len(train)}: rerun ibm1_align.py")
+        st["align"] = {"weight": a.align_weight, "head": list(align_head)}
+        st.setdefault("align_from", st["step"])
+        print(f"guided alignment: weight {a.align_weight}, head {align_head} (since step {st['align_from']})", flush=True)
     log = open(os.path.join(WORK, "train.log"), "a")
     # The process writes its own pid: `$!` after `cd … && nohup … &` is the pid of a subshell, and a stop signal sent
     # there never reaches training (it happened: a "paused" run went on training).
@@ -307,9 +317,6 @@ def main():
                 loss = batch_loss(model, src, dec, tgt, pad, a.smoothing)
                 total = loss
             else:
-                if "align_from" not in st:
-                    st["align_from"] = st["step"]
-                    st["align"] = {"weight": a.align_weight, "head": list(align_head)}
                 loss, align = guided_loss(model, src, dec, tgt, pad, a.smoothing,
                                           collate_links(links, batches[st["batch"]]), align_head)
                 total = loss + a.align_weight * align

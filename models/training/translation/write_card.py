@@ -66,6 +66,14 @@ def main():
               f"rounded to fp16 {training['dev_loss_fp16_weights']:.3f}.",
               "Dev loss curve (step, tokens, loss): " + (", ".join(f"({s}, {t:,}, {l})" for s, t, l in curve)
                                                          if curve else "none yet (first check at step 500).")]
+        ga = training.get("guided_alignment")
+        if ga:
+            L += ["", f"Guided alignment since step {ga['since_step']:,} (weight {ga['weight']}): the cross-attention of "
+                      "the decoder step writing a target token is also trained towards the source token it translates, "
+                      "for the mean of all cross heads and for cross layer "
+                      f"{ga['head'][0] + 1}, head {ga['head'][1] + 1} alone. The links are IBM Model 1 alignments of the "
+                      "training pairs (both directions, kept where they agree: `ibm1_align.py`); no dictionary is used "
+                      "in training."]
     if metrics:
         L += ["", "## Quality gates (held-out test pairs)", "",
               f"Checkpoint `{metrics['checkpoint']}` (step {metrics['step']}), {metrics['test_pairs']} test pairs.", "",
