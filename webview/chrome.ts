@@ -14,7 +14,7 @@ import { buildToolbar, createButton, maskLabel, toolbarKey, updateToolbar, type 
 import { el } from './dom';
 import { exportView } from './exportView';
 import { t } from './strings';
-import { isTranslation, layersPerSet, layerWithinSet, stackedLayer } from './translation';
+import { isTranslation, layerLabel, layersPerSet, layerWithinSet, stackedLayer } from './translation';
 import type { UiStateKeeper } from './uiState';
 import type { Aggregate, Direction, ViewId } from './viewTypes';
 import type { UiState, ViewHandle } from './views/viewContext';
@@ -221,10 +221,12 @@ export class Chrome {
       lines.push(line);
     }
     // One line on why the panel opened on this head (the model's default head), while it still shows it.
-    const note = store.slot(0).start ? this.deps.ui.defaultHeadNote() : null;
-    if (note) {
+    const shown = store.slot(0).start;
+    const note = shown ? this.deps.ui.defaultHeadNote() : null;
+    if (shown && note) {
       const line = el('div', 'status-line default-head');
-      line.textContent = t('status.defaultHead', `${note.layer + 1}.${note.head + 1}`, note.reason);
+      // A translation's layer is counted within its attention (Cross 3.4, not the stacked 9.4), as the toolbar counts it.
+      line.textContent = t('status.defaultHead', `${layerLabel(shown, note.layer)}.${note.head + 1}`, note.reason);
       lines.push(line);
     }
     this.statusEl.replaceChildren(...lines);

@@ -57,4 +57,15 @@ describe('model.json default_head', () => {
       expect(m.defaultHead?.reason, id).toContain(`${Math.round((row?.prev ?? 0) * 100)}%`);
     }
   });
+
+  it('the translation model opens on its best-aligned cross-attention head, with the share its card measured', () => {
+    const dir = path.join(MODELS_DIR, 'translation');
+    const m = parseManifest(JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')), 'translation/model.json', dir);
+    const alignment = (JSON.parse(readFileSync(path.join(dir, 'metrics.json'), 'utf8')) as {
+      alignment: { best_head: { layer: number; head: number }; best_head_share: number };
+    }).alignment;
+    // Stacked as the panel shows them: encoder 0…L−1, decoder self L…2L−1, cross 2L…3L−1.
+    expect(m.defaultHead).toMatchObject({ layer: 2 * m.layers + alignment.best_head.layer, head: alignment.best_head.head });
+    expect(m.defaultHead?.reason).toContain(`${Math.round(alignment.best_head_share * 100)}%`);
+  });
 });

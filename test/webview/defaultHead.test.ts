@@ -3,10 +3,11 @@
  * says why, instead of layer 1, head 1 (near-uniform in the bundled encoder); picking another head removes the line.
  */
 import type { Browser } from 'playwright-core';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODELS_DIR, SAMPLE_TEXT, analyzeWithCli, launchBrowser, openPage, setDropdown } from './harness';
+import { CACHE, DIST, MODELS_DIR, SAMPLE_TEXT, analyzeWithCli, ensureBuilt, launchBrowser, openPage, setDropdown } from './harness';
 
 const QUANT_TOL = 1 / 510 + 0.0005 + 1e-6;
 let browser: Browser;
@@ -46,4 +47,23 @@ describe('default head', () => {
       await page.context().close();
     });
   }
+
+  it('translation: opens the Cross attention on the best-aligned head, counted within Cross, and says why', async () => {
+    const d = JSON.parse(readFileSync(path.join(MODELS_DIR, 'translation', 'model.json'), 'utf8')) as {
+      layers: number;
+      default_head: { layer: number; head: number; reason: string };
+    };
+    const file = path.join(CACHE, 'default-head-translation.txt');
+    const html = path.join(CACHE, 'default-head-translation.html');
+    ensureBuilt();
+    mkdirSync(CACHE, { recursive: true });
+    writeFileSync(file, 'Save the file before closing the window.');
+    execFileSync(process.execPath, [path.join(DIST, 'cli.js'), 'translate', file, '--models-dir', MODELS_DIR, '--html', html], { stdio: 'ignore' });
+    const { page, errors } = await openPage(browser, html);
+    const crossLayer = d.default_head.layer - 2 * d.layers; // the toolbar counts layers within the attention shown
+    expect(await page.evaluate(`[${value('ctl-set')}, ${value('ctl-layer')}, ${value('ctl-head')}]`)).toEqual(['cross', String(crossLayer), String(d.default_head.head)]);
+    expect(await page.locator('.status .default-head').textContent()).toBe(`Opened on head ${crossLayer + 1}.${d.default_head.head + 1}: ${d.default_head.reason}`);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
 });
