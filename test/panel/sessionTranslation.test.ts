@@ -1,7 +1,8 @@
 /**
  * A panel slot whose model is the bundled translation model (src/panel/sessionTranslation.ts), driven through the
  * same AnalysisSession and host message table as the panel, with the real model on onnxruntime-node:
- *  - every decoding step is shown as its own generation (translation.partial, the visible head only), the last one
+ *  - every decoding step is shown as its own generation (translation.partial, the visible head only: the model's
+ *    default head, its best-aligned cross head), the last one
  *    streams every head of the three stacked attentions and says analysisComplete;
  *  - the `translate` message switches the direction and aligns a given target (teacher forcing);
  *  - a newer analysis of the slot stops the decoding: nothing of the old text is shown after the new one starts;
@@ -50,6 +51,13 @@ describe('panel session: a translation model', () => {
     for (const p of partial) expect(p.translation?.partial).toBe(true);
     for (let i = 1; i < all.length; i++) expect(all[i].generation).toBeGreaterThan(all[i - 1].generation);
     for (const p of partial) expect(posted.filter((m) => m.type === 'headData' && m.generation === p.generation)).toHaveLength(1);
+    // That one head is the model's default head (its best-aligned cross head), the one the panel opens on.
+    const defaultHead = (await registry.get('translation')).defaultHead;
+    expect(defaultHead).toBeDefined();
+    for (const p of partial) {
+      const head = posted.find((m) => m.type === 'headData' && m.generation === p.generation);
+      expect(head && head.type === 'headData' ? [head.layer, head.head] : null).toEqual([defaultHead?.layer, defaultHead?.head]);
+    }
     const L = last.model.setLayers!;
     expect(last.model.layers).toBe(3 * L);
     expect(posted.filter((m) => m.type === 'headData' && m.generation === last.generation)).toHaveLength(last.model.layers * last.model.heads);
