@@ -117,7 +117,8 @@ def main():
                    "tokens_seen": state.get("tokens"), "train_seconds": state.get("seconds"),
                    "dev_loss_curve": state.get("dev"), "dev_loss_fp32": loss_fp32,
                    "dev_loss_fp16_weights": loss_fp16,
-                   **({"guided_alignment": {**state["align"], "since_step": state.get("align_from")}}
+                   **({"guided_alignment": {**state["align"], "since_step": state.get("align_from"),
+                                              "schedule": state.get("align_schedule", [])}}
                       if state.get("align") else {})}, fh, indent=1)
     os.remove(fp32)
     print(f"wrote {a.out}: {params} parameters; reference pair {pair['en']!r}; greedy {ref['greedy']['text']!r}")

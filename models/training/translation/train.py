@@ -281,6 +281,10 @@ def main():
             raise SystemExit(f"align-train.pt has {len(links)} entries, train.pt {len(train)}: rerun ibm1_align.py")
         st["align"] = {"weight": a.align_weight, "head": list(align_head)}
         st.setdefault("align_from", st["step"])
+        # Every change of weight, so the card can say which weight trained which steps.
+        schedule = st.setdefault("align_schedule", [])
+        if not schedule or schedule[-1][1] != a.align_weight:
+            schedule.append([st["step"], a.align_weight])
         print(f"guided alignment: weight {a.align_weight}, head {align_head} (since step {st['align_from']})", flush=True)
     log = open(os.path.join(WORK, "train.log"), "a")
     # The process writes its own pid: `$!` after `cd … && nohup … &` is the pid of a subshell, and a stop signal sent

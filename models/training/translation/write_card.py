@@ -68,7 +68,8 @@ def main():
                                                          if curve else "none yet (first check at step 500).")]
         ga = training.get("guided_alignment")
         if ga:
-            L += ["", f"Guided alignment since step {ga['since_step']:,} (weight {ga['weight']}): the cross-attention of "
+            weights = ", ".join(f"{w} from step {s:,}" for s, w in ga.get("schedule") or []) or f"{ga['weight']}"
+            L += ["", f"Guided alignment since step {ga['since_step']:,} (weight {weights}): the cross-attention of "
                       "the decoder step writing a target token is also trained towards the source token it translates, "
                       "for the mean of all cross heads and for cross layer "
                       f"{ga['head'][0] + 1}, head {ga['head'][1] + 1} alone. The links are IBM Model 1 alignments of the "
@@ -86,7 +87,8 @@ def main():
             bh = al["best_head"]
             L += ["", f"Cross-attention vs CC-CEDICT word pairs ({al['pairs']:,} pairs, both directions, teacher forcing, "
                       "rows of the decoder steps that produce the target word): "
-                      f"best head (layer {bh['layer']}, head {bh['head']}, chosen on dev) {pct(al['best_head_share'])}, "
+                      f"best head (cross layer {bh['layer'] + 1}, head {bh['head'] + 1}, counted from 1 as in the panel; "
+                      f"chosen on dev) {pct(al['best_head_share'])}, "
                       f"mean of all heads {pct(al['mean_of_heads'])}, diagonal baseline {pct(al['diagonal'])}. "
                       f"Gate (≥ 60 % and ≥ 2 × diagonal): best head "
                       f"{'met' if al['gate']['best_head_passes'] else '**missed**'}, mean of heads "
