@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Word alignments of the training pairs, learnt from the training pairs alone, for the guided-alignment loss.
 
-    /usr/bin/python3 models/training/translation/ibm1_align.py      # ~5 min on 2 cores, writes WORK/tokens/align-train.pt
+    /usr/bin/python3 models/training/translation/ibm1_align.py      # ~4 min on 2 cores, writes WORK/tokens/align-train.pt
 
 Why: after hours of CPU training the cross-attention heads still point at the right source word for only 40–45 % of
 dictionary word pairs (models/translation/MODEL_CARD.md). A head that is told, during training, which source token

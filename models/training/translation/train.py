@@ -11,6 +11,9 @@ Examples: each pair gives two, English -> Chinese (source = en tokens + </s>, de
 target = zh tokens + </s>) and the reverse with <2en>. Batches hold up to --batch-tokens source + target tokens of
 similar lengths; the batch order is shuffled per epoch with a seed derived from the epoch, so a position
 (epoch, batch index) is enough to resume exactly.
+
+--align-weight W adds the guided-alignment loss (guided_loss; links from ibm1_align.py); a resume keeps the
+checkpoint's weight and head unless the command line gives others, and the checkpoint records every change.
 """
 import argparse
 import glob
@@ -119,11 +122,14 @@ def collate(examples, idx, pad):
     return src, dec, tgt
 
 
-def batch_loss(model, src, dec, tgt, pad, smoothing):
-    enc_b, dec_b, cross_b = batch_biases(src != pad, dec.shape[1])
-    logits = model(src, dec, enc_b, dec_b, cross_b)
+def translation_loss(logits, tgt, smoothing):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=-100,
                            label_smoothing=smoothing)
+
+
+def batch_loss(model, src, dec, tgt, pad, smoothing):
+    enc_b, dec_b, cross_b = batch_biases(src != pad, dec.shape[1])
+    return translation_loss(model(src, dec, enc_b, dec_b, cross_b), tgt, smoothing)
 
 
 def collate_links(links, idx):
@@ -143,9 +149,8 @@ def guided_loss(model, src, dec, tgt, pad, smoothing, links, head):
     enc_b, dec_b, cross_b = batch_biases(src != pad, dec.shape[1])
     memory = model.encode(src, enc_b)
     self_atts, cross = [], []
-    logits = model.decode(dec, memory, dec_b, cross_b, collect_self=self_atts, collect_cross=cross)
-    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=-100,
-                         label_smoothing=smoothing)
+    ce = translation_loss(model.decode(dec, memory, dec_b, cross_b, collect_self=self_atts, collect_cross=cross),
+                          tgt, smoothing)
     if links is None:
         return ce, torch.zeros(())
     b, j, i = links
