@@ -13,6 +13,7 @@ Gates: chrF above the baseline in both directions; alignment >= 60 % and >= 2x d
 the mean of all heads.
 """
 import argparse
+import functools
 import glob
 import json
 import os
@@ -168,9 +169,7 @@ def main():
         print(f"{name}: chrF2 {m:.2f}  nearest neighbour {b:.2f}  ({time.time() - t0:.0f}s)", flush=True)
 
     by_word = load_cedict(default_cedict_path(WORK))
-    def attend(src_ids, dec_ids):
-        return cross_attentions(model, src_ids, dec_ids)
-
+    attend = functools.partial(cross_attentions, model)
     dev_items = alignment_items(attend, tok, dev, by_word)
     test_items = alignment_items(attend, tok, test, by_word)
     dev_sum = summarise(dev_items)
