@@ -9,6 +9,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import type { ModelManifest } from '../src/model/modelManifest';
 import { LagProbe, summarize, type Summary } from './common';
 import { openSession, SESSION_OPTIONS, sessionSource } from '../src/model/modelRunner';
+import { turnOffOrtTelemetry } from '../src/model/ortTelemetry';
 
 interface Job {
   modelPath: string;
@@ -21,6 +22,7 @@ interface Job {
 export async function workerMain(): Promise<boolean> {
   if (isMainThread || !(workerData as { benchWorker?: boolean } | undefined)?.benchWorker) return false;
   const job = (workerData as { job: Job }).job;
+  turnOffOrtTelemetry();
   const ort = (await import('onnxruntime-node')) as typeof import('onnxruntime-node');
   // The graph and options the runner uses for the panel.
   const session = await openSession((await sessionSource(job.modelPath, false)).source, SESSION_OPTIONS);
@@ -112,6 +114,7 @@ export async function threadWorkerMain(): Promise<boolean> {
   }
   if (!data.threadBench || !data.job) return false;
   const job = data.job;
+  turnOffOrtTelemetry();
   const ort = (await import('onnxruntime-node')) as typeof import('onnxruntime-node');
   const source = (await sessionSource(job.modelPath, false)).source;
   const sessions: Record<string, import('onnxruntime-node').InferenceSession> = {};

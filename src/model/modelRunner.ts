@@ -13,6 +13,7 @@ import type * as Ort from 'onnxruntime-node';
 import type { FormulaBackend } from '../formula/formulaRunner';
 import type { ModelManifest } from './modelManifest';
 import { graphSignature, withFloat32Weights, withoutOutputs } from './onnxProto';
+import { turnOffOrtTelemetry } from './ortTelemetry';
 import { prepareSplit, readySplit, releaseSplitSessions, runSplit } from './splitRunner';
 import { releaseHfSessions, runHfModel } from '../hfModel/hfRunner';
 import { notForAnalysisMessage } from '../translate/translationErrors';
@@ -78,6 +79,7 @@ let ortPromise: Promise<typeof Ort> | undefined;
 
 /** Loads onnxruntime-node once; a missing native binary becomes a clear error. */
 export function loadOrt(): Promise<typeof Ort> {
+  turnOffOrtTelemetry();
   ortPromise ??= import('onnxruntime-node').catch((e: unknown) => {
     ortPromise = undefined;
     throw new Error(

@@ -9,6 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ModelManifest } from './modelManifest';
 import type { InferenceBackend, LayerOutputs, ModelOutputs, RunOptions } from './modelRunner';
+import { turnOffOrtTelemetry } from './ortTelemetry';
 import type { FormulaTensors } from '../formula/formulaRunner';
 import type { AttentionTensors, TranslationBiases, TranslationOutputs, TranslationRunOptions } from '../translate/translationTypes';
 
@@ -77,6 +78,7 @@ export class InferenceWorkerClient implements InferenceBackend {
 
   private start(): Worker {
     if (this.worker) return this.worker;
+    turnOffOrtTelemetry(); // in this thread's environment, which the worker's onnxruntime reads (ortTelemetry.ts)
     const w = new Worker(this.script);
     w.on('message', (reply: WorkerReply | FormulaWorkerReply | TranslationWorkerReply | WorkerLayerReply) => {
       const p = this.pending.get(reply.id);

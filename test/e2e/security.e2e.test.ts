@@ -7,9 +7,11 @@
  *    declares capabilities.untrustedWorkspaces;
  *  - the live panel's CSP (the inner iframe's <meta http-equiv="Content-Security-Policy">): default-src 'none',
  *    scripts by nonce only, no 'unsafe-inline' / 'unsafe-eval', no remote origins — and it is enforced (an
- *    injected inline script does not run, a fetch to another origin is refused).
+ *    injected inline script does not run, a fetch to another origin is refused);
+ *  - no telemetry: after the panel has run the model in the extension's inference worker, onnxruntime has left no
+ *    device id or event queue in the server's cache folder (src/model/ortTelemetry.ts).
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -167,4 +169,16 @@ describe('security: workspace trust and the live panel CSP (code-server, Restric
     expect(probe.violations.some((v) => v.startsWith('script-src'))).toBe(true);
     expect(probe.violations.some((v) => v.startsWith('connect-src') || v.startsWith('default-src'))).toBe(true);
   });
+
+  it("no telemetry: onnxruntime's device id and event queue are never written", async () => {
+    // The CSP test above waited for the panel's tokens, so the worker has run the model by now.
+    const panel = vs.webviewFrame();
+    await panel.locator('.text-view [data-token-index]').first().waitFor({ timeout: 90_000 });
+    // VS Code itself keeps its own machine id in Microsoft/DeveloperTools/deviceid; onnxruntime's is one folder down.
+    for (const cache of [path.join(vs.sandbox, 'xdg-cache'), path.join(vs.sandbox, 'home', '.cache')]) {
+      const found = existsSync(cache) ? readdirSync(cache, { recursive: true }).map(String) : [];
+      expect(found.filter((f) => /onnxruntime/i.test(f))).toEqual([]);
+    }
+  });
 });
+
