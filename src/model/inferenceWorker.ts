@@ -71,13 +71,12 @@ port.on('message', async (request: WorkerRequest | TranslationWorkerRequest | Wo
   }
   let reply: WorkerReply;
   try {
-    // A progressive run hands its first layer over at once: copied (the full buffers are still being filled and are
-    // moved with the final reply), a few MB against the tens the final reply moves.
+    // A progressive run hands its first layer over at once, in buffers of its own (runSplit copies the layer out of
+    // part one's scratch), moved to the host: a few MB against the tens the final reply moves.
     const onLayer = (layer: LayerOutputs): Promise<void> => {
-      const copy = { ...layer, attentions: layer.attentions.slice(), queries: layer.queries.slice(), keys: layer.keys.slice(), values: layer.values.slice() };
-      const buffers = [copy.attentions.buffer, copy.queries.buffer, copy.keys.buffer, copy.values.buffer] as ArrayBuffer[];
+      const buffers = [layer.attentions.buffer, layer.queries.buffer, layer.keys.buffer, layer.values.buffer] as ArrayBuffer[];
       const resume = resumed(request.id);
-      port.postMessage({ id: request.id, ok: true, layer: copy } satisfies WorkerLayerReply, buffers);
+      port.postMessage({ id: request.id, ok: true, layer } satisfies WorkerLayerReply, buffers);
       return resume;
     };
     const out = await runModel(request.manifest, request.ids, request.bias, { ...request.options, onLayer });

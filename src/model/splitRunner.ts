@@ -1,8 +1,9 @@
 /**
  * Runs a model in two parts around the visible layer (layerSplit.ts says how the parts are found): part one, then
  * the visible layer's tensors are handed to the caller at once (the panel streams its heads), then part two from
- * the residual stream part one left. Both parts write straight into the full [layers, heads, n, ·] buffers, so the
- * result is the same ModelOutputs a whole run gives, bit for bit (test/model/layerSplit.test.ts).
+ * the residual stream part one left. Part one writes into scratch buffers kept warm between runs, part two straight
+ * into the full [layers, heads, n, ·] buffers (see runSplit), so the result is the same ModelOutputs a whole run
+ * gives, bit for bit (test/model/layerSplit.test.ts).
  *
  * The two sessions per model and layer are made on first need, in the background after a whole run (making them
  * takes as long as a few runs), so no analysis waits for them; until they exist, and for graphs that cannot be
@@ -69,12 +70,51 @@ export async function releaseSplitSessions(): Promise<void> {
   await Promise.all([...making.values()]);
   const all = [...made.values()];
   made.clear();
+  releaseScratch();
   await Promise.all(all.map((s) => (typeof s === 'string' ? undefined : Promise.all([s.first.release(), s.second.release()]).catch(() => undefined))));
 }
 
+/** Part one's buffers ([layers up to the visible one, heads, n, ·] per output), kept warm between runs. */
+type Scratch = Record<(typeof STACKED_OUTPUTS)[number], Float32Array>;
+
 /**
- * Runs `sessions` (ready, from readySplit) on ids/bias: `onLayer` gets the visible layer's tensors as soon as part
- * one has run (views into the full buffers, which are not written again), then part two fills the later layers.
+ * Idle scratch sets, reused by the next run that fits. A run takes one for part one only, so runs going on at once
+ * (the two sides of compare mode) each have their own. Why: in the extension host, fresh memory is slow — allocating
+ * the 38 MB of full output buffers before part one took 42–69 ms there against 2–7 ms in a bare Node process, and
+ * part one's first writes into them were slow too (bench/README.md, "Issue 14 probe"). Part one therefore writes into
+ * memory that earlier runs have already touched, and the full buffers are allocated after the visible layer is out.
+ */
+const idleScratch: Scratch[] = [];
+const MAX_IDLE_SCRATCH = 2;
+
+function takeScratch(sizes: Record<(typeof STACKED_OUTPUTS)[number], number>): Scratch {
+  const i = idleScratch.findIndex((s) => STACKED_OUTPUTS.every((k) => s[k].length >= sizes[k]));
+  if (i >= 0) return idleScratch.splice(i, 1)[0];
+  return {
+    attentions: new Float32Array(sizes.attentions),
+    queries: new Float32Array(sizes.queries),
+    keys: new Float32Array(sizes.keys),
+    values: new Float32Array(sizes.values),
+  };
+}
+
+function giveBackScratch(scratch: Scratch): void {
+  idleScratch.push(scratch);
+  // The largest sets stay: a smaller selection fits in them, and a larger one would make a new set anyway.
+  idleScratch.sort((a, b) => b.attentions.length - a.attentions.length);
+  idleScratch.length = Math.min(idleScratch.length, MAX_IDLE_SCRATCH);
+}
+
+/** Drops the idle scratch sets (with the sessions, when the models path changes or the extension stops). */
+export function releaseScratch(): void {
+  idleScratch.length = 0;
+}
+
+/**
+ * Runs `sessions` (ready, from readySplit) on ids/bias. Part one writes layers 0…visible into a scratch set; the
+ * visible layer is copied out for `onLayer` (the caller owns that copy: the worker moves it to the host as it is);
+ * then the full [layers, heads, n, ·] buffers are allocated, part one's layers copied in, and part two fills the
+ * later layers in place. The result is bit for bit a whole run's (test/model/layerSplit.test.ts).
  */
 export async function runSplit(
   manifest: ModelManifest,
@@ -93,20 +133,27 @@ export async function runSplit(
     input_ids: new ort.Tensor('int64', idData, [1, n]),
     attention_bias: new ort.Tensor('float32', bias, [n, n]),
   };
-  const full: Record<(typeof STACKED_OUTPUTS)[number], Float32Array> = {
-    attentions: new Float32Array(layers * heads * n * n),
-    queries: new Float32Array(layers * heads * n * headDim),
-    keys: new Float32Array(layers * heads * n * headDim),
-    values: new Float32Array(layers * heads * n * headDim),
-  };
   const per = (k: (typeof STACKED_OUTPUTS)[number]): number => heads * n * (k === 'attentions' ? n : headDim);
-  const view = (k: (typeof STACKED_OUTPUTS)[number], l: number): Float32Array => full[k].subarray(l * per(k), (l + 1) * per(k));
-  // Each part writes its layers straight into the full buffers (views at the layer's offset): no copies. A graph
+  const partOneSizes = { attentions: (layer + 1) * per('attentions'), queries: (layer + 1) * per('queries'), keys: (layer + 1) * per('keys'), values: (layer + 1) * per('values') };
+  const scratch = takeScratch(partOneSizes);
+  let scratchReturned = false;
+  const returnScratch = (): void => {
+    if (scratchReturned) return;
+    scratchReturned = true;
+    giveBackScratch(scratch);
+  };
+  let full: Scratch | undefined;
+  const bufferOf = (k: (typeof STACKED_OUTPUTS)[number], l: number): Float32Array => {
+    const into = l <= layer && !full ? scratch : full;
+    if (!into) throw new Error('splitRunner: part two before the full buffers exist');
+    return into[k].subarray(l * per(k), (l + 1) * per(k));
+  };
+  // Each part writes its layers straight into the buffers above (views at the layer's offset): no copies. A graph
   // whose per-layer tensors have another shape makes that fail; it is then fetched and copied, checked by size.
   const run = async (session: Ort.InferenceSession, input: Record<string, Ort.Tensor>, names: string[], from: number, to: number): Promise<Ort.InferenceSession.OnnxValueMapType> => {
     const into: Record<string, Ort.Tensor | null> = {};
     for (let l = from; l <= to; l++) {
-      for (const k of STACKED_OUTPUTS) into[perLayer[k][l]] = new ort.Tensor('float32', view(k, l), [1, heads, n, k === 'attentions' ? n : headDim]);
+      for (const k of STACKED_OUTPUTS) into[perLayer[k][l]] = new ort.Tensor('float32', bufferOf(k, l), [1, heads, n, k === 'attentions' ? n : headDim]);
     }
     for (const name of names) if (!(name in into)) into[name] = null;
     try {
@@ -124,16 +171,36 @@ export async function runSplit(
           if (data.length !== per(k)) {
             throw new ModelLoadError(manifest.modelPath, `layer ${l} of "${k}" has ${data.length} values, expected ${per(k)} (${heads} heads × ${n} × ${k === 'attentions' ? n : headDim}) from model.json`);
           }
-          view(k, l).set(data);
+          bufferOf(k, l).set(data);
         }
       }
       return out;
     }
   };
   const t0 = performance.now();
-  const first = await run(sessions.first, feeds, firstOutputs, 0, layer);
-  const firstMs = performance.now() - t0;
-  await onLayer({ layer, attentions: view('attentions', layer), queries: view('queries', layer), keys: view('keys', layer), values: view('values', layer), inferenceMs: firstMs });
-  await run(sessions.second, { ...feeds, [cut]: first[cut] }, secondOutputs, layer + 1, layers - 1);
-  return { ...full, inferenceMs: performance.now() - t0, firstLayerMs: firstMs };
+  let first: Ort.InferenceSession.OnnxValueMapType;
+  try {
+    first = await run(sessions.first, feeds, firstOutputs, 0, layer);
+    const firstMs = performance.now() - t0;
+    await onLayer({
+      layer,
+      attentions: bufferOf('attentions', layer).slice(),
+      queries: bufferOf('queries', layer).slice(),
+      keys: bufferOf('keys', layer).slice(),
+      values: bufferOf('values', layer).slice(),
+      inferenceMs: firstMs,
+    });
+    full = {
+      attentions: new Float32Array(layers * per('attentions')),
+      queries: new Float32Array(layers * per('queries')),
+      keys: new Float32Array(layers * per('keys')),
+      values: new Float32Array(layers * per('values')),
+    };
+    for (const k of STACKED_OUTPUTS) full[k].set(scratch[k].subarray(0, partOneSizes[k]));
+    returnScratch(); // free for another run before part two starts
+    await run(sessions.second, { ...feeds, [cut]: first[cut] }, secondOutputs, layer + 1, layers - 1);
+    return { ...full, inferenceMs: performance.now() - t0, firstLayerMs: firstMs };
+  } finally {
+    returnScratch();
+  }
 }

@@ -126,6 +126,46 @@ describe('progressive runs', () => {
     });
   }
 
+  it('part one reuses its scratch buffers: shorter and longer texts after each other, and two runs at once, each bit for bit as a whole run', { timeout: 180_000 }, async () => {
+    const manifest = await registry.get('encoder');
+    const tokenizer = await registry.tokenizer(manifest);
+    const layer = 1;
+    await prepareSplit(manifest, layer);
+    const texts = [TEXT, TEXT.slice(0, 60), `${TEXT} ${TEXT}`.slice(0, 400), 'Another, different sentence.'];
+    const inputs = texts.map((t) => {
+      const ids = tokenizer.encode(t).map((x) => x.id);
+      return { ids, bias: buildAttentionBias(ids.length, 'full') };
+    });
+    const wholes = await Promise.all(inputs.map(({ ids, bias }) => runModel(manifest, ids, bias)));
+    const check = (i: number, parts: Awaited<ReturnType<typeof runModel>>, first: LayerOutputs): void => {
+      const size = manifest.heads * inputs[i].ids.length ** 2;
+      expect(sameBits(first.attentions, wholes[i].attentions.subarray(layer * size, (layer + 1) * size)), `text ${i}: the layer handed over`).toBe(true);
+      for (const k of ['attentions', 'queries', 'keys', 'values'] as const) expect(sameBits(parts[k], wholes[i][k]), `text ${i}: ${k}`).toBe(true);
+    };
+    // One after the other: each run takes the scratch the one before gave back, whatever its size.
+    for (const i of [0, 1, 2, 1, 0, 3]) {
+      let first: LayerOutputs | undefined;
+      const parts = await runModel(manifest, inputs[i].ids, inputs[i].bias, { firstLayer: layer, onLayer: (l) => void (first = l) });
+      expect(first).toBeDefined();
+      check(i, parts, first as LayerOutputs);
+    }
+    // At once (the two sides of compare mode): the handed-over layer stays the caller's while the other run goes on.
+    const firsts: LayerOutputs[] = [];
+    const both = await Promise.all(
+      [2, 3].map((i) =>
+        runModel(manifest, inputs[i].ids, inputs[i].bias, {
+          firstLayer: layer,
+          onLayer: async (l) => {
+            firsts[i] = l;
+            await new Promise((r) => setTimeout(r, 50));
+          },
+        }),
+      ),
+    );
+    check(2, both[0], firsts[2]);
+    check(3, both[1], firsts[3]);
+  });
+
   it('the last layer, or logits, run whole: no layer is handed over early', async () => {
     const manifest = await registry.get('encoder');
     const ids = (await registry.tokenizer(manifest)).encode(TEXT).map((t) => t.id);
