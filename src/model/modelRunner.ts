@@ -14,7 +14,6 @@ import type { FormulaBackend } from '../formula/formulaRunner';
 import type { ModelManifest } from './modelManifest';
 import { graphSignature, withFloat32Weights, withoutOutputs } from './onnxProto';
 import { turnOffOrtTelemetry } from './ortTelemetry';
-import { copiedOutputs, freshOutputs, giveBackScratch, releaseScratch, takeScratch } from './outputScratch';
 import { prepareSplit, readySplit, releaseSplitSessions, runSplit } from './splitRunner';
 import { releaseHfSessions, runHfModel } from '../hfModel/hfRunner';
 import { notForAnalysisMessage } from '../translate/translationErrors';
@@ -66,9 +65,7 @@ export interface RunOptions {
   /**
    * Progressive runs: the layer the person looks at. Where the graph can be split there (splitRunner.ts) and its
    * sessions are ready, that layer's tensors go to `onLayer` before the later layers have run; otherwise the
-   * model runs whole (and the split is prepared in the background for the next run), and for our own graphs the
-   * layer still goes to `onLayer` before the returned buffers are allocated (outputScratch.ts). Runs with logits
-   * and Hugging Face exports hand nothing over. The layer's arrays are the callee's copies. `onLayer` may be left out
+   * model runs whole (and the split is prepared in the background for the next run). `onLayer` may be left out
    * when the caller only wants the parts run (the worker hands the layer over itself). When `onLayer` returns a
    * promise, part two waits for it: the panel lets the webview paint the layer first, because on a 2-core machine
    * onnxruntime's threads running part two leave the renderer no CPU to paint with (measured: the first paint came
@@ -168,7 +165,6 @@ export function getSession(manifest: ModelManifest, withLogits = false): Promise
 }
 
 export async function releaseSessions(): Promise<void> {
-  releaseScratch();
   await releaseHfSessions();
   await releaseSplitSessions();
   await releaseTranslationSessions();
@@ -227,32 +223,19 @@ export async function runModel(
   // The last layer gains nothing from a split (part one would be the whole model): it runs whole.
   // A Hugging Face export is not split (layerSplit.ts reads the contract's stacked outputs): it always runs whole,
   // and no background split is attempted (that would re-read a possibly large file for every layer shown).
-  const ours = manifest.source !== 'hf' && layer !== undefined && !options.logits && Number.isInteger(layer) && layer >= 0;
-  const progressive = ours && layer < manifest.layers - 1;
+  const progressive =
+    manifest.source !== 'hf' && layer !== undefined && !options.logits && Number.isInteger(layer) && layer >= 0 && layer < manifest.layers - 1;
   if (progressive) {
     const split = readySplit(manifest, layer);
     if (split && typeof split !== 'string') return runSplit(manifest, split, ids, bias, options.onLayer ?? (() => undefined));
   }
-  // A whole run still hands the visible layer over before it allocates the buffers it returns (outputScratch.ts).
-  const handOver = ours && layer < manifest.layers && options.onLayer ? { layer, onLayer: options.onLayer } : undefined;
-  const whole = await runWhole(manifest, ids, bias, options, handOver);
+  const whole = await runWhole(manifest, ids, bias, options);
   // Made after this run has been answered (the caller's continuation runs first), for the next analysis.
   if (progressive && readySplit(manifest, layer) === undefined) setImmediate(() => void prepareSplit(manifest, layer));
   return whole;
 }
 
-/**
- * One session.run of the whole graph. With `handOver` (our own graphs, no logits) the outputs go into a warm
- * scratch set; a copy of the visible layer goes to `onLayer`, and after it has settled the returned buffers are
- * allocated and filled from the scratch. Without, they go straight into fresh buffers.
- */
-async function runWhole(
-  manifest: ModelManifest,
-  ids: ArrayLike<number>,
-  bias: Float32Array,
-  options: RunOptions,
-  handOver?: { layer: number; onLayer: (layer: LayerOutputs) => void | Promise<void> },
-): Promise<ModelOutputs> {
+async function runWhole(manifest: ModelManifest, ids: ArrayLike<number>, bias: Float32Array, options: RunOptions): Promise<ModelOutputs> {
   const n = ids.length;
   // A plain Hugging Face export has its own runner (src/hfModel); in the worker too, which calls this function.
   if (manifest.source === 'hf') return runHfModel(manifest, ids, bias, options);
@@ -269,15 +252,15 @@ async function runWhole(
   // The attention outputs go straight into buffers allocated here, at the shapes model.json promises: onnxruntime
   // then neither allocates its own output buffers nor copies them into new JavaScript ones. That is one large
   // allocation fewer per output and run (38 MB in all at 512 tokens); the allocator keeps such freed blocks
-  // resident, which is what made the soak's RSS grow. The returned buffers are fresh per run, so the worker can
-  // still transfer them (with `handOver` they are filled from the scratch set after the layer went out). A model
-  // whose outputs have other shapes makes the run fail; it is run again without them, so the shape check below
-  // names the output and both shapes.
-  const sizes = { attentions: layers * heads * n * n, queries: layers * heads * n * headDim, keys: layers * heads * n * headDim, values: layers * heads * n * headDim };
-  const scratch = handOver ? takeScratch(sizes) : undefined;
-  const preallocated = scratch
-    ? { attentions: scratch.attentions.subarray(0, sizes.attentions), queries: scratch.queries.subarray(0, sizes.queries), keys: scratch.keys.subarray(0, sizes.keys), values: scratch.values.subarray(0, sizes.values) }
-    : freshOutputs(sizes);
+  // resident, which is what made the soak's RSS grow. The buffers are fresh per run, so the worker can still
+  // transfer them. A model whose outputs have other shapes makes the run fail; it is run again without them, so
+  // the shape check below names the output and both shapes.
+  const preallocated = {
+    attentions: new Float32Array(layers * heads * n * n),
+    queries: new Float32Array(layers * heads * n * headDim),
+    keys: new Float32Array(layers * heads * n * headDim),
+    values: new Float32Array(layers * heads * n * headDim),
+  };
   const into: Record<string, Ort.Tensor | null> = {
     attentions: new ort.Tensor('float32', preallocated.attentions, [layers, heads, n, n]),
     queries: new ort.Tensor('float32', preallocated.queries, [layers, heads, n, headDim]),
@@ -287,26 +270,21 @@ async function runWhole(
   if (options.logits) into.logits = null; // allocated by onnxruntime: the vocabulary size may be unknown
   const fetches: string[] = [...ATTENTION_OUTPUTS];
   if (options.logits) fetches.push('logits');
-  let result: ModelOutputs;
-  try {
-    const { out, filled, inferenceMs } = await runIntoBuffers(session, feeds, into, fetches, file, n);
-    expectShape(file, 'attentions', out.attentions.dims, [layers, heads, n, n]);
-    for (const name of ['queries', 'keys', 'values'] as const) expectShape(file, name, out[name].dims, [layers, heads, n, headDim]);
-    const got = filled
-      ? preallocated
-      : { attentions: out.attentions.data as Float32Array, queries: out.queries.data as Float32Array, keys: out.keys.data as Float32Array, values: out.values.data as Float32Array };
-    if (handOver) {
-      const per = { attentions: heads * n * n, queries: heads * n * headDim, keys: heads * n * headDim, values: heads * n * headDim };
-      const at = (k: keyof typeof per): Float32Array => got[k].slice(handOver.layer * per[k], (handOver.layer + 1) * per[k]);
-      await handOver.onLayer({ layer: handOver.layer, attentions: at('attentions'), queries: at('queries'), keys: at('keys'), values: at('values'), inferenceMs });
-    }
-    result = { ...(scratch && filled ? copiedOutputs(got, sizes) : got), inferenceMs };
-    if (options.logits) {
-      expectLogitsShape(file, out.logits.dims, n, manifest.vocabSize);
-      result.logits = out.logits.data as Float32Array;
-    }
-  } finally {
-    if (scratch) giveBackScratch(scratch);
+  const { out, filled, inferenceMs } = await runIntoBuffers(session, feeds, into, fetches, file, n);
+  expectShape(file, 'attentions', out.attentions.dims, [layers, heads, n, n]);
+  for (const name of ['queries', 'keys', 'values'] as const) expectShape(file, name, out[name].dims, [layers, heads, n, headDim]);
+  const result: ModelOutputs = filled
+    ? { ...preallocated, inferenceMs }
+    : {
+        attentions: out.attentions.data as Float32Array,
+        queries: out.queries.data as Float32Array,
+        keys: out.keys.data as Float32Array,
+        values: out.values.data as Float32Array,
+        inferenceMs,
+      };
+  if (options.logits) {
+    expectLogitsShape(file, out.logits.dims, n, manifest.vocabSize);
+    result.logits = out.logits.data as Float32Array;
   }
   return result;
 }

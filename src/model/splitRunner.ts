@@ -15,7 +15,6 @@ import type { ModelManifest } from './modelManifest';
 import { loadOrt, ModelLoadError, openSession, SESSION_OPTIONS, type LayerOutputs, type ModelOutputs } from './modelRunner';
 import { splitAtLayer, STACKED_OUTPUTS, type LayerSplit } from './layerSplit';
 import { withFloat32Weights } from './onnxProto';
-import { freshOutputs, giveBackScratch, takeScratch, type OutputSet } from './outputScratch';
 
 interface SplitSessions {
   split: Omit<LayerSplit, 'first' | 'second'> & { firstOutputs: string[]; secondOutputs: string[] };
@@ -71,7 +70,44 @@ export async function releaseSplitSessions(): Promise<void> {
   await Promise.all([...making.values()]);
   const all = [...made.values()];
   made.clear();
+  releaseScratch();
   await Promise.all(all.map((s) => (typeof s === 'string' ? undefined : Promise.all([s.first.release(), s.second.release()]).catch(() => undefined))));
+}
+
+/** Part one's buffers ([layers up to the visible one, heads, n, ·] per output), kept warm between runs. */
+type Scratch = Record<(typeof STACKED_OUTPUTS)[number], Float32Array>;
+
+/**
+ * Idle scratch sets, reused by the next run that fits. A run takes one for part one only, so runs going on at once
+ * (the two sides of compare mode) each have their own. Why: in the extension host, fresh memory is slow — allocating
+ * the 38 MB of full output buffers before part one took 42–69 ms there against 2–7 ms in a bare Node process, and
+ * part one's first writes into them were slow too (bench/README.md, "Issue 14 probe"). Part one therefore writes into
+ * memory that earlier runs have already touched, and the full buffers are allocated after the visible layer is out.
+ */
+const idleScratch: Scratch[] = [];
+const MAX_IDLE_SCRATCH = 2;
+
+function takeScratch(sizes: Record<(typeof STACKED_OUTPUTS)[number], number>): Scratch {
+  const i = idleScratch.findIndex((s) => STACKED_OUTPUTS.every((k) => s[k].length >= sizes[k]));
+  if (i >= 0) return idleScratch.splice(i, 1)[0];
+  return {
+    attentions: new Float32Array(sizes.attentions),
+    queries: new Float32Array(sizes.queries),
+    keys: new Float32Array(sizes.keys),
+    values: new Float32Array(sizes.values),
+  };
+}
+
+function giveBackScratch(scratch: Scratch): void {
+  idleScratch.push(scratch);
+  // The largest sets stay: a smaller selection fits in them, and a larger one would make a new set anyway.
+  idleScratch.sort((a, b) => b.attentions.length - a.attentions.length);
+  idleScratch.length = Math.min(idleScratch.length, MAX_IDLE_SCRATCH);
+}
+
+/** Drops the idle scratch sets (with the sessions, when the models path changes or the extension stops). */
+export function releaseScratch(): void {
+  idleScratch.length = 0;
 }
 
 /**
@@ -106,7 +142,7 @@ export async function runSplit(
     scratchReturned = true;
     giveBackScratch(scratch);
   };
-  let full: OutputSet | undefined;
+  let full: Scratch | undefined;
   const bufferOf = (k: (typeof STACKED_OUTPUTS)[number], l: number): Float32Array => {
     const into = l <= layer && !full ? scratch : full;
     if (!into) throw new Error('splitRunner: part two before the full buffers exist');
@@ -154,7 +190,12 @@ export async function runSplit(
       values: bufferOf('values', layer).slice(),
       inferenceMs: firstMs,
     });
-    full = freshOutputs({ attentions: layers * per('attentions'), queries: layers * per('queries'), keys: layers * per('keys'), values: layers * per('values') });
+    full = {
+      attentions: new Float32Array(layers * per('attentions')),
+      queries: new Float32Array(layers * per('queries')),
+      keys: new Float32Array(layers * per('keys')),
+      values: new Float32Array(layers * per('values')),
+    };
     for (const k of STACKED_OUTPUTS) full[k].set(scratch[k].subarray(0, partOneSizes[k]));
     returnScratch(); // free for another run before part two starts
     await run(sessions.second, { ...feeds, [cut]: first[cut] }, secondOutputs, layer + 1, layers - 1);
