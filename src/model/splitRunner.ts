@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import type * as Ort from 'onnxruntime-node';
 import type { ModelManifest } from './modelManifest';
 import { loadOrt, ModelLoadError, openSession, SESSION_OPTIONS, type LayerOutputs, type ModelOutputs } from './modelRunner';
-import { splitAtLayer, STACKED_OUTPUTS, type LayerSplit } from './layerSplit';
+import { splitAtLayer, STACKED_OUTPUTS, type LayerSplit, type StackedOutput } from './layerSplit';
 import { withFloat32Weights } from './onnxProto';
 
 interface SplitSessions {
@@ -75,7 +75,7 @@ export async function releaseSplitSessions(): Promise<void> {
 }
 
 /** Part one's buffers ([layers up to the visible one, heads, n, ·] per output), kept warm between runs. */
-type Scratch = Record<(typeof STACKED_OUTPUTS)[number], Float32Array>;
+type Scratch = Record<StackedOutput, Float32Array>;
 
 /**
  * Idle scratch sets, reused by the next run that fits. A run takes one for part one only, so runs going on at once
@@ -87,15 +87,13 @@ type Scratch = Record<(typeof STACKED_OUTPUTS)[number], Float32Array>;
 const idleScratch: Scratch[] = [];
 const MAX_IDLE_SCRATCH = 2;
 
-function takeScratch(sizes: Record<(typeof STACKED_OUTPUTS)[number], number>): Scratch {
+function freshSet(sizes: Record<StackedOutput, number>): Scratch {
+  return { attentions: new Float32Array(sizes.attentions), queries: new Float32Array(sizes.queries), keys: new Float32Array(sizes.keys), values: new Float32Array(sizes.values) };
+}
+
+function takeScratch(sizes: Record<StackedOutput, number>): Scratch {
   const i = idleScratch.findIndex((s) => STACKED_OUTPUTS.every((k) => s[k].length >= sizes[k]));
-  if (i >= 0) return idleScratch.splice(i, 1)[0];
-  return {
-    attentions: new Float32Array(sizes.attentions),
-    queries: new Float32Array(sizes.queries),
-    keys: new Float32Array(sizes.keys),
-    values: new Float32Array(sizes.values),
-  };
+  return i >= 0 ? idleScratch.splice(i, 1)[0] : freshSet(sizes);
 }
 
 function giveBackScratch(scratch: Scratch): void {
@@ -133,7 +131,7 @@ export async function runSplit(
     input_ids: new ort.Tensor('int64', idData, [1, n]),
     attention_bias: new ort.Tensor('float32', bias, [n, n]),
   };
-  const per = (k: (typeof STACKED_OUTPUTS)[number]): number => heads * n * (k === 'attentions' ? n : headDim);
+  const per = (k: StackedOutput): number => heads * n * (k === 'attentions' ? n : headDim);
   const partOneSizes = { attentions: (layer + 1) * per('attentions'), queries: (layer + 1) * per('queries'), keys: (layer + 1) * per('keys'), values: (layer + 1) * per('values') };
   const scratch = takeScratch(partOneSizes);
   let scratchReturned = false;
@@ -143,7 +141,7 @@ export async function runSplit(
     giveBackScratch(scratch);
   };
   let full: Scratch | undefined;
-  const bufferOf = (k: (typeof STACKED_OUTPUTS)[number], l: number): Float32Array => {
+  const bufferOf = (k: StackedOutput, l: number): Float32Array => {
     const into = l <= layer && !full ? scratch : full;
     if (!into) throw new Error('splitRunner: part two before the full buffers exist');
     return into[k].subarray(l * per(k), (l + 1) * per(k));
@@ -178,9 +176,8 @@ export async function runSplit(
     }
   };
   const t0 = performance.now();
-  let first: Ort.InferenceSession.OnnxValueMapType;
   try {
-    first = await run(sessions.first, feeds, firstOutputs, 0, layer);
+    const first = await run(sessions.first, feeds, firstOutputs, 0, layer);
     const firstMs = performance.now() - t0;
     await onLayer({
       layer,
@@ -190,12 +187,7 @@ export async function runSplit(
       values: bufferOf('values', layer).slice(),
       inferenceMs: firstMs,
     });
-    full = {
-      attentions: new Float32Array(layers * per('attentions')),
-      queries: new Float32Array(layers * per('queries')),
-      keys: new Float32Array(layers * per('keys')),
-      values: new Float32Array(layers * per('values')),
-    };
+    full = freshSet({ attentions: layers * per('attentions'), queries: layers * per('queries'), keys: layers * per('keys'), values: layers * per('values') });
     for (const k of STACKED_OUTPUTS) full[k].set(scratch[k].subarray(0, partOneSizes[k]));
     returnScratch(); // free for another run before part two starts
     await run(sessions.second, { ...feeds, [cut]: first[cut] }, secondOutputs, layer + 1, layers - 1);
