@@ -22,7 +22,6 @@ interface Job {
 export async function workerMain(): Promise<boolean> {
   if (isMainThread || !(workerData as { benchWorker?: boolean } | undefined)?.benchWorker) return false;
   const job = (workerData as { job: Job }).job;
-  turnOffOrtTelemetry();
   const ort = (await import('onnxruntime-node')) as typeof import('onnxruntime-node');
   // The graph and options the runner uses for the panel.
   const session = await openSession((await sessionSource(job.modelPath, false)).source, SESSION_OPTIONS);
@@ -51,6 +50,7 @@ export interface WorkerWhatIf {
 }
 
 export async function benchInferenceInWorker(manifest: ModelManifest, ids: number[], bias: Float32Array, runs: number): Promise<WorkerWhatIf> {
+  turnOffOrtTelemetry(); // here, not in the worker: its process.env is a copy (src/model/ortTelemetry.ts)
   const worker = new Worker(__filename, { workerData: { benchWorker: true, job: { modelPath: manifest.modelPath, ids, bias, runs } } });
   try {
     const next = (): Promise<{ type: string; ms?: number }> =>
@@ -114,7 +114,6 @@ export async function threadWorkerMain(): Promise<boolean> {
   }
   if (!data.threadBench || !data.job) return false;
   const job = data.job;
-  turnOffOrtTelemetry();
   const ort = (await import('onnxruntime-node')) as typeof import('onnxruntime-node');
   const source = (await sessionSource(job.modelPath, false)).source;
   const sessions: Record<string, import('onnxruntime-node').InferenceSession> = {};
@@ -150,6 +149,7 @@ export async function threadWorkerMain(): Promise<boolean> {
  * setting, since they alternate).
  */
 export async function benchThreadSettings(manifest: ModelManifest, ids: number[], bias: Float32Array, runs: number): Promise<ThreadSettingsResult> {
+  turnOffOrtTelemetry();
   const worker = new Worker(__filename, { workerData: { threadBench: true, job: { modelPath: manifest.modelPath, ids, bias, runs } } });
   const once = <T>(w: Worker): Promise<T> =>
     new Promise((resolve, reject) => {
