@@ -79,13 +79,15 @@ let ortPromise: Promise<typeof Ort> | undefined;
 
 /** Loads onnxruntime-node once; a missing native binary becomes a clear error. */
 export function loadOrt(): Promise<typeof Ort> {
-  turnOffOrtTelemetry();
-  ortPromise ??= import('onnxruntime-node').catch((e: unknown) => {
-    ortPromise = undefined;
-    throw new Error(
-      `onnxruntime-node could not be loaded (${(e as Error).message}). Reinstall the extension for this platform.`,
-    );
-  });
+  if (!ortPromise) {
+    turnOffOrtTelemetry();
+    ortPromise = import('onnxruntime-node').catch((e: unknown) => {
+      ortPromise = undefined;
+      throw new Error(
+        `onnxruntime-node could not be loaded (${(e as Error).message}). Reinstall the extension for this platform.`,
+      );
+    });
+  }
   return ortPromise;
 }
 

@@ -7,8 +7,6 @@
  * so the variable is set on the thread that starts the worker, before it does (workerClient.ts), as well as before
  * any load on the calling thread (modelRunner.ts loadOrt). A value the person set themselves is left as it is.
  */
-export const ORT_TELEMETRY_SWITCH = 'ORT_DISABLE_TELEMETRY';
-
-export function turnOffOrtTelemetry(env: NodeJS.ProcessEnv = process.env): void {
-  env[ORT_TELEMETRY_SWITCH] ??= '1';
+export function turnOffOrtTelemetry(): void {
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
 }

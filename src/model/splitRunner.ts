@@ -74,8 +74,8 @@ export async function releaseSplitSessions(): Promise<void> {
   await Promise.all(all.map((s) => (typeof s === 'string' ? undefined : Promise.all([s.first.release(), s.second.release()]).catch(() => undefined))));
 }
 
-/** Part one's buffers ([layers up to the visible one, heads, n, ·] per output), kept warm between runs. */
-type Scratch = Record<StackedOutput, Float32Array>;
+/** One buffer per stacked output ([layer count, heads, n, ·]): part one's scratch, or the full result. */
+type OutputSet = Record<StackedOutput, Float32Array>;
 
 /**
  * Idle scratch sets, reused by the next run that fits. A run takes one for part one only, so runs going on at once
@@ -84,19 +84,19 @@ type Scratch = Record<StackedOutput, Float32Array>;
  * part one's first writes into them were slow too (bench/README.md, "Issue 14 probe"). Part one therefore writes into
  * memory that earlier runs have already touched, and the full buffers are allocated after the visible layer is out.
  */
-const idleScratch: Scratch[] = [];
+const idleScratch: OutputSet[] = [];
 const MAX_IDLE_SCRATCH = 2;
 
-function freshSet(sizes: Record<StackedOutput, number>): Scratch {
+function freshSet(sizes: Record<StackedOutput, number>): OutputSet {
   return { attentions: new Float32Array(sizes.attentions), queries: new Float32Array(sizes.queries), keys: new Float32Array(sizes.keys), values: new Float32Array(sizes.values) };
 }
 
-function takeScratch(sizes: Record<StackedOutput, number>): Scratch {
+function takeScratch(sizes: Record<StackedOutput, number>): OutputSet {
   const i = idleScratch.findIndex((s) => STACKED_OUTPUTS.every((k) => s[k].length >= sizes[k]));
   return i >= 0 ? idleScratch.splice(i, 1)[0] : freshSet(sizes);
 }
 
-function giveBackScratch(scratch: Scratch): void {
+function giveBackScratch(scratch: OutputSet): void {
   idleScratch.push(scratch);
   // The largest sets stay: a smaller selection fits in them, and a larger one would make a new set anyway.
   idleScratch.sort((a, b) => b.attentions.length - a.attentions.length);
@@ -104,7 +104,7 @@ function giveBackScratch(scratch: Scratch): void {
 }
 
 /** Drops the idle scratch sets (with the sessions, when the models path changes or the extension stops). */
-export function releaseScratch(): void {
+function releaseScratch(): void {
   idleScratch.length = 0;
 }
 
@@ -132,26 +132,15 @@ export async function runSplit(
     attention_bias: new ort.Tensor('float32', bias, [n, n]),
   };
   const per = (k: StackedOutput): number => heads * n * (k === 'attentions' ? n : headDim);
-  const partOneSizes = { attentions: (layer + 1) * per('attentions'), queries: (layer + 1) * per('queries'), keys: (layer + 1) * per('keys'), values: (layer + 1) * per('values') };
-  const scratch = takeScratch(partOneSizes);
-  let scratchReturned = false;
-  const returnScratch = (): void => {
-    if (scratchReturned) return;
-    scratchReturned = true;
-    giveBackScratch(scratch);
-  };
-  let full: Scratch | undefined;
-  const bufferOf = (k: StackedOutput, l: number): Float32Array => {
-    const into = l <= layer && !full ? scratch : full;
-    if (!into) throw new Error('splitRunner: part two before the full buffers exist');
-    return into[k].subarray(l * per(k), (l + 1) * per(k));
-  };
-  // Each part writes its layers straight into the buffers above (views at the layer's offset): no copies. A graph
-  // whose per-layer tensors have another shape makes that fail; it is then fetched and copied, checked by size.
-  const run = async (session: Ort.InferenceSession, input: Record<string, Ort.Tensor>, names: string[], from: number, to: number): Promise<Ort.InferenceSession.OnnxValueMapType> => {
+  /** The values of `count` layers of each output. */
+  const sizesOf = (count: number): Record<StackedOutput, number> => ({ attentions: count * per('attentions'), queries: count * per('queries'), keys: count * per('keys'), values: count * per('values') });
+  const layerOf = (set: OutputSet, k: StackedOutput, l: number): Float32Array => set[k].subarray(l * per(k), (l + 1) * per(k));
+  // Each part writes its layers straight into `set` (views at the layer's offset): no copies. A graph whose
+  // per-layer tensors have another shape makes that fail; it is then fetched and copied, checked by size.
+  const run = async (session: Ort.InferenceSession, input: Record<string, Ort.Tensor>, names: string[], from: number, to: number, set: OutputSet): Promise<Ort.InferenceSession.OnnxValueMapType> => {
     const into: Record<string, Ort.Tensor | null> = {};
     for (let l = from; l <= to; l++) {
-      for (const k of STACKED_OUTPUTS) into[perLayer[k][l]] = new ort.Tensor('float32', bufferOf(k, l), [1, heads, n, k === 'attentions' ? n : headDim]);
+      for (const k of STACKED_OUTPUTS) into[perLayer[k][l]] = new ort.Tensor('float32', layerOf(set, k, l), [1, heads, n, k === 'attentions' ? n : headDim]);
     }
     for (const name of names) if (!(name in into)) into[name] = null;
     try {
@@ -169,30 +158,28 @@ export async function runSplit(
           if (data.length !== per(k)) {
             throw new ModelLoadError(manifest.modelPath, `layer ${l} of "${k}" has ${data.length} values, expected ${per(k)} (${heads} heads × ${n} × ${k === 'attentions' ? n : headDim}) from model.json`);
           }
-          bufferOf(k, l).set(data);
+          layerOf(set, k, l).set(data);
         }
       }
       return out;
     }
   };
+  const partOne = sizesOf(layer + 1);
+  const scratch = takeScratch(partOne);
   const t0 = performance.now();
+  let first: Ort.InferenceSession.OnnxValueMapType;
+  let firstMs: number;
+  let full: OutputSet;
   try {
-    const first = await run(sessions.first, feeds, firstOutputs, 0, layer);
-    const firstMs = performance.now() - t0;
-    await onLayer({
-      layer,
-      attentions: bufferOf('attentions', layer).slice(),
-      queries: bufferOf('queries', layer).slice(),
-      keys: bufferOf('keys', layer).slice(),
-      values: bufferOf('values', layer).slice(),
-      inferenceMs: firstMs,
-    });
-    full = freshSet({ attentions: layers * per('attentions'), queries: layers * per('queries'), keys: layers * per('keys'), values: layers * per('values') });
-    for (const k of STACKED_OUTPUTS) full[k].set(scratch[k].subarray(0, partOneSizes[k]));
-    returnScratch(); // free for another run before part two starts
-    await run(sessions.second, { ...feeds, [cut]: first[cut] }, secondOutputs, layer + 1, layers - 1);
-    return { ...full, inferenceMs: performance.now() - t0, firstLayerMs: firstMs };
+    first = await run(sessions.first, feeds, firstOutputs, 0, layer, scratch);
+    firstMs = performance.now() - t0;
+    const visible = (k: StackedOutput): Float32Array => layerOf(scratch, k, layer).slice();
+    await onLayer({ layer, attentions: visible('attentions'), queries: visible('queries'), keys: visible('keys'), values: visible('values'), inferenceMs: firstMs });
+    full = freshSet(sizesOf(layers));
+    for (const k of STACKED_OUTPUTS) full[k].set(scratch[k].subarray(0, partOne[k]));
   } finally {
-    returnScratch();
+    giveBackScratch(scratch); // free for another run before part two starts
   }
+  await run(sessions.second, { ...feeds, [cut]: first[cut] }, secondOutputs, layer + 1, layers - 1, full);
+  return { ...full, inferenceMs: performance.now() - t0, firstLayerMs: firstMs };
 }
