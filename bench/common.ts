@@ -1,7 +1,7 @@
 /** Small helpers shared by the benchmark sections: statistics, progress on stderr, the real text corpus. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 export const repoRoot = path.resolve(__dirname, '..');
 
@@ -90,24 +90,56 @@ export function corpusText(): { text: string; files: string[] } {
 }
 
 /**
+ * This thread's scheduler counters on Linux (`/proc/thread-self/schedstat`: ns on a CPU, ns waiting in the run
+ * queue), or null elsewhere. Read at every probe turn, they split a gap into the thread's own work (our code, GC)
+ * and the time it was ready but had no core (onnxruntime's threads and the other processes on a 2-core machine).
+ */
+function readSchedstat(): [number, number] | null {
+  try {
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    return Number.isFinite(run) && Number.isFinite(wait) ? [run / 1e6, wait / 1e6] : null;
+  } catch {
+    return null;
+  }
+}
+
+/** One gap between two probe turns: its length, and (on Linux) how much of it the thread ran or waited for a CPU. */
+export interface Gap {
+  gapMs: number;
+  onCpuMs: number | null;
+  waitingForCpuMs: number | null;
+  /** V8 garbage collection within the gap (perf_hooks 'gc' entries overlapping it) */
+  gcMs: number;
+}
+
+/**
  * Measures how long the event loop is blocked while work runs: a 1 ms timer chain records every gap between
  * two of its turns (a gap of g ms means the loop was busy for about g − 1 ms). Each gap is charged to the phase
  * that occupied most of it (the work calls setPhase() as it goes; transitions are time-stamped). Also
- * perf_hooks.monitorEventLoopDelay (resolution 1 ms) as a second opinion.
+ * perf_hooks.monitorEventLoopDelay (resolution 1 ms) as a second opinion. On Linux each phase's longest gap is
+ * split by the thread's schedstat into time on a CPU and time waiting for one, with the V8 garbage collection
+ * inside it (`split`; the rest of a gap the thread was asleep: the 1 ms timer, a lock, GC helper threads), and the
+ * longest time on a CPU within one gap is kept per phase too (`onCpuByPhase`).
  */
 export class LagProbe {
   private timer: NodeJS.Timeout | undefined;
   private last = 0;
+  private lastSched: [number, number] | null = null;
   private readonly histogram = monitorEventLoopDelay({ resolution: 1 });
   /** Phase transitions since the last tick (time, phase), starting with the phase current at the last tick. */
   private transitions: Array<[number, string]> = [[0, 'idle']];
-  readonly worst = new Map<string, number>();
+  readonly worst = new Map<string, Gap & { from: number; to: number }>();
+  private readonly worstOnCpu = new Map<string, number>();
+  private readonly gcs: Array<[number, number]> = [];
+  private readonly gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) this.gcs.push([e.startTime, e.startTime + e.duration]);
+  });
 
   setPhase(phase: string): void {
     this.transitions.push([performance.now(), phase]);
   }
 
-  private charge(from: number, to: number): void {
+  private charge(from: number, to: number, sched: [number, number] | null): void {
     const share = new Map<string, number>();
     for (let i = 0; i < this.transitions.length; i++) {
       const s = Math.max(from, this.transitions[i][0]);
@@ -117,32 +149,68 @@ export class LagProbe {
     let phase = this.transitions[this.transitions.length - 1][1];
     let best = -1;
     for (const [k, v] of share) if (v > best) [phase, best] = [k, v];
-    const gap = to - from;
-    if (gap > (this.worst.get(phase) ?? 0)) this.worst.set(phase, gap);
+    const before = this.lastSched;
+    const gap = {
+      from,
+      to,
+      gapMs: to - from,
+      onCpuMs: sched && before ? sched[0] - before[0] : null,
+      waitingForCpuMs: sched && before ? sched[1] - before[1] : null,
+      gcMs: 0,
+    };
+    if (gap.gapMs > (this.worst.get(phase)?.gapMs ?? 0)) this.worst.set(phase, gap);
+    if (gap.onCpuMs !== null && gap.onCpuMs > (this.worstOnCpu.get(phase) ?? 0)) this.worstOnCpu.set(phase, gap.onCpuMs);
     this.transitions = [[to, this.transitions[this.transitions.length - 1][1]]];
   }
 
   start(): void {
     this.histogram.enable();
+    this.gcObserver.observe({ entryTypes: ['gc'] });
     this.last = performance.now();
+    this.lastSched = readSchedstat();
     this.transitions = [[this.last, this.transitions[this.transitions.length - 1][1]]];
     const tick = (): void => {
       const now = performance.now();
-      this.charge(this.last, now);
+      const sched = readSchedstat();
+      this.charge(this.last, now, sched);
       this.last = now;
+      this.lastSched = sched;
       this.timer = setTimeout(tick, 1);
     };
     this.timer = setTimeout(tick, 1);
   }
 
-  stop(): { longestGapMs: number; byPhase: Record<string, number>; eventLoopDelayMaxMs: number; eventLoopDelayP99Ms: number } {
+  stop(): {
+    longestGapMs: number;
+    byPhase: Record<string, number>;
+    split: Record<string, Gap>;
+    onCpuByPhase: Record<string, number>;
+    eventLoopDelayMaxMs: number;
+    eventLoopDelayP99Ms: number;
+  } {
     clearTimeout(this.timer);
     this.histogram.disable();
+    this.gcObserver.disconnect();
+    const gcWithin = (from: number, to: number): number =>
+      this.gcs.reduce((sum, [s, e]) => sum + Math.max(0, Math.min(to, e) - Math.max(from, s)), 0);
     const byPhase: Record<string, number> = {};
-    for (const [k, v] of this.worst) byPhase[k] = round(v, 1);
+    const split: Record<string, Gap> = {};
+    for (const [k, g] of this.worst) {
+      byPhase[k] = round(g.gapMs, 1);
+      split[k] = {
+        gapMs: round(g.gapMs, 1),
+        onCpuMs: g.onCpuMs === null ? null : round(g.onCpuMs, 1),
+        waitingForCpuMs: g.waitingForCpuMs === null ? null : round(g.waitingForCpuMs, 1),
+        gcMs: round(gcWithin(g.from, g.to), 1),
+      };
+    }
+    const onCpuByPhase: Record<string, number> = {};
+    for (const [k, v] of this.worstOnCpu) onCpuByPhase[k] = round(v, 1);
     return {
-      longestGapMs: round(Math.max(0, ...this.worst.values()), 1),
+      longestGapMs: round(Math.max(0, ...Object.values(byPhase)), 1),
       byPhase,
+      split,
+      onCpuByPhase,
       eventLoopDelayMaxMs: round(this.histogram.max / 1e6, 1),
       eventLoopDelayP99Ms: round(this.histogram.percentile(99) / 1e6, 1),
     };

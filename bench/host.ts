@@ -14,7 +14,7 @@ import { planWindows, tokenizeInSlices, TooManyTokensError, WINDOW_OVERLAP } fro
 import { analysisToJson } from '../src/export/standalonePage';
 import { ATTENTION_QUANT_LEVELS, decodeHead, encodeHead, dequantizeWeight, type HeadDataMessage, type HeadLayout, type HostToWebview } from '../src/protocol/messages';
 import { ByteLevelBpeTokenizer, type Token } from '../src/tokenizer/byteLevelBpe';
-import { LagProbe, log, round, summarize, type Summary } from './common';
+import { type Gap, LagProbe, log, round, summarize, type Summary } from './common';
 
 /** The first n tokens of the corpus as a selection: its text and its tokens (offsets into that text). */
 export function prefix(text: string, tokens: readonly Token[], n: number): { text: string; tokens: Token[] } {
@@ -204,9 +204,14 @@ export interface LongTextSection {
   blocking: {
     longestSliceMs: number;
     longestOutsideInferenceMs: number;
+    /** that slice split by the main thread's schedstat: its own time on a CPU and its wait for one (Linux) */
+    longestOutsideInferenceSplit: (Gap & { phase: string }) | null;
+    /** the most time on a CPU within one gap, outside inference and the uncapped megabyte: the host's own work */
+    longestOutsideInferenceOnCpuMs: number | null;
     /** the uncapped 1 MB tokenization's longest slice (not part of the target, see benchLongText) */
     uncappedMegabyteLongestMs: number | null;
     byPhase: Record<string, number>;
+    split: Record<string, Gap>;
     eventLoopDelayMaxMs: number;
     eventLoopDelayP99Ms: number;
     method: string;
@@ -276,9 +281,10 @@ export async function benchLongText(
   // tokens. The uncapped megabyte (358 k tokens, only with attentionLens.maxTokens raised far past its default) is
   // reported beside it: its slices are time-bounded too, but V8's young-generation collections while 358 k live
   // token objects pile up take 15–30 ms on these machines (--trace-gc), whatever the slice length.
-  const outside = Object.entries(lag.byPhase)
-    .filter(([k]) => !k.startsWith('inference') && k !== UNCAPPED)
-    .reduce((m, [, v]) => Math.max(m, v), 0);
+  const outsidePhases = Object.keys(lag.byPhase).filter((k) => !k.startsWith('inference') && k !== UNCAPPED);
+  const worstOutside = outsidePhases.reduce<string | null>((w, k) => (w === null || lag.byPhase[k] > lag.byPhase[w] ? k : w), null);
+  const outside = worstOutside === null ? 0 : lag.byPhase[worstOutside];
+  const onCpu = outsidePhases.map((k) => lag.onCpuByPhase[k]).filter((v): v is number => v !== undefined);
   log(`long text: first window (host) ${round(firstHeadAt - t0, 1)} ms, all ${windows.length} windows ${round(allWindowsMs, 0)} ms, longest slice ${lag.longestGapMs} ms`);
   return {
     model: manifest.id,
@@ -300,12 +306,15 @@ export async function benchLongText(
     blocking: {
       longestSliceMs: lag.longestGapMs,
       longestOutsideInferenceMs: outside,
+      longestOutsideInferenceSplit: worstOutside === null ? null : { phase: worstOutside, ...lag.split[worstOutside] },
+      longestOutsideInferenceOnCpuMs: onCpu.length ? Math.max(...onCpu) : null,
       uncappedMegabyteLongestMs: lag.byPhase[UNCAPPED] ?? null,
       byPhase: lag.byPhase,
+      split: lag.split,
       eventLoopDelayMaxMs: lag.eventLoopDelayMaxMs,
       eventLoopDelayP99Ms: lag.eventLoopDelayP99Ms,
       method:
-        'a 1 ms setTimeout chain in the bench process records the longest gap between two of its turns while the real host code runs (tokenizeInSlices, analyzeWindow → runModel in the inference worker thread as the extension does, AnalysisStreamer.show); each gap is charged to the phase that occupied most of it',
+        'a 1 ms setTimeout chain in the bench process records the longest gap between two of its turns while the real host code runs (tokenizeInSlices, analyzeWindow → runModel in the inference worker thread as the extension does, AnalysisStreamer.show); each gap is charged to the phase that occupied most of it; on Linux the main thread\'s /proc/thread-self/schedstat, read at every turn, splits each phase\'s longest gap into time on a CPU (our code and GC) and time waiting in the run queue for a core (split)',
     },
   };
 }
