@@ -130,7 +130,11 @@ async function main(): Promise<void> {
   for (let r = 0; r < reps; r++) for (let i = 0; i < modes.length; i++) add(`r${r}-m${i}.txt`, modes[i].tokens ?? 512);
   /** the tokens the text view shows and the host's timeline records: the first window's */
   const shownOf = (name: string): number => Math.min(files[name].n, manifest.maxPositions);
-  const settings = { 'attentionLens.followSelection': false, ...(process.env.BENCH_NO_OVERLAY ? { 'attentionLens.editorOverlay': false } : {}) };
+  const settings = {
+    'attentionLens.followSelection': false,
+    ...(process.env.BENCH_NO_OVERLAY ? { 'attentionLens.editorOverlay': false } : {}),
+    ...(process.env.PROBE_NO_PORT_SCAN ? { 'remote.autoForwardPorts': false } : {}),
+  };
   const vs = await startCodeServer({ workspace: ws, settings });
   const results: Record<string, unknown[]> = {};
   try {

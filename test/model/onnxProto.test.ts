@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildAttentionBias } from '../../src/attention/mask';
-import { graphNodes, graphSignature, rawFields, readFloatInitializers, withFloat32Weights, withoutOutputs } from '../../src/model/onnxProto';
+import { graphNodes, graphSignature, halfToNumber, rawFields, readFloatInitializers, withFloat32Weights, withoutOutputs } from '../../src/model/onnxProto';
 import { loadOrt, runModel, SESSION_OPTIONS, sessionSource } from '../../src/model/modelRunner';
 import { bundledRegistry, MODELS_DIR } from '../helpers/bundled';
 
@@ -89,6 +89,17 @@ function sameBits(a: Float32Array | undefined, b: Float32Array): boolean {
 }
 
 describe('float16-stored weights (models/training/fp16_weights.py)', () => {
+  it('decodes float16 bit patterns exactly (the look-up table)', () => {
+    const cases: Array<[number, number]> = [
+      [0x0000, 0], [0x8000, -0], [0x3c00, 1], [0xc000, -2], [0x3555, 0.333251953125], [0x7bff, 65504],
+      [0x0001, 2 ** -24], [0x03ff, 1023 * 2 ** -24], [0x0400, 2 ** -14], [0x7c00, Infinity], [0xfc00, -Infinity],
+    ];
+    for (const [h, v] of cases) expect(Object.is(halfToNumber(h), v), h.toString(16)).toBe(true);
+    expect(halfToNumber(0x7e00)).toBeNaN();
+    // Neighbouring patterns of one sign and exponent are one ulp apart: 2^(e−15−10).
+    for (let e = 1; e < 31; e++) expect(halfToNumber((e << 10) | 1) - halfToNumber(e << 10)).toBe(2 ** (e - 25));
+  });
+
   const castTotal = (m: Uint8Array) => opTypes(m).filter((o) => o === 'Cast').length;
   for (const id of ['encoder', 'causal']) {
     it(`${id}: come back as the float32 initializers their Casts made, and the model computes the same bits`, async () => {
