@@ -21,8 +21,8 @@ import { analyzeTokens, type AnalysisResult } from '../src/pipeline/analyze';
 import type { Token } from '../src/tokenizer/byteLevelBpe';
 import { benchActivation, benchActivationInCodeServer, type ActivationResult } from './activation';
 import { benchCodeServer, type CodeServerSection } from './codeServerBench';
-import { corpusText, type Gap, log, medianOrNull as median, repoRoot, round } from './common';
-import { analyzePrefix, benchHostPipeline, benchLongText, benchWire, prefix, readTokenizerJson } from './host';
+import { corpusText, log, medianOrNull as median, repoRoot, round } from './common';
+import { analyzePrefix, benchHostPipeline, benchLongText, benchWire, prefix, readTokenizerJson, type LongTextSection } from './host';
 import { benchGeneration, type GenerationSection } from './generation';
 import { benchHfScale } from './hfScale';
 import { benchInference, SIZES, type InferenceSection } from './inference';
@@ -53,7 +53,7 @@ function target(value: number | null | undefined, limit: number, cmp: '<=' | '>=
 }
 
 /** What the longest slice outside inference was made of, from the main thread's schedstat (Linux only). */
-function blockingSplitNote(b: { longestOutsideInferenceSplit: (Gap & { phase: string }) | null; longestOutsideInferenceOnCpuMs: number | null } | undefined): string {
+function blockingSplitNote(b: LongTextSection['blocking'] | undefined): string {
   const s = b?.longestOutsideInferenceSplit;
   if (!s || s.onCpuMs === null) return '';
   const asleep = round(s.gapMs - s.onCpuMs - (s.waitingForCpuMs ?? 0), 1);
