@@ -20,7 +20,7 @@ import { InferenceWorkerClient } from '../src/model/workerClient';
 import { analyzeTokens, type AnalysisResult } from '../src/pipeline/analyze';
 import type { Token } from '../src/tokenizer/byteLevelBpe';
 import { benchActivation, benchActivationInCodeServer, type ActivationResult } from './activation';
-import { benchCodeServer, type CodeServerSection } from './codeServerBench';
+import { benchCodeServer, firstPaintBreakdown, type CodeServerSection } from './codeServerBench';
 import { corpusText, log, medianOrNull as median, repoRoot, round } from './common';
 import { analyzePrefix, benchHostPipeline, benchLongText, benchWire, prefix, readTokenizerJson, type LongTextSection } from './host';
 import { benchGeneration, type GenerationSection } from './generation';
@@ -286,7 +286,7 @@ async function main(): Promise<void> {
       '<=',
       '×',
       layer1 && wholeInference512
-        ? `Layer 1 visible: command → first paint ${layer1.commandToFirstPaintMs.median} ms (median of ${layer1.runs.length}) / the whole model's inference in code-server at 512 tokens ${wholeInference512} ms (median of the default-head runs, which run it whole); Layer 2: ${layer2?.commandToFirstPaintMs.median ?? 'n/a'} ms = ${layer2 ? round(layer2.commandToFirstPaintMs.median / wholeInference512, 2) : 'n/a'}×; all heads of Layer 1 on screen at ${layer1.toCompleteMedianMs} ms`
+        ? `Layer 1 visible: command → first paint ${layer1.commandToFirstPaintMs.median} ms (median of ${layer1.runs.length}) / the whole model's inference in code-server at 512 tokens ${wholeInference512} ms (median of the default-head runs, which run it whole); Layer 2: ${layer2?.commandToFirstPaintMs.median ?? 'n/a'} ms = ${layer2 ? round(layer2.commandToFirstPaintMs.median / wholeInference512, 2) : 'n/a'}×; all heads of Layer 1 on screen at ${layer1.toCompleteMedianMs} ms; Layer 1's paths, ${firstPaintBreakdown(layer1.runs)}`
         : undefined,
     ),
     besidesInference512: target(
@@ -294,7 +294,7 @@ async function main(): Promise<void> {
       120,
       '<=',
       'ms',
-      `command → first paint at 512 tokens in code-server minus the inference it waited for, median per path, the worst of: whole run ${besides[0]} ms, Layer 1 visible ${besides[1]} ms, Layer 2 ${besides[2]} ms (the parts: codeServer.wholeRuns512 and progressive512[].runs[].parts)`,
+      `command → first paint at 512 tokens in code-server minus the inference it waited for, median per path, the worst of: whole run ${besides[0]} ms, Layer 1 visible ${besides[1]} ms, Layer 2 ${besides[2]} ms (the parts: codeServer.wholeRuns512 and progressive512[].runs[].parts; whole runs' ${firstPaintBreakdown(whole512)}`,
     ),
     blockingOutsideInference4096: target(
       lt?.blocking.longestOutsideInferenceMs ?? null,

@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Frame } from 'playwright-core';
 import type { ByteLevelBpeTokenizer, Token } from '../src/tokenizer/byteLevelBpe';
 import { codeServerEntry, startCodeServer, type CodeServer } from '../test/e2e/codeServer';
-import { log, medianOrNull as median, repoRoot, round, summarize, type Summary } from './common';
+import { cpuBetween, cpuSnapshot, log, sumCpu, medianOrNull as median, repoRoot, round, summarize, type CpuSpan, type Summary } from './common';
 
 const SHOW = 'Attention Lens: Show Attention for Selection';
 /** Visible layers (index) measured for progressive first paint: the first two, shown as Layer 1 and Layer 2. */
@@ -66,8 +66,14 @@ export interface RunTrace {
     inferenceCallToLayerOrResult: number | null;
     hostToFirstHeadPosted: number | null;
     postedToWebview: number | null;
+    /** analysisStart → the first head, both as the webview received them (they are posted together) */
+    analysisStartToFirstHead: number | null;
     webviewToPaint: number | null;
   };
+  /** inferenceCallToLayerOrResult − waitedInferenceMs: the worker round trip besides the model itself */
+  workerBeyondInferenceMs: number | null;
+  /** CPU per process group from the key press to the paint (bench/common.ts cpuBetween) */
+  cpuToFirstPaint?: CpuSpan;
   /** from the key press: analysisStart, first headData and analysisComplete received by the webview */
   webview: { analysisStart: number | null; firstHead: number | null; complete: number | null };
 }
@@ -98,7 +104,7 @@ export function timelineOf(log: string, n: number, since: number): HostTimeline 
   return found[0];
 }
 
-function traceOf(t0: number, paintAt: number, msg: Record<string, number>, tl: HostTimeline | undefined, tokens: number): RunTrace {
+function traceOf(t0: number, paintAt: number, msg: Record<string, number>, tl: HostTimeline | undefined, tokens: number, cpu?: CpuSpan): RunTrace {
   const d = (a: number | undefined, b: number | undefined): number | null => (a === undefined || b === undefined ? null : round(a - b, 1));
   const progressive = tl?.firstLayer !== undefined;
   const waited = tl ? (progressive ? (tl.firstLayerInferenceMs ?? null) : (tl.inferenceMs ?? null)) : null;
@@ -118,8 +124,11 @@ function traceOf(t0: number, paintAt: number, msg: Record<string, number>, tl: H
       inferenceCallToLayerOrResult: d(ready, tl?.inferenceCalled),
       hostToFirstHeadPosted: d(tl?.firstHeadPosted, ready),
       postedToWebview: d(msg.analysisStart, postedAbs),
+      analysisStartToFirstHead: d(msg.headData, msg.analysisStart),
       webviewToPaint: d(paintAt, msg.headData),
     },
+    workerBeyondInferenceMs: waited === null || ready === undefined || tl?.inferenceCalled === undefined ? null : round(ready - tl.inferenceCalled - waited, 1),
+    ...(cpu ? { cpuToFirstPaint: cpu } : {}),
     webview: { analysisStart: d(msg.analysisStart, t0), firstHead: d(msg.headData, t0), complete: d(msg.analysisComplete, t0) },
   };
 }
@@ -305,8 +314,10 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
       await selectFile(cs, name);
       const f = await webviewDocument(cs);
       await armWatcher(f, files[name].n, files[name].text);
+      const before = cpuSnapshot();
       const t0 = await press();
       const t1 = await waitPaint(f);
+      const cpu = cpuBetween(before, cpuSnapshot());
       await f.waitForFunction(() => (window as unknown as { __benchMsg?: Record<string, number> }).__benchMsg?.analysisComplete, undefined, { timeout: 60_000, polling: 20 });
       const msg = await messageTimes(f);
       let tl: HostTimeline | undefined;
@@ -314,7 +325,7 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
         tl = timelineOf(cs.readExtensionLog(), files[name].n, t0);
         if (!tl) await new Promise((r) => setTimeout(r, 100)); // the log is written asynchronously
       }
-      return traceOf(t0, t1, msg, tl, files[name].n);
+      return traceOf(t0, t1, msg, tl, files[name].n, cpu);
     };
     const wholeRuns512: RunTrace[] = [];
 
@@ -329,8 +340,10 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
         await selectFile(cs, name);
         frame = await webviewDocument(cs);
         await armWatcher(frame, files[name].n, files[name].text);
+        const before = cpuSnapshot();
         const t0 = await press();
         const t1 = await waitPaint(frame);
+        const cpu = cpuBetween(before, cpuSnapshot());
         if (n === 512) await frame.waitForFunction(() => (window as unknown as { __benchMsg?: Record<string, number> }).__benchMsg?.analysisComplete, undefined, { timeout: 60_000, polling: 20 });
         const msg = await messageTimes(frame);
         if (n === 512) {
@@ -339,7 +352,7 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
             tl = timelineOf(cs.readExtensionLog(), files[name].n, t0);
             if (!tl) await new Promise((r) => setTimeout(r, 100));
           }
-          wholeRuns512.push(traceOf(t0, t1, msg, tl, files[name].n));
+          wholeRuns512.push(traceOf(t0, t1, msg, tl, files[name].n, cpu));
         }
         samples.push(t1 - t0);
         if (msg.analysisStart) toStart.push(msg.analysisStart - t0);
@@ -456,4 +469,26 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
 
 export function roundMs(x: number): number {
   return round(x, 0);
+}
+
+/**
+ * A target note's measured reason: where the first paints of `runs` went (median of each part) and who used the
+ * two cores meanwhile (CPU summed over the runs, from the key press to the paint).
+ */
+export function firstPaintBreakdown(runs: readonly RunTrace[]): string {
+  if (runs.length === 0) return '';
+  const m = (f: (r: RunTrace) => number | null): string => String(median(runs.map(f)) ?? 'n/a');
+  const parts =
+    `medians: key → host ${m((r) => r.parts.keyPressToHost)} ms, tokenize ${m((r) => r.parts.tokenize)}, → worker call ${m((r) => r.parts.toInferenceCall)}, ` +
+    `model ${m((r) => r.waitedInferenceMs)} + worker round trip ${m((r) => r.workerBeyondInferenceMs)}, → posted ${m((r) => r.parts.hostToFirstHeadPosted)}, ` +
+    `→ analysisStart in the webview ${m((r) => r.parts.postedToWebview)}, → first head ${m((r) => r.parts.analysisStartToFirstHead)}, → painted ${m((r) => r.parts.webviewToPaint)}`;
+  const spans = runs.map((r) => r.cpuToFirstPaint).filter((c): c is CpuSpan => c !== undefined);
+  if (spans.length === 0) return parts;
+  const { wallMs, cpuMs } = sumCpu(spans);
+  const share = (ms: number): string => `${Math.round(ms)} ms (${Math.round((100 * ms) / wallMs)} % of one core)`;
+  return (
+    `${parts}; CPU from key press to paint over ${spans.length} runs (${Math.round(wallMs)} ms of wall time, 2 cores): extension host ${share(cpuMs.extensionHost)}, ` +
+    `Chromium renderers ${share(cpuMs.chromiumRenderers)}, rest of Chromium ${share(cpuMs.chromiumOther)}, code-server ${share(cpuMs.codeServer)}, ` +
+    `bench driver ${share(cpuMs.benchDriver)}, other ${share(cpuMs.other)}`
+  );
 }

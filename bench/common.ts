@@ -223,3 +223,89 @@ export function medianOrNull(xs: readonly (number | null | undefined)[], digits 
   if (!v.length) return null;
   return round(v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2, digits);
 }
+
+/**
+ * Who used the CPU while something was measured: per-process CPU time (utime + stime from /proc/PID/stat, whole
+ * processes with their threads) between two snapshots, grouped by what the process is. On a 2-core machine a
+ * figure measured in code-server shares the cores with the browser that paints it; this says with whom and how much.
+ */
+export type CpuGroup = 'extensionHost' | 'chromiumRenderers' | 'chromiumOther' | 'codeServer' | 'benchDriver' | 'other';
+
+export interface CpuSnapshot {
+  at: number;
+  /** by pid: CPU ticks so far and the process's group */
+  procs: Map<string, { ticks: number; group: CpuGroup }>;
+}
+
+const groupCache = new Map<string, CpuGroup>();
+const CLOCK_TICK_MS = 10; // USER_HZ is 100 on Linux x86-64
+
+function groupOf(pid: string): CpuGroup {
+  const cached = groupCache.get(pid);
+  if (cached) return cached;
+  let cmd = '';
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    /* gone */
+  }
+  const group: CpuGroup =
+    pid === String(process.pid)
+      ? 'benchDriver'
+      : cmd.includes('type=extensionHost')
+        ? 'extensionHost'
+        : /chrom(e|ium).*--type=renderer/.test(cmd)
+          ? 'chromiumRenderers'
+          : /chrom(e|ium)/.test(cmd)
+            ? 'chromiumOther'
+            : cmd.includes('code-server')
+              ? 'codeServer'
+              : 'other';
+  // A pid's command line is only cached once it has one (a process read before its exec would be misfiled).
+  if (cmd) groupCache.set(pid, group);
+  return group;
+}
+
+export function cpuSnapshot(): CpuSnapshot {
+  const procs = new Map<string, { ticks: number; group: CpuGroup }>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return { at: Date.now(), procs }; // no /proc (not Linux): nothing to attribute
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.set(pid, { ticks: Number(fields[11]) + Number(fields[12]), group: groupOf(pid) });
+    } catch {
+      /* exited between the listing and the read */
+    }
+  }
+  return { at: Date.now(), procs };
+}
+
+/** CPU time per process group over a span of wall time (both ms). */
+export interface CpuSpan {
+  wallMs: number;
+  cpuMs: Record<CpuGroup, number>;
+}
+
+/** CPU milliseconds per group between two snapshots (processes that exited in between are not counted), and the wall time. */
+export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): CpuSpan {
+  const cpuMs: Record<CpuGroup, number> = { extensionHost: 0, chromiumRenderers: 0, chromiumOther: 0, codeServer: 0, benchDriver: 0, other: 0 };
+  for (const [pid, now] of b.procs) cpuMs[now.group] += (now.ticks - (a.procs.get(pid)?.ticks ?? 0)) * CLOCK_TICK_MS;
+  return { wallMs: b.at - a.at, cpuMs };
+}
+
+/** Sums per-group CPU of several measured spans (e.g. the runs of one mode). */
+export function sumCpu(spans: readonly CpuSpan[]): CpuSpan {
+  const cpuMs: Record<CpuGroup, number> = { extensionHost: 0, chromiumRenderers: 0, chromiumOther: 0, codeServer: 0, benchDriver: 0, other: 0 };
+  let wallMs = 0;
+  for (const s of spans) {
+    wallMs += s.wallMs;
+    for (const k of Object.keys(cpuMs) as CpuGroup[]) cpuMs[k] += s.cpuMs[k];
+  }
+  return { wallMs, cpuMs };
+}
