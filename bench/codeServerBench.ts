@@ -65,6 +65,8 @@ export interface RunTrace {
     toInferenceCall: number | null;
     inferenceCallToLayerOrResult: number | null;
     hostToFirstHeadPosted: number | null;
+    /** from the post of analysisStart to the post of the visible head (its compression off the host's thread) */
+    firstHeadPostedToSent: number | null;
     postedToWebview: number | null;
     /** analysisStart → the first head, both as the webview received them (they are posted together) */
     analysisStartToFirstHead: number | null;
@@ -123,6 +125,7 @@ function traceOf(t0: number, paintAt: number, msg: Record<string, number>, tl: H
       toInferenceCall: d(tl?.inferenceCalled, tl?.tokenized),
       inferenceCallToLayerOrResult: d(ready, tl?.inferenceCalled),
       hostToFirstHeadPosted: d(tl?.firstHeadPosted, ready),
+      firstHeadPostedToSent: d(tl?.firstHeadSent, tl?.firstHeadPosted),
       postedToWebview: d(msg.analysisStart, postedAbs),
       analysisStartToFirstHead: d(msg.headData, msg.analysisStart),
       webviewToPaint: d(paintAt, msg.headData),
@@ -480,7 +483,7 @@ export function firstPaintBreakdown(runs: readonly RunTrace[]): string {
   const m = (f: (r: RunTrace) => number | null): string => String(median(runs.map(f)) ?? 'n/a');
   const parts =
     `medians: key → host ${m((r) => r.parts.keyPressToHost)} ms, tokenize ${m((r) => r.parts.tokenize)}, → worker call ${m((r) => r.parts.toInferenceCall)}, ` +
-    `model ${m((r) => r.waitedInferenceMs)} + worker round trip ${m((r) => r.workerBeyondInferenceMs)}, → posted ${m((r) => r.parts.hostToFirstHeadPosted)}, ` +
+    `model ${m((r) => r.waitedInferenceMs)} + worker round trip ${m((r) => r.workerBeyondInferenceMs)}, → posted ${m((r) => r.parts.hostToFirstHeadPosted)} (head sent ${m((r) => r.parts.firstHeadPostedToSent)} later), ` +
     `→ analysisStart in the webview ${m((r) => r.parts.postedToWebview)}, → first head ${m((r) => r.parts.analysisStartToFirstHead)}, → painted ${m((r) => r.parts.webviewToPaint)}`;
   const spans = runs.map((r) => r.cpuToFirstPaint).filter((c): c is CpuSpan => c !== undefined);
   if (spans.length === 0) return parts;

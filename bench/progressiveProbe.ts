@@ -172,7 +172,7 @@ async function main(): Promise<void> {
         besides: waited === undefined ? null : Math.round(paint - waited),
         wholeInferenceMs: tl?.inferenceMs ?? null,
         progressive,
-        host: tl ? { atKey: Math.round(tl.at - t0), tokenized: hostAbs('tokenized'), inferenceCalled: hostAbs('inferenceCalled'), firstLayer: hostAbs('firstLayer'), firstHeadPosted: hostAbs('firstHeadPosted'), wholeModel: hostAbs('wholeModel'), lastHeadPosted: hostAbs('lastHeadPosted') } : null,
+        host: tl ? { atKey: Math.round(tl.at - t0), tokenized: hostAbs('tokenized'), inferenceCalled: hostAbs('inferenceCalled'), firstLayer: hostAbs('firstLayer'), firstHeadPosted: hostAbs('firstHeadPosted'), firstHeadSent: hostAbs('firstHeadSent'), wholeModel: hostAbs('wholeModel'), lastHeadPosted: hostAbs('lastHeadPosted') } : null,
         webview: {
           analysisStart: rel(p.msg.analysisStart),
           analysisStartHandled: rel(p.handled.analysisStart),

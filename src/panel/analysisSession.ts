@@ -74,6 +74,8 @@ export interface AnalysisTimeline {
   firstLayerInferenceMs?: number;
   /** analysisStart posted and the visible head on its way (posted at once, or once compressed: a few ms) */
   firstHeadPosted?: number;
+  /** the visible head actually posted (after its compression, when the host's thread got to it) */
+  firstHeadSent?: number;
   wholeModel?: number;
   inferenceMs?: number;
   lastHeadPosted?: number;
@@ -237,7 +239,15 @@ export class AnalysisSession {
         const markShown = (tokenInfos: TokenInfo[]): void => {
           if (this.inFlight.get(slot)?.generation === generation) this.inFlight.delete(slot);
           this.shownSources.set(slot, source);
-          this.onShown(slot, source, documentOffset, { tokens: tokenInfos });
+          // The editor overlay (tens of ms at 512 tokens) waits until the visible head has actually left: it is
+          // compressed off this thread, and its post would otherwise wait behind the overlay's work.
+          const attach = (): void => {
+            timeline.firstHeadSent ??= mark();
+            if (this.streamer.isCurrent(slot, generation)) this.onShown(slot, source, documentOffset, { tokens: tokenInfos });
+          };
+          const posted = this.streamer.headPosted(slot, generation);
+          if (posted) void posted.then(attach);
+          else attach();
         };
         // Progressive: the model hands over the visible layer as soon as it is computed (where the graph can be
         // split, src/model/splitRunner.ts); its heads are streamed at once, the rest when the whole run ends.
@@ -252,7 +262,6 @@ export class AnalysisSession {
           const first = { model, mask, whatIf, text: slice.text, tokens: tokenInfos, n: slice.tokens.length, inferenceMs: layer.inferenceMs, layer: layer.layer, attentions: layer.attentions };
           firstShown = this.streamer.showFirstLayer(slot, generation, first, showOptions);
           timeline.firstHeadPosted = mark(); // see AnalysisTimeline.firstHeadPosted
-          // After the posts: the editor overlay (tens of ms at 512 tokens) must not hold up the first head.
           markShown(tokenInfos);
           return this.streamer.paintOf(slot, generation);
         };
@@ -276,7 +285,7 @@ export class AnalysisSession {
           if (isStale()) return;
           const shown = this.streamer.show(slot, generation, result, showOptions);
           timeline.firstHeadPosted = mark();
-          markShown(result.tokens); // after the posts, as above
+          markShown(result.tokens);
           await shown;
         }
         timeline.lastHeadPosted = mark();

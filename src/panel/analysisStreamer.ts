@@ -6,7 +6,7 @@
  * being shown and the set of heads already sent. A new `begin()` on a slot makes every older generation of that
  * slot stale: its remaining heads are never sent, and late replies to its requests are dropped.
  */
-import { deflateRaw } from 'node:zlib';
+import { deflateRaw, deflateRawSync } from 'node:zlib';
 import {
   encodeHead,
   type HeadEncoding,
@@ -74,6 +74,15 @@ interface SlotStream {
   partial?: boolean;
   /** The first head went and the wait for its paint (StreamerOptions.paintWaitMs) is over or under way. */
   waitedForPaint?: boolean;
+  /** Settles when the first head has been posted (after its compression), for the host's timeline. */
+  firstHeadPosted: Promise<void>;
+  markFirstHeadPosted: () => void;
+}
+
+function newStream(generation: number): SlotStream {
+  let markFirstHeadPosted = (): void => undefined;
+  const firstHeadPosted = new Promise<void>((resolve) => (markFirstHeadPosted = resolve));
+  return { generation, result: undefined, sent: new Set(), queue: [], pumping: false, deferred: [], firstHeadPosted, markFirstHeadPosted };
 }
 
 /** zlib level 1 (HeadEncoding says why level 1). */
@@ -145,8 +154,14 @@ export class AnalysisStreamer {
     const current = this.slots.get(slot);
     if (current?.result || current?.firstLayer) this.previous.set(slot, current);
     const generation = ++this.generationCounter;
-    this.slots.set(slot, { generation, result: undefined, sent: new Set(), queue: [], pumping: false, deferred: [] });
+    this.slots.set(slot, newStream(generation));
     return generation;
+  }
+
+  /** Settles when the first head of `generation` has actually been posted (never, for a generation that went stale first). */
+  headPosted(slot: Slot, generation: number): Promise<void> | undefined {
+    const stream = this.slots.get(slot);
+    return stream?.generation === generation ? stream.firstHeadPosted : undefined;
   }
 
   isCurrent(slot: Slot, generation: number): boolean {
@@ -296,13 +311,16 @@ export class AnalysisStreamer {
     const weights = stream.result ? headWeights(stream.result, layer, head) : (stream.firstLayer as FirstLayer).attentions.subarray(head * n * n, (head + 1) * n * n);
     const { layout, data } = encodeHead(weights, n, shown.mask);
     if (this.options.headEncoding === 'deflate-raw' && data.byteLength >= MIN_BYTES_TO_DEFLATE) {
-      // In libuv's thread pool, not on the extension host's thread: ≈ 3–6 ms a 512-token head.
-      const packed = await deflateRawAsync(data);
+      // The first head of a generation is what the person waits for: compressed here and posted at once (≈ 3 ms
+      // at 512 tokens). Through the thread pool its post waited 10–80 ms for a pool thread and then for this thread
+      // on 2 busy cores (bench/README.md, "Issue 14 probe"). The others go through the pool, off this thread.
+      const packed = stream.sent.size === 1 ? deflateRawSync(data, { level: 1 }) : await deflateRawAsync(data);
       const buffer = packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength) as ArrayBuffer;
       this.post({ type: 'headData', generation: stream.generation, slot, layer, head, layout, data: buffer, encoding: 'deflate-raw' });
-      return;
+    } else {
+      this.post({ type: 'headData', generation: stream.generation, slot, layer, head, layout, data: data.buffer as ArrayBuffer });
     }
-    this.post({ type: 'headData', generation: stream.generation, slot, layer, head, layout, data: data.buffer as ArrayBuffer });
+    stream.markFirstHeadPosted(); // a no-op after the first
   }
 
   /** The webview asks for heads of a generation out of turn; a stale generation or a bad index is ignored. */

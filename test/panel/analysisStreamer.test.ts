@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AnalysisStreamer } from '../../src/panel/analysisStreamer';
 import { analyzeText, headWeights } from '../../src/pipeline/analyze';
-import { decodeHead, dequantizeWeight, type HostToWebview } from '../../src/protocol/messages';
+import { inflateRawSync } from 'node:zlib';
+import { decodeHead, dequantizeWeight, encodeHead, type HostToWebview } from '../../src/protocol/messages';
 import { bundledRegistry } from '../helpers/bundled';
 
 const registry = bundledRegistry();
@@ -59,6 +60,30 @@ describe('analysis streamer', () => {
     const t0 = performance.now();
     await quiet.show(0, quiet.begin(0), r, { documentOffset: 0, sourceLabel: 'a.txt' });
     expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
+  });
+
+  it('compressed heads: the visible one is posted before show() returns, the rest after, every one inflating to its bytes', async () => {
+    // Long enough that a head is over the 16 KiB below which heads go uncompressed.
+    const text = 'The quick brown fox jumps over the lazy dog, and the dog sleeps on in the warm sun. '.repeat(9);
+    const r = await analyzeText(registry, text, { modelId: 'encoder' });
+    expect(r.n * r.n).toBeGreaterThan(16 * 1024);
+    const posted: HostToWebview[] = [];
+    const s = new AnalysisStreamer((m) => posted.push(m), { headEncoding: 'deflate-raw' });
+    const g = s.begin(0);
+    const shown = s.show(0, g, r, { documentOffset: 0, sourceLabel: 'a.txt', firstHead: { layer: 1, head: 5 } });
+    // Synchronously: the person waits for this head, so it does not wait for a thread-pool round trip.
+    expect(posted.map((m) => m.type)).toEqual(['analysisStart', 'headData']);
+    expect(posted[1]).toMatchObject({ layer: 1, head: 5, encoding: 'deflate-raw' });
+    await s.headPosted(0, g);
+    await shown;
+    const heads = posted.filter((m): m is Extract<HostToWebview, { type: 'headData' }> => m.type === 'headData');
+    expect(heads).toHaveLength(r.model.layers * r.model.heads);
+    for (const m of heads) {
+      expect(m.encoding).toBe('deflate-raw');
+      const expected = encodeHead(headWeights(r, m.layer, m.head), r.n, r.mask).data;
+      expect(Buffer.compare(inflateRawSync(new Uint8Array(m.data)), Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength))).toBe(0);
+    }
+    expect(s.headPosted(0, g + 1)).toBeUndefined(); // not a generation of this slot
   });
 
   it('never posts anything of a generation once a newer one began', async () => {
