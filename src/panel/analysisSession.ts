@@ -72,9 +72,9 @@ export interface AnalysisTimeline {
   /** the visible layer's tensors arrived (progressive runs only) */
   firstLayer?: number;
   firstLayerInferenceMs?: number;
-  /** analysisStart posted and the visible head on its way (posted at once, or once compressed: a few ms) */
+  /** analysisStart posted and the visible head on its way */
   firstHeadPosted?: number;
-  /** the visible head actually posted (after its compression, when the host's thread got to it) */
+  /** the visible head posted (AnalysisStreamer.firstHeadSent) */
   firstHeadSent?: number;
   wholeModel?: number;
   inferenceMs?: number;
@@ -239,14 +239,14 @@ export class AnalysisSession {
         const markShown = (tokenInfos: TokenInfo[]): void => {
           if (this.inFlight.get(slot)?.generation === generation) this.inFlight.delete(slot);
           this.shownSources.set(slot, source);
-          // The editor overlay (tens of ms at 512 tokens) waits until the visible head has actually left: it is
-          // compressed off this thread, and its post would otherwise wait behind the overlay's work.
+          // The editor overlay (tens of ms at 512 tokens) is attached once the visible head has been posted, never
+          // before: that head is what the person waits for. A generation gone stale by then gets no overlay.
           const attach = (): void => {
             timeline.firstHeadSent ??= mark();
             if (this.streamer.isCurrent(slot, generation)) this.onShown(slot, source, documentOffset, { tokens: tokenInfos });
           };
-          const posted = this.streamer.headPosted(slot, generation);
-          if (posted) void posted.then(attach);
+          const sent = this.streamer.firstHeadSent(slot, generation);
+          if (sent) void sent.then(attach);
           else attach();
         };
         // Progressive: the model hands over the visible layer as soon as it is computed (where the graph can be

@@ -74,15 +74,15 @@ interface SlotStream {
   partial?: boolean;
   /** The first head went and the wait for its paint (StreamerOptions.paintWaitMs) is over or under way. */
   waitedForPaint?: boolean;
-  /** Settles when the first head has been posted (after its compression), for the host's timeline. */
-  firstHeadPosted: Promise<void>;
-  markFirstHeadPosted: () => void;
+  /** Settles when the first head has been posted (see firstHeadSent). */
+  headSent: Promise<void>;
+  markHeadSent: () => void;
 }
 
 function newStream(generation: number): SlotStream {
-  let markFirstHeadPosted = (): void => undefined;
-  const firstHeadPosted = new Promise<void>((resolve) => (markFirstHeadPosted = resolve));
-  return { generation, result: undefined, sent: new Set(), queue: [], pumping: false, deferred: [], firstHeadPosted, markFirstHeadPosted };
+  let markHeadSent = (): void => undefined;
+  const headSent = new Promise<void>((resolve) => (markHeadSent = resolve));
+  return { generation, result: undefined, sent: new Set(), queue: [], pumping: false, deferred: [], headSent, markHeadSent };
 }
 
 /** zlib level 1 (HeadEncoding says why level 1). */
@@ -158,10 +158,13 @@ export class AnalysisStreamer {
     return generation;
   }
 
-  /** Settles when the first head of `generation` has actually been posted (never, for a generation that went stale first). */
-  headPosted(slot: Slot, generation: number): Promise<void> | undefined {
+  /**
+   * Settles when the first head of `generation` has been posted (never, for a generation that went stale first);
+   * undefined when `generation` is not the slot's current one.
+   */
+  firstHeadSent(slot: Slot, generation: number): Promise<void> | undefined {
     const stream = this.slots.get(slot);
-    return stream?.generation === generation ? stream.firstHeadPosted : undefined;
+    return stream?.generation === generation ? stream.headSent : undefined;
   }
 
   isCurrent(slot: Slot, generation: number): boolean {
@@ -320,7 +323,7 @@ export class AnalysisStreamer {
     } else {
       this.post({ type: 'headData', generation: stream.generation, slot, layer, head, layout, data: data.buffer as ArrayBuffer });
     }
-    stream.markFirstHeadPosted(); // a no-op after the first
+    stream.markHeadSent(); // a no-op after the first
   }
 
   /** The webview asks for heads of a generation out of turn; a stale generation or a bad index is ignored. */

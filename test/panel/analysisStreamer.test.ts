@@ -74,7 +74,7 @@ describe('analysis streamer', () => {
     // Synchronously: the person waits for this head, so it does not wait for a thread-pool round trip.
     expect(posted.map((m) => m.type)).toEqual(['analysisStart', 'headData']);
     expect(posted[1]).toMatchObject({ layer: 1, head: 5, encoding: 'deflate-raw' });
-    await s.headPosted(0, g);
+    await s.firstHeadSent(0, g);
     await shown;
     const heads = posted.filter((m): m is Extract<HostToWebview, { type: 'headData' }> => m.type === 'headData');
     expect(heads).toHaveLength(r.model.layers * r.model.heads);
@@ -83,7 +83,7 @@ describe('analysis streamer', () => {
       const expected = encodeHead(headWeights(r, m.layer, m.head), r.n, r.mask).data;
       expect(Buffer.compare(inflateRawSync(new Uint8Array(m.data)), Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength))).toBe(0);
     }
-    expect(s.headPosted(0, g + 1)).toBeUndefined(); // not a generation of this slot
+    expect(s.firstHeadSent(0, g + 1)).toBeUndefined(); // not a generation of this slot
   });
 
   it('never posts anything of a generation once a newer one began', async () => {
