@@ -65,7 +65,7 @@ export interface RunTrace {
     toInferenceCall: number | null;
     inferenceCallToLayerOrResult: number | null;
     hostToFirstHeadPosted: number | null;
-    /** from the post of analysisStart to the post of the visible head (its compression off the host's thread) */
+    /** from the post of analysisStart to the post of the visible head (AnalysisStreamer.firstHeadSent) */
     firstHeadPostedToSent: number | null;
     postedToWebview: number | null;
     /** analysisStart → the first head, both as the webview received them (they are posted together) */
@@ -343,10 +343,10 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
         await selectFile(cs, name);
         frame = await webviewDocument(cs);
         await armWatcher(frame, files[name].n, files[name].text);
-        const before = cpuSnapshot();
+        const before = n === 512 ? cpuSnapshot() : undefined; // only the 512-token runs are traced
         const t0 = await press();
         const t1 = await waitPaint(frame);
-        const cpu = cpuBetween(before, cpuSnapshot());
+        const cpu = before && cpuBetween(before, cpuSnapshot());
         if (n === 512) await frame.waitForFunction(() => (window as unknown as { __benchMsg?: Record<string, number> }).__benchMsg?.analysisComplete, undefined, { timeout: 60_000, polling: 20 });
         const msg = await messageTimes(frame);
         if (n === 512) {

@@ -292,16 +292,18 @@ export interface CpuSpan {
   cpuMs: Record<CpuGroup, number>;
 }
 
+const noCpu = (): Record<CpuGroup, number> => ({ extensionHost: 0, chromiumRenderers: 0, chromiumOther: 0, codeServer: 0, benchDriver: 0, other: 0 });
+
 /** CPU milliseconds per group between two snapshots (processes that exited in between are not counted), and the wall time. */
 export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): CpuSpan {
-  const cpuMs: Record<CpuGroup, number> = { extensionHost: 0, chromiumRenderers: 0, chromiumOther: 0, codeServer: 0, benchDriver: 0, other: 0 };
+  const cpuMs = noCpu();
   for (const [pid, now] of b.procs) cpuMs[now.group] += (now.ticks - (a.procs.get(pid)?.ticks ?? 0)) * CLOCK_TICK_MS;
   return { wallMs: b.at - a.at, cpuMs };
 }
 
 /** Sums per-group CPU of several measured spans (e.g. the runs of one mode). */
 export function sumCpu(spans: readonly CpuSpan[]): CpuSpan {
-  const cpuMs: Record<CpuGroup, number> = { extensionHost: 0, chromiumRenderers: 0, chromiumOther: 0, codeServer: 0, benchDriver: 0, other: 0 };
+  const cpuMs = noCpu();
   let wallMs = 0;
   for (const s of spans) {
     wallMs += s.wallMs;

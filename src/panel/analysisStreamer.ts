@@ -86,8 +86,9 @@ function newStream(generation: number): SlotStream {
 }
 
 /** zlib level 1 (HeadEncoding says why level 1). */
+const DEFLATE = { level: 1 };
 const deflateRawAsync = (data: Uint8Array): Promise<Buffer> =>
-  new Promise((resolve, reject) => deflateRaw(data, { level: 1 }, (err, out) => (err ? reject(err) : resolve(out))));
+  new Promise((resolve, reject) => deflateRaw(data, DEFLATE, (err, out) => (err ? reject(err) : resolve(out))));
 
 /** Yields to the event loop so a long stream never blocks the extension host. */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -317,7 +318,7 @@ export class AnalysisStreamer {
       // The first head of a generation is what the person waits for: compressed here and posted at once (≈ 3 ms
       // at 512 tokens). Through the thread pool its post waited 10–80 ms for a pool thread and then for this thread
       // on 2 busy cores (bench/README.md, "Issue 14 probe"). The others go through the pool, off this thread.
-      const packed = stream.sent.size === 1 ? deflateRawSync(data, { level: 1 }) : await deflateRawAsync(data);
+      const packed = stream.sent.size === 1 ? deflateRawSync(data, DEFLATE) : await deflateRawAsync(data);
       const buffer = packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength) as ArrayBuffer;
       this.post({ type: 'headData', generation: stream.generation, slot, layer, head, layout, data: buffer, encoding: 'deflate-raw' });
     } else {
