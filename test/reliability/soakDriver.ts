@@ -10,6 +10,13 @@ import { ModelRegistry } from '../../src/model/modelRegistry';
 import { AnalysisSession } from '../../src/panel/analysisSession';
 import { fuzzText, mulberry32 } from '../helpers/textFuzz';
 
+/** MB; external: memory of ArrayBuffers and other native objects held by JS (outside the V8 heap). */
+interface Sample {
+  rssMb: number;
+  heapMb: number;
+  externalMb: number;
+}
+
 const gc = (globalThis as { gc?: () => void }).gc;
 
 async function main(): Promise<void> {
@@ -40,15 +47,15 @@ async function main(): Promise<void> {
     session.choose(0, { modelId: i % 2 ? 'causal' : 'encoder', mask: i % 3 ? 'default' : 'causal' });
     await session.analyzeSource({ uri: 'file:///soak.txt', version: i, text, startOffset: 0, label: 'soak.txt' });
   };
-  const sample = async (): Promise<{ rssMb: number; heapMb: number }> => {
+  const sample = async (): Promise<Sample> => {
     gc?.();
     await new Promise((r) => setTimeout(r, 30)); // let native buffers' finalizers run
     gc?.();
     const m = process.memoryUsage();
-    return { rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20 };
+    return { rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20, externalMb: m.external / 2 ** 20 };
   };
   for (let i = 0; i < warmup; i++) await run(i);
-  const samples: Array<{ rssMb: number; heapMb: number }> = [await sample()];
+  const samples: Sample[] = [await sample()];
   for (let i = 0; i < analyses; i++) {
     await run(warmup + i);
     if ((i + 1) % every === 0) samples.push(await sample());
