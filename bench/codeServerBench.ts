@@ -202,7 +202,7 @@ async function armWatcher(frame: Frame, n: number, text: string): Promise<void> 
     w.__benchObserver?.disconnect();
     const ready = (): boolean => {
       const tokens = document.querySelectorAll('.text-view .token');
-      if (tokens.length !== expected || !tokens[expected - 1].hasAttribute('aria-label')) return false;
+      if (tokens.length !== expected || !tokens[expected - 1].closest('.text-view')?.hasAttribute('data-head-ready')) return false;
       return (document.querySelector('.text-view')?.textContent ?? '').startsWith(start);
     };
     const done = (): void => {
@@ -217,7 +217,7 @@ async function armWatcher(frame: Frame, n: number, text: string): Promise<void> 
       if (ready()) done();
     });
     w.__benchObserver = mo;
-    mo.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label'] });
+    mo.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-head-ready'] });
     if (ready()) done();
   }, [n, text.slice(0, 40)] as const);
 }
@@ -425,7 +425,7 @@ export async function benchCodeServer(corpus: string, tokens: readonly Token[], 
       await selectFile(cs, 'warm-a.txt');
       await cs.runCommand(COMPARE);
       frame = await webviewDocument(cs);
-      await frame.locator('.pane[data-slot="1"] .text-view .token[aria-label]').first().waitFor({ timeout: 120_000 });
+      await frame.locator('.pane[data-slot="1"] .text-view[data-head-ready] .token').first().waitFor({ timeout: 120_000 });
     } catch (e) {
       await cs.screenshot('bench-compare-failure');
       loaded = [`encoder (compare mode did not show the causal model: ${(e as Error).message.split('\n')[0]})`];

@@ -67,9 +67,9 @@ async function arm(frame: Frame, n: number, text: string): Promise<void> {
         const q = p as unknown as { tokensAt?: number; seq?: unknown[] };
         if (tokens.length === expected && q.tokensAt === undefined && (document.querySelector('.text-view')?.textContent ?? '').startsWith(start)) {
           q.tokensAt = Date.now();
-          (q.seq ??= []).push(['tokensShown', (document.getElementById('ctl-layer') as unknown as { value: string } | null)?.value, (document.getElementById('ctl-head') as unknown as { value: string } | null)?.value, Date.now(), tokens[expected - 1].getAttribute('aria-label')]);
+          (q.seq ??= []).push(['tokensShown', (document.getElementById('ctl-layer') as unknown as { value: string } | null)?.value, (document.getElementById('ctl-head') as unknown as { value: string } | null)?.value, Date.now(), tokens[expected - 1].closest('.text-view')?.getAttribute('data-head-ready')]);
         }
-        if (tokens.length !== expected || !tokens[expected - 1].hasAttribute('aria-label')) return false;
+        if (tokens.length !== expected || !tokens[expected - 1].closest('.text-view')?.hasAttribute('data-head-ready')) return false;
         return (document.querySelector('.text-view')?.textContent ?? '').startsWith(start);
       };
       const done = (): void => {
@@ -82,7 +82,7 @@ async function arm(frame: Frame, n: number, text: string): Promise<void> {
         });
       };
       p.mo = new MutationObserver(() => ready() && done());
-      p.mo.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label'] });
+      p.mo.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-head-ready'] });
       if (ready()) done();
     },
     [n, text.slice(0, 40)] as const,
@@ -191,7 +191,7 @@ async function main(): Promise<void> {
     await vs.selectAll();
     await vs.runCommand('Attention Lens: Show Attention for Selection');
     const f0 = await webviewDocument(vs);
-    await f0.locator('.text-view .token[aria-label]').first().waitFor({ timeout: 120_000 });
+    await f0.locator('.text-view[data-head-ready] .token').first().waitFor({ timeout: 120_000 });
     await measure('warm-b.txt').catch(() => undefined);
     const chooseLayer = async (layer: number): Promise<void> => {
       const f = await webviewDocument(vs);

@@ -38,13 +38,13 @@ export const INIT_SCRIPT = `(() => {
       ch.port2.postMessage(0);
     });
   };
-  const ready = () => !!document.querySelector('.text-view .token[aria-label]') || !!document.querySelector('canvas.head-canvas');
+  const ready = () => !!document.querySelector('.text-view[data-head-ready] .token') || !!document.querySelector('canvas.head-canvas');
   const watch = () => {
     if (!document.getElementById('app')) return;
     const mo = new MutationObserver(() => {
       if (window.__alViewAt === undefined && ready()) { mo.disconnect(); painted(); }
     });
-    mo.observe(document.documentElement, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label', 'class'] });
+    mo.observe(document.documentElement, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-head-ready', 'class'] });
   };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', watch, { once: true });
   else watch();

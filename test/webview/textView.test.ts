@@ -26,6 +26,8 @@ interface TokenState {
 }
 
 async function tokenStates(p: Page): Promise<TokenState[]> {
+  // aria-labels are written after the view's first paint (textView.ts labelTokensAfterPaint): wait for all.
+  await p.waitForFunction(() => [...document.querySelectorAll('.pane[data-slot="0"] .text-view .token')].every((e) => e.hasAttribute('aria-label')));
   const raw = await p.$$eval('.pane[data-slot="0"] .text-view .token', (els) =>
     els.map((e) => {
       const el = e as HTMLElement;
@@ -166,6 +168,44 @@ describe('text view (encoder, real model)', () => {
         expect(match, `${e.text} in ${label}`).toBe(true);
       });
     }
+  });
+
+  it('labels the tokens after the view is drawn, and a token hovered before its turn at once', async () => {
+    // Caught in the render's own turn (a MutationObserver runs right after it, before the next frame): the view
+    // is marked as showing the head, no token is labelled yet, and hovering the last token labels it there and then.
+    // Nothing focused or hovered first (a focused token is labelled as the render restores its focus).
+    await page.mouse.move(1, 1);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const atRender = await page.evaluate(
+      () =>
+        new Promise<{ labelled: number; tokens: number; hovered: string | null; first: string | null }>((resolve) => {
+          const old = document.querySelector<HTMLElement>('.pane[data-slot="0"] .text-view');
+          if (old) old.dataset.probeOld = 'true';
+          const mo = new MutationObserver(() => {
+            const view = document.querySelector('.pane[data-slot="0"] .text-view[data-head-ready]:not([data-probe-old])');
+            if (!view) return;
+            mo.disconnect();
+            const tokens = [...view.querySelectorAll('.token')];
+            const labelled = tokens.filter((e) => e.hasAttribute('aria-label')).length;
+            const last = tokens[tokens.length - 1];
+            last.dispatchEvent(new MouseEvent('mouseover', { bubbles: true }));
+            resolve({ labelled, tokens: tokens.length, hovered: last.getAttribute('aria-label'), first: tokens[0].getAttribute('aria-label') });
+          });
+          mo.observe(document.body, { subtree: true, childList: true, attributes: true });
+          const head = document.getElementById('ctl-head') as HTMLElement & { value: string };
+          head.value = '1';
+          head.dispatchEvent(new Event('change', { bubbles: true }));
+        }),
+    );
+    expect(atRender.tokens).toBe(json.tokens.length);
+    expect(atRender.labelled).toBe(0);
+    expect(atRender.first).toBeNull();
+    const n = json.tokens.length;
+    expect(atRender.hovered).toContain(`“${json.tokens[n - 1].text}”`);
+    // Then every token gets its label, the hovered one unchanged.
+    const states = await tokenStates(page);
+    expect(states.every((x) => x.label.length > 0)).toBe(true);
+    expect(states[n - 1].label).toBe(atRender.hovered);
   });
 
   it('Enter opens the computation view for the focused token', async () => {
