@@ -100,7 +100,7 @@ def main():
     params = sum(p.numel() for p in model.parameters())
     sp = tok.specials
     model_json = {
-        "id": "translation", "display_name": "Translation English ↔ 简体中文 (preview)", "kind": "encoder-decoder",
+        "id": "translation", "display_name": "Translation English ↔ 简体中文",  # write_card.py adds " (preview)" while a gate is missed "kind": "encoder-decoder",
         "layers": cfg.layers, "heads": cfg.heads, "d_model": cfg.d_model, "head_dim": cfg.head_dim,
         "max_positions": cfg.max_positions, "vocab_size": cfg.vocab_size, "positional": "learned",
         "parameters": params,
