@@ -100,7 +100,8 @@ def main():
     params = sum(p.numel() for p in model.parameters())
     sp = tok.specials
     model_json = {
-        "id": "translation", "display_name": "Translation English ↔ 简体中文",  # write_card.py adds " (preview)" while a gate is missed "kind": "encoder-decoder",
+        # write_card.py adds " (preview)" to the name while a gate in metrics.json is missed.
+        "id": "translation", "display_name": "Translation English ↔ 简体中文", "kind": "encoder-decoder",
         "layers": cfg.layers, "heads": cfg.heads, "d_model": cfg.d_model, "head_dim": cfg.head_dim,
         "max_positions": cfg.max_positions, "vocab_size": cfg.vocab_size, "positional": "learned",
         "parameters": params,
