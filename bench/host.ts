@@ -9,6 +9,7 @@ import type { ModelManifest } from '../src/model/modelManifest';
 import type { ModelRegistry } from '../src/model/modelRegistry';
 import type { InferenceBackend } from '../src/model/modelRunner';
 import { AnalysisStreamer } from '../src/panel/analysisStreamer';
+import { OutputRecycler } from '../src/panel/outputRecycler';
 import { analyzeTokens, analyzeWindow, headWeights, toTokenInfo, type AnalysisResult } from '../src/pipeline/analyze';
 import { planWindows, tokenizeInSlices, TooManyTokensError, WINDOW_OVERLAP } from '../src/pipeline/windows';
 import { analysisToJson } from '../src/export/standalonePage';
@@ -243,15 +244,24 @@ export async function benchLongText(
   const tInf = performance.now();
   probe.setPhase('AnalysisStreamer.show (window 1, all heads)');
   let firstHeadAt = NaN;
-  const streamer = new AnalysisStreamer((m) => {
-    if (m.type === 'headData' && Number.isNaN(firstHeadAt)) firstHeadAt = performance.now();
-  });
+  // As AnalysisSession does with the extension's worker: a window's arrays go back to the backend once the next
+  // window replaces it on screen (src/panel/outputRecycler.ts).
+  const recycler = inference.recycle ? new OutputRecycler((arrays) => inference.recycle?.(arrays)) : undefined;
+  const own = (r: AnalysisResult): void => recycler?.own(r, [r.attentions, r.queries, r.keys, r.values]);
+  const streamer = new AnalysisStreamer(
+    (m) => {
+      if (m.type === 'headData' && Number.isNaN(firstHeadAt)) firstHeadAt = performance.now();
+    },
+    { recycler },
+  );
+  own(w0.result);
   await streamer.show(0, streamer.begin(0), w0.result, { documentOffset: w0.offset, sourceLabel: 'bench', window: w0.window });
   const perWindow: number[] = [performance.now() - tTok];
   for (let i = 1; i < windows.length; i++) {
     const s = performance.now();
     probe.setPhase(`inference (session.run, window ${i + 1})`);
     const w = await analyzeWindow(manifest, doc, tokens, i, 'default', inference);
+    own(w.result);
     probe.setPhase(`AnalysisStreamer.show (window ${i + 1}, all heads)`);
     await streamer.show(0, streamer.begin(0), w.result, { documentOffset: w.offset, sourceLabel: 'bench', window: w.window });
     perWindow.push(performance.now() - s);

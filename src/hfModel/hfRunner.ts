@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import type * as Ort from 'onnxruntime-node';
 import type { ModelManifest } from '../model/modelManifest';
 import { expectLogitsShape, loadOrt, ModelLoadError, openSession, runIntoBuffers, SESSION_OPTIONS, type ModelOutputs } from '../model/modelRunner';
+import { outputArray } from '../model/outputPool';
 import { AttentionGraphError, BIAS_INPUT, exposeAttention, findAttention } from './attentionGraph';
 import { readOnnxGraph } from './onnxGraphRead';
 import { halfToNumber } from '../model/onnxProto';
@@ -221,8 +222,9 @@ export async function runHfModel(m: ModelManifest, ids: ArrayLike<number>, bias:
   const feeds = hfFeeds(ort, session, m, ids, bias);
   const { layers, heads } = m;
   const size = heads * n * n;
-  // One buffer for all layers; each layer's output is written by onnxruntime straight into its slice.
-  const attentions = new Float32Array(layers * size);
+  // One buffer for all layers (from the output pool where it can: src/model/outputPool.ts); each layer's output is
+  // written by onnxruntime straight into its slice.
+  const attentions = outputArray(layers * size);
   const into: Record<string, Ort.Tensor | null> = {};
   attention.forEach((name, l) => (into[name] = new ort.Tensor('float32', attentions.subarray(l * size, (l + 1) * size), [1, heads, n, n])));
   if (options.logits) into.logits = null;

@@ -12,10 +12,12 @@ import {
   type TranslationWorkerReply,
   type TranslationWorkerRequest,
   type WorkerLayerReply,
+  type WorkerRecycle,
   type WorkerReply,
   type WorkerRequest,
   type WorkerResume,
 } from './workerClient';
+import { giveBackBuffers } from './outputPool';
 import { runTranslation } from '../translate/translationRunner';
 import { formulaTensors } from '../formula/formulaRunner';
 
@@ -36,9 +38,13 @@ function resumed(id: number): Promise<void> {
   });
 }
 
-port.on('message', async (request: WorkerRequest | TranslationWorkerRequest | WorkerResume | { warm: true }) => {
+port.on('message', async (request: WorkerRequest | TranslationWorkerRequest | WorkerResume | WorkerRecycle | { warm: true }) => {
   if ('resume' in request) {
     waiting.get(request.resume)?.();
+    return;
+  }
+  if ('recycle' in request) {
+    giveBackBuffers(request.recycle); // the next runs write into them (outputPool.ts)
     return;
   }
   if ('warm' in request) {
@@ -97,13 +103,16 @@ port.on('message', async (request: WorkerRequest | TranslationWorkerRequest | Wo
 
 const OUTPUT_KEYS = ['attentions', 'queries', 'keys', 'values', 'logits'] as const;
 
-/** The outputs' buffers, if each output fills a buffer that no other output uses; otherwise throws. */
+/**
+ * The outputs' buffers, if each output starts a buffer that no other output uses; otherwise throws. An output may
+ * be shorter than its buffer: one from the output pool (outputPool.ts) is a view of a buffer up to a quarter larger.
+ */
 function ownBuffers(outputs: ModelOutputs): ArrayBuffer[] {
   const seen = new Set<ArrayBufferLike>();
   for (const key of OUTPUT_KEYS) {
     const a = outputs[key];
     if (!a) continue;
-    if (a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength || seen.has(a.buffer) || !(a.buffer instanceof ArrayBuffer)) {
+    if (a.byteOffset !== 0 || seen.has(a.buffer) || !(a.buffer instanceof ArrayBuffer)) {
       throw new Error('output does not own its buffer');
     }
     seen.add(a.buffer);

@@ -14,6 +14,7 @@ import type { FormulaBackend } from '../formula/formulaRunner';
 import type { ModelManifest } from './modelManifest';
 import { graphSignature, withFloat32Weights, withoutOutputs } from './onnxProto';
 import { turnOffOrtTelemetry } from './ortTelemetry';
+import { outputArray } from './outputPool';
 import { prepareSplit, readySplit, releaseSplitSessions, runSplit } from './splitRunner';
 import { releaseHfSessions, runHfModel } from '../hfModel/hfRunner';
 import { notForAnalysisMessage } from '../translate/translationErrors';
@@ -199,6 +200,11 @@ export interface InferenceBackend extends FormulaBackend {
     biases: TranslationBiases,
     options?: TranslationRunOptions,
   ): Promise<TranslationOutputs>;
+  /**
+   * Takes back output arrays of this backend's runs that nothing uses any more, for later runs to write into
+   * (the worker backend: outputPool.ts). Optional: a backend without it leaves them to the GC.
+   */
+  recycle?(arrays: readonly Float32Array[]): void;
   /** Releases what the backend holds (sessions, a worker thread). */
   dispose(): Promise<void>;
   /** Gets ready for a first run (starts a worker, loads onnxruntime) without running anything. */
@@ -255,13 +261,14 @@ async function runWhole(manifest: ModelManifest, ids: ArrayLike<number>, bias: F
   // then neither allocates its own output buffers nor copies them into new JavaScript ones. That is one large
   // allocation fewer per output and run (38 MB in all at 512 tokens); the allocator keeps such freed blocks
   // resident, which is what made the soak's RSS grow. The buffers are fresh per run, so the worker can still
-  // transfer them. A model whose outputs have other shapes makes the run fail; it is run again without them, so
-  // the shape check below names the output and both shapes.
+  // transfer them; they come from the output pool (outputPool.ts: buffers the host gave back) where it has some.
+  // A model whose outputs have other shapes makes the run fail; it is run again without them, so the shape check
+  // below names the output and both shapes.
   const preallocated = {
-    attentions: new Float32Array(layers * heads * n * n),
-    queries: new Float32Array(layers * heads * n * headDim),
-    keys: new Float32Array(layers * heads * n * headDim),
-    values: new Float32Array(layers * heads * n * headDim),
+    attentions: outputArray(layers * heads * n * n),
+    queries: outputArray(layers * heads * n * headDim),
+    keys: outputArray(layers * heads * n * headDim),
+    values: outputArray(layers * heads * n * headDim),
   };
   const into: Record<string, Ort.Tensor | null> = {
     attentions: new ort.Tensor('float32', preallocated.attentions, [layers, heads, n, n]),

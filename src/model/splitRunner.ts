@@ -15,6 +15,7 @@ import type { ModelManifest } from './modelManifest';
 import { loadOrt, ModelLoadError, openSession, SESSION_OPTIONS, type LayerOutputs, type ModelOutputs } from './modelRunner';
 import { splitAtLayer, STACKED_OUTPUTS, type LayerSplit, type StackedOutput } from './layerSplit';
 import { withFloat32Weights } from './onnxProto';
+import { outputArray } from './outputPool';
 
 interface SplitSessions {
   split: Omit<LayerSplit, 'first' | 'second'> & { firstOutputs: string[]; secondOutputs: string[] };
@@ -91,6 +92,11 @@ function freshSet(sizes: Record<StackedOutput, number>): OutputSet {
   return { attentions: new Float32Array(sizes.attentions), queries: new Float32Array(sizes.queries), keys: new Float32Array(sizes.keys), values: new Float32Array(sizes.values) };
 }
 
+/** The full result's buffers: from the output pool (buffers the host gave back) where it has them. */
+function pooledSet(sizes: Record<StackedOutput, number>): OutputSet {
+  return { attentions: outputArray(sizes.attentions), queries: outputArray(sizes.queries), keys: outputArray(sizes.keys), values: outputArray(sizes.values) };
+}
+
 function takeScratch(sizes: Record<StackedOutput, number>): OutputSet {
   const i = idleScratch.findIndex((s) => STACKED_OUTPUTS.every((k) => s[k].length >= sizes[k]));
   return i >= 0 ? idleScratch.splice(i, 1)[0] : freshSet(sizes);
@@ -111,8 +117,8 @@ function releaseScratch(): void {
 /**
  * Runs `sessions` (ready, from readySplit) on ids/bias. Part one writes layers 0…visible into a scratch set; the
  * visible layer is copied out for `onLayer` (the caller owns that copy: the worker moves it to the host as it is);
- * then the full [layers, heads, n, ·] buffers are allocated, part one's layers copied in, and part two fills the
- * later layers in place. The result is bit for bit a whole run's (test/model/layerSplit.test.ts).
+ * then the full [layers, heads, n, ·] buffers are taken (outputPool.ts), part one's layers copied in, and part two
+ * fills the later layers in place. The result is bit for bit a whole run's (test/model/layerSplit.test.ts).
  */
 export async function runSplit(
   manifest: ModelManifest,
@@ -173,9 +179,13 @@ export async function runSplit(
   try {
     first = await run(sessions.first, feeds, firstOutputs, 0, layer, scratch);
     firstMs = performance.now() - t0;
-    const visible = (k: StackedOutput): Float32Array => layerOf(scratch, k, layer).slice();
+    const visible = (k: StackedOutput): Float32Array => {
+      const copy = outputArray(per(k));
+      copy.set(layerOf(scratch, k, layer));
+      return copy;
+    };
     await onLayer({ layer, attentions: visible('attentions'), queries: visible('queries'), keys: visible('keys'), values: visible('values'), inferenceMs: firstMs });
-    full = freshSet(sizesOf(layers));
+    full = pooledSet(sizesOf(layers));
     for (const k of STACKED_OUTPUTS) full[k].set(scratch[k].subarray(0, partOne[k]));
   } finally {
     giveBackScratch(scratch); // free for another run before part two starts

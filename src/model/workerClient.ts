@@ -34,6 +34,9 @@ export type WorkerLayerReply = { id: number; ok: true; layer: LayerOutputs };
 /** The client's answer to a layer reply: the caller's onLayer has settled, part two may run. */
 export type WorkerResume = { resume: number };
 
+/** Buffers of outputs the host is done with, moved back for the worker's next runs (outputPool.ts). */
+export type WorkerRecycle = { recycle: ArrayBuffer[] };
+
 /**
  * How long the worker waits for `resume` before running part two anyway: a lost message (or a caller that never
  * settles) costs at most this, never the analysis.
@@ -169,6 +172,23 @@ export class InferenceWorkerClient implements InferenceBackend {
       worker.ref(); // a caller awaiting this reply (a script, the bench) must not see the process exit under it
       worker.postMessage(message(id), transfer);
     });
+  }
+
+  /**
+   * Moves the buffers of `arrays` (outputs of this backend's runs that nothing uses any more) back to the worker,
+   * whose next runs write into them (outputPool.ts). Moving detaches them here: a stale reader finds empty arrays,
+   * never another analysis's numbers. Without a worker there is nowhere to send them: they are left to the GC.
+   */
+  recycle(arrays: readonly Float32Array[]): void {
+    const w = this.worker;
+    if (!w) return;
+    const buffers = [...new Set(arrays.map((a) => a.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer && b.byteLength > 0);
+    if (buffers.length === 0) return;
+    try {
+      w.postMessage({ recycle: buffers } satisfies WorkerRecycle, buffers);
+    } catch {
+      // A buffer the runtime will not move (not ours to give): left to the GC, as before recycling existed.
+    }
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import type { HeadEncoding, HeadRef, MaskKind, Slot, TokenInfo } from '../protocol/messages';
 import { AnalysisStreamer, type PostFn } from './analysisStreamer';
+import { OutputRecycler } from './outputRecycler';
 import { analyzeTokens, InputError, toTokenInfo, type AnalysisResult } from '../pipeline/analyze';
 import { CancelledError, planWindows, TooManyTokensError, windowSlice } from '../pipeline/windows';
 import { LatestOnlyRunner } from '../pipeline/latestOnly';
@@ -109,12 +110,17 @@ export class AnalysisSession {
   view: HeadRef | null = null;
   /** Inferences started (tests and the storm check read it). */
   inferences = 0;
+  private readonly recycler: OutputRecycler | undefined;
 
   constructor(
     private readonly deps: SessionDeps,
     private readonly onShown: ShownHandler = () => undefined,
   ) {
-    this.streamer = new AnalysisStreamer(deps.post, { headEncoding: deps.headEncoding, paintWaitMs: deps.paintWaitMs });
+    // A backend that takes outputs back (the extension's worker) gets each analysis's arrays once the panel shows
+    // it no more (outputRecycler.ts).
+    const backend = deps.inference;
+    this.recycler = backend?.recycle ? new OutputRecycler((arrays) => backend.recycle?.(arrays)) : undefined;
+    this.streamer = new AnalysisStreamer(deps.post, { headEncoding: deps.headEncoding, paintWaitMs: deps.paintWaitMs, recycler: this.recycler });
   }
 
   private t(message: string, ...args: (string | number)[]): string {
@@ -255,11 +261,16 @@ export class AnalysisSession {
         const onLayer = (layer: LayerOutputs): Promise<void> | undefined => {
           timeline.firstLayer = mark();
           timeline.firstLayerInferenceMs = Math.round(layer.inferenceMs * 10) / 10;
-          if (isStale()) return;
+          const layerArrays = [layer.attentions, layer.queries, layer.keys, layer.values];
+          if (isStale()) {
+            this.deps.inference?.recycle?.(layerArrays); // nothing else has them
+            return;
+          }
           const { mask, whatIf } = resolveMask(manifest.kind, choice.mask);
           const tokenInfos = toTokenInfo(slice.text, slice.tokens);
           const model = toModelInfo(manifest);
           const first = { model, mask, whatIf, text: slice.text, tokens: tokenInfos, n: slice.tokens.length, inferenceMs: layer.inferenceMs, layer: layer.layer, attentions: layer.attentions };
+          this.recycler?.own(first, layerArrays);
           firstShown = this.streamer.showFirstLayer(slot, generation, first, showOptions);
           timeline.firstHeadPosted = mark(); // see AnalysisTimeline.firstHeadPosted
           markShown(tokenInfos);
@@ -276,13 +287,17 @@ export class AnalysisSession {
         };
         timeline.n = slice.tokens.length;
         const result = await analyzeTokens(manifest, slice.text, slice.tokens, choice.mask, backend);
+        this.recycler?.own(result, [result.attentions, result.queries, result.keys, result.values]);
         timeline.wholeModel = mark();
         timeline.inferenceMs = Math.round(result.inferenceMs * 10) / 10;
         if (firstShown) {
           await firstShown;
           await this.streamer.complete(slot, generation, result);
         } else {
-          if (isStale()) return;
+          if (isStale()) {
+            this.recycler?.retire(result); // never shown
+            return;
+          }
           const shown = this.streamer.show(slot, generation, result, showOptions);
           timeline.firstHeadPosted = mark();
           markShown(result.tokens);

@@ -22,6 +22,8 @@ import {
 import { headAt, headIndex } from '../common/heads';
 import { headVectors, headWeights, layerBias, type AnalysisResult } from '../pipeline/analyze';
 import { formulaFor, type FormulaBackend } from '../formula/formulaRunner';
+import type { FormulaPayload } from '../common/formula';
+import type { OutputRecycler } from './outputRecycler';
 
 export type PostFn = (message: HostToWebview) => unknown;
 
@@ -106,6 +108,11 @@ export interface StreamerOptions {
    * at once they delay the first paint instead of following it. Left out (tests, the standalone recorder): no wait.
    */
   paintWaitMs?: number;
+  /**
+   * Told when a result or first layer is shown no more (retired: replaced on screen, its slot cleared, or refused
+   * as stale), so arrays its owner registered go back to the backend (outputRecycler.ts). Left out: nothing is.
+   */
+  recycler?: OutputRecycler;
 }
 
 export class AnalysisStreamer {
@@ -153,7 +160,11 @@ export class AnalysisStreamer {
   /** Starts a new generation for `slot`; everything older on that slot becomes stale. */
   begin(slot: Slot): number {
     const current = this.slots.get(slot);
-    if (current?.result || current?.firstLayer) this.previous.set(slot, current);
+    if (current?.result || current?.firstLayer) {
+      const before = this.previous.get(slot);
+      if (before && before !== current) this.retire(before);
+      this.previous.set(slot, current);
+    }
     const generation = ++this.generationCounter;
     this.slots.set(slot, newStream(generation));
     return generation;
@@ -182,8 +193,24 @@ export class AnalysisStreamer {
 
   /** Forgets a slot (e.g. leaving compare mode). */
   clear(slot: Slot): void {
+    const gone = [this.slots.get(slot), this.previous.get(slot)];
     this.slots.delete(slot);
     this.previous.delete(slot);
+    for (const stream of new Set(gone)) if (stream) this.retire(stream);
+  }
+
+  /**
+   * Keeps `owner`'s arrays (a result on screen now) from going back to the backend until the returned function is
+   * called: for work that reads them across an `await` (OutputRecycler says why).
+   */
+  hold(owner: object): () => void {
+    return this.options.recycler?.hold(owner) ?? (() => undefined);
+  }
+
+  /** A stream is shown no more: what it showed may go back (StreamerOptions.recycler). */
+  private retire(stream: SlotStream): void {
+    this.options.recycler?.retire(stream.result);
+    this.options.recycler?.retire(stream.firstLayer);
   }
 
   /**
@@ -211,7 +238,10 @@ export class AnalysisStreamer {
    */
   async show(slot: Slot, generation: number, result: AnalysisResult, options: ShowOptions): Promise<void> {
     const stream = this.slots.get(slot);
-    if (!stream || stream.generation !== generation) return;
+    if (!stream || stream.generation !== generation) {
+      this.options.recycler?.retire(result); // stale: never shown
+      return;
+    }
     stream.result = result;
     await this.start(slot, stream, result, options);
   }
@@ -235,15 +265,22 @@ export class AnalysisStreamer {
    */
   async complete(slot: Slot, generation: number, result: AnalysisResult): Promise<void> {
     const stream = [this.slots.get(slot), this.previous.get(slot)].find((s) => s?.generation === generation && s.firstLayer && !s.result);
-    if (!stream) return;
+    if (!stream) {
+      this.options.recycler?.retire(result); // stale: never shown
+      return;
+    }
     stream.result = result;
+    this.options.recycler?.retire(stream.firstLayer); // its heads come from the result from now on
     stream.firstLayer = undefined;
     for (const answer of stream.deferred.splice(0)) answer();
     if (this.slots.get(slot) === stream) await this.pump(slot, stream);
   }
 
   private async start(slot: Slot, stream: SlotStream, result: AnalysisResult | FirstLayer, options: ShowOptions): Promise<void> {
-    this.previous.delete(slot); // this generation is what the webview shows now: the one before may go
+    // This generation is what the webview shows now: the one before may go.
+    const before = this.previous.get(slot);
+    this.previous.delete(slot);
+    if (before && before !== stream) this.retire(before);
     const { layers, heads } = result.model;
     const first = options.firstHead ?? { layer: 0, head: 0 };
     const firstIndex = headIndex(Math.min(first.layer, layers - 1), Math.min(first.head, heads - 1), heads);
@@ -370,7 +407,13 @@ export class AnalysisStreamer {
     const r = stream?.result;
     if (!stream || !r || stream.generation !== message.generation) return;
     if (!Number.isInteger(message.layer) || !Number.isInteger(message.token)) return;
-    const formula = await formulaFor(r, message.layer, message.token, backend);
+    const release = this.hold(r); // read again after the formula's run
+    let formula: FormulaPayload;
+    try {
+      formula = await formulaFor(r, message.layer, message.token, backend);
+    } finally {
+      release();
+    }
     if (!this.isCurrent(message.slot, message.generation)) return;
     this.post({ type: 'formulaData', generation: message.generation, slot: message.slot, layer: message.layer, token: message.token, formula });
   }

@@ -327,13 +327,20 @@ export class AttentionPanel implements vscode.Disposable {
   async exportHtml(): Promise<void> {
     const results = this.session.currentResults();
     if (results.length === 0) throw new Error(vscode.l10n.t('Nothing to export yet: analyse a selection first.'));
-    const html = await buildStandaloneHtml(results, {
-      distDir: vscode.Uri.joinPath(this.deps.extensionUri, 'dist').fsPath,
-      sourceLabel: this.session.sourceOf(0)?.label,
-      strings: this.webviewStrings(),
-      lang: vscode.env.language,
-      tokenizer: (m) => this.deps.registry().textTokenizer(m),
-    });
+    // The page is built over several turns (formulas, predictions): the results stay with us until it is done.
+    const releases = results.map((r) => this.session.streamer.hold(r));
+    let html: string;
+    try {
+      html = await buildStandaloneHtml(results, {
+        distDir: vscode.Uri.joinPath(this.deps.extensionUri, 'dist').fsPath,
+        sourceLabel: this.session.sourceOf(0)?.label,
+        strings: this.webviewStrings(),
+        lang: vscode.env.language,
+        tokenizer: (m) => this.deps.registry().textTokenizer(m),
+      });
+    } finally {
+      for (const release of releases) release();
+    }
     await this.saveFile(Buffer.from(html), 'attention.html', 'HTML', ['html']);
   }
 

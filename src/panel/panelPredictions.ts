@@ -107,6 +107,8 @@ export class PanelPredictions {
         ...extra,
       });
     };
+    // The result's attentions are read after the model runs below: kept from the backend meanwhile.
+    const release = streamer.hold(result);
     try {
       const ctx = await this.context(result);
       if (this.cache?.result !== result) this.cache = { result };
@@ -145,6 +147,8 @@ export class PanelPredictions {
       if (e instanceof NoMaskTokenError || e instanceof NoLogitsError || e instanceof SpecialPositionError) return reply(undefined, e.message);
       this.deps.logError?.(`Predictions failed: ${(e as Error).stack ?? e}`);
       reply(undefined, (e as Error).message);
+    } finally {
+      release();
     }
   }
 
