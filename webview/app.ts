@@ -192,11 +192,17 @@ export class App implements ViewContext {
       if (idx === null) return;
       this.derived.headArrived(m.slot, idx);
       const { repaint } = this;
-      const view = this.ui.state.view;
-      if (repaint.isWaitingForFirstHead(m.slot)) {
-        repaint.clearFirstHeadWait(m.slot);
-        repaint.scheduleRender();
-      } else if (this.store.isWaitingFor(m.slot, idx) || view === 'grid' || view === 'stats') {
+      const { view, layer, head } = this.ui.state;
+      const first = repaint.isWaitingForFirstHead(m.slot);
+      if (first) repaint.clearFirstHeadWait(m.slot);
+      // The head on screen, the first time it arrives for an analysis, is the picture the person waits for: drawn in
+      // this task (the host sends it first). Not while compare mode's other side still waits for its first head:
+      // one render at the frame covers both, or the other's arrival draws at once.
+      const waited = m.layer === layer && m.head === head && this.drawnAtOnce[m.slot] !== m.generation;
+      if (waited && !repaint.isWaitingForFirstHead(m.slot === 0 ? 1 : 0)) {
+        this.drawnAtOnce[m.slot] = m.generation;
+        repaint.renderNow();
+      } else if (first || this.store.isWaitingFor(m.slot, idx) || view === 'grid' || view === 'stats') {
         repaint.scheduleRender();
       } else {
         repaint.scheduleStatus();
@@ -348,6 +354,9 @@ export class App implements ViewContext {
     this.views.render();
     this.reportPainted();
   }
+
+  /** Generations per slot whose visible head was drawn on arrival (Repaint.renderNow), once per analysis. */
+  private readonly drawnAtOnce: [number, number] = [-1, -1];
 
   /** Generations per slot whose first drawn head the host has been told of (see PaintedMessage). */
   private readonly paintedGenerations: [number, number] = [-1, -1];

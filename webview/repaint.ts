@@ -1,6 +1,7 @@
 /**
  * When the panel paints. Renders are coalesced to one per animation frame: a burst of messages (heads arrive one
- * per host turn) costs one render, not one each.
+ * per host turn) costs one render, not one each. The exception is an analysis's first head, rendered at once
+ * (renderNow).
  *
  * Owns: whether a full render and a status-only render are queued, and per slot the wait for a new analysis's
  * first head. While that wait runs the new tokens are not rendered alone: at 512 tokens a render takes tens of
@@ -13,7 +14,8 @@ import type { Slot } from '../src/protocol/messages';
 const FIRST_HEAD_WAIT_MS = 250;
 
 export class Repaint {
-  private renderQueued = false;
+  /** The animation frame a full render waits for, if one is queued. */
+  private queuedRender: number | null = null;
   private statusQueued = false;
   private readonly firstHeadTimer: [ReturnType<typeof setTimeout> | null, ReturnType<typeof setTimeout> | null] = [null, null];
 
@@ -24,12 +26,22 @@ export class Repaint {
   ) {}
 
   scheduleRender(): void {
-    if (this.renderQueued) return;
-    this.renderQueued = true;
-    requestAnimationFrame(() => {
-      this.renderQueued = false;
+    if (this.queuedRender !== null) return;
+    this.queuedRender = requestAnimationFrame(() => {
+      this.queuedRender = null;
       this.renderAll();
     });
+  }
+
+  /**
+   * Renders in this task instead of at the next frame's start: for an analysis's first head, the picture the person
+   * waits for. Its JavaScript (~10 ms at 512 tokens) then runs while the frame is still ahead, not inside it, so the
+   * frame that draws it comes up to that much sooner. A render queued for that frame is dropped (this one covers it).
+   */
+  renderNow(): void {
+    if (this.queuedRender !== null) cancelAnimationFrame(this.queuedRender);
+    this.queuedRender = null;
+    this.renderAll();
   }
 
   scheduleStatus(): void {
