@@ -1,7 +1,7 @@
 /**
  * When the panel paints. Renders are coalesced to one per animation frame: a burst of messages (heads arrive one
- * per host turn) costs one render, not one each. The exception is an analysis's first head, rendered at once
- * (renderNow).
+ * per host turn) costs one render, not one each. The exception is the visible head's first arrival in an analysis,
+ * rendered at once (renderNow, called by app.ts).
  *
  * Owns: whether a full render and a status-only render are queued, and per slot the wait for a new analysis's
  * first head. While that wait runs the new tokens are not rendered alone: at 512 tokens a render takes tens of
@@ -34,9 +34,9 @@ export class Repaint {
   }
 
   /**
-   * Renders in this task instead of at the next frame's start: for an analysis's first head, the picture the person
-   * waits for. Its JavaScript (~10 ms at 512 tokens) then runs while the frame is still ahead, not inside it, so the
-   * frame that draws it comes up to that much sooner. A render queued for that frame is dropped (this one covers it).
+   * Renders in this task instead of at the next frame's start: for the visible head's first arrival, the picture
+   * the person waits for. Its JavaScript (~10 ms at 512 tokens) then runs while the frame is still ahead, not inside
+   * it, so the frame that draws it comes up to that much sooner. A render queued for that frame is dropped (this one covers it).
    */
   renderNow(): void {
     if (this.queuedRender !== null) cancelAnimationFrame(this.queuedRender);

@@ -88,18 +88,14 @@ type OutputSet = Record<StackedOutput, Float32Array>;
 const idleScratch: OutputSet[] = [];
 const MAX_IDLE_SCRATCH = 2;
 
-function freshSet(sizes: Record<StackedOutput, number>): OutputSet {
-  return { attentions: new Float32Array(sizes.attentions), queries: new Float32Array(sizes.queries), keys: new Float32Array(sizes.keys), values: new Float32Array(sizes.values) };
-}
-
-/** The full result's buffers: from the output pool (buffers the host gave back) where it has them. */
-function pooledSet(sizes: Record<StackedOutput, number>): OutputSet {
-  return { attentions: outputArray(sizes.attentions), queries: outputArray(sizes.queries), keys: outputArray(sizes.keys), values: outputArray(sizes.values) };
+/** A set of `sizes`, from fresh memory (scratch) or from `take` (the full result: outputPool.ts's outputArray). */
+function outputSet(sizes: Record<StackedOutput, number>, take: (length: number) => Float32Array = (length) => new Float32Array(length)): OutputSet {
+  return { attentions: take(sizes.attentions), queries: take(sizes.queries), keys: take(sizes.keys), values: take(sizes.values) };
 }
 
 function takeScratch(sizes: Record<StackedOutput, number>): OutputSet {
   const i = idleScratch.findIndex((s) => STACKED_OUTPUTS.every((k) => s[k].length >= sizes[k]));
-  return i >= 0 ? idleScratch.splice(i, 1)[0] : freshSet(sizes);
+  return i >= 0 ? idleScratch.splice(i, 1)[0] : outputSet(sizes);
 }
 
 function giveBackScratch(scratch: OutputSet): void {
@@ -185,7 +181,7 @@ export async function runSplit(
       return copy;
     };
     await onLayer({ layer, attentions: visible('attentions'), queries: visible('queries'), keys: visible('keys'), values: visible('values'), inferenceMs: firstMs });
-    full = pooledSet(sizesOf(layers));
+    full = outputSet(sizesOf(layers), outputArray);
     for (const k of STACKED_OUTPUTS) full[k].set(scratch[k].subarray(0, partOne[k]));
   } finally {
     giveBackScratch(scratch); // free for another run before part two starts

@@ -5,7 +5,7 @@
  */
 import type { HeadEncoding, HeadRef, MaskKind, Slot, TokenInfo } from '../protocol/messages';
 import { AnalysisStreamer, type PostFn } from './analysisStreamer';
-import { OutputRecycler } from './outputRecycler';
+import { OutputRecycler, outputArrays } from './outputRecycler';
 import { analyzeTokens, InputError, toTokenInfo, type AnalysisResult } from '../pipeline/analyze';
 import { CancelledError, planWindows, TooManyTokensError, windowSlice } from '../pipeline/windows';
 import { LatestOnlyRunner } from '../pipeline/latestOnly';
@@ -261,16 +261,15 @@ export class AnalysisSession {
         const onLayer = (layer: LayerOutputs): Promise<void> | undefined => {
           timeline.firstLayer = mark();
           timeline.firstLayerInferenceMs = Math.round(layer.inferenceMs * 10) / 10;
-          const layerArrays = [layer.attentions, layer.queries, layer.keys, layer.values];
           if (isStale()) {
-            this.deps.inference?.recycle?.(layerArrays); // nothing else has them
+            this.deps.inference?.recycle?.(outputArrays(layer)); // nothing else has them
             return;
           }
           const { mask, whatIf } = resolveMask(manifest.kind, choice.mask);
           const tokenInfos = toTokenInfo(slice.text, slice.tokens);
           const model = toModelInfo(manifest);
           const first = { model, mask, whatIf, text: slice.text, tokens: tokenInfos, n: slice.tokens.length, inferenceMs: layer.inferenceMs, layer: layer.layer, attentions: layer.attentions };
-          this.recycler?.own(first, layerArrays);
+          this.recycler?.own(first, outputArrays(layer));
           firstShown = this.streamer.showFirstLayer(slot, generation, first, showOptions);
           timeline.firstHeadPosted = mark(); // see AnalysisTimeline.firstHeadPosted
           markShown(tokenInfos);
@@ -287,7 +286,7 @@ export class AnalysisSession {
         };
         timeline.n = slice.tokens.length;
         const result = await analyzeTokens(manifest, slice.text, slice.tokens, choice.mask, backend);
-        this.recycler?.own(result, [result.attentions, result.queries, result.keys, result.values]);
+        this.recycler?.own(result, outputArrays(result));
         timeline.wholeModel = mark();
         timeline.inferenceMs = Math.round(result.inferenceMs * 10) / 10;
         if (firstShown) {

@@ -160,11 +160,7 @@ export class AnalysisStreamer {
   /** Starts a new generation for `slot`; everything older on that slot becomes stale. */
   begin(slot: Slot): number {
     const current = this.slots.get(slot);
-    if (current?.result || current?.firstLayer) {
-      const before = this.previous.get(slot);
-      if (before && before !== current) this.retire(before);
-      this.previous.set(slot, current);
-    }
+    if (current?.result || current?.firstLayer) this.previous.set(slot, current);
     const generation = ++this.generationCounter;
     this.slots.set(slot, newStream(generation));
     return generation;

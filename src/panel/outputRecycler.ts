@@ -9,6 +9,11 @@
  * Giving back moves the buffers to the worker thread (detaching them here), so a reader this bookkeeping missed
  * would find empty arrays, not another analysis's numbers.
  */
+/** The arrays a run's outputs (a result, a first layer) hold from the backend: what `own` is given. */
+export function outputArrays(o: { attentions: Float32Array; queries: Float32Array; keys: Float32Array; values: Float32Array }): Float32Array[] {
+  return [o.attentions, o.queries, o.keys, o.values];
+}
+
 export class OutputRecycler {
   private readonly owned = new WeakMap<object, readonly Float32Array[]>();
   private readonly holds = new Map<object, number>();
