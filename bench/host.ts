@@ -191,6 +191,8 @@ export async function benchWire(result: AnalysisResult): Promise<WireSection> {
 
 export interface LongTextSection {
   model: string;
+  /** Set by bench.ts when the section ran in a Node process of its own (longTextInOwnProcess). */
+  process?: { heapUsedAtStartMB: number; note: string };
   document: { tokens: number; chars: number; windows: number; windowSize: number; overlap: number };
   firstWindowHostMs: number;
   firstWindowBreakdownMs: Record<string, number>;
