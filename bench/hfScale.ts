@@ -12,17 +12,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Frame } from 'playwright-core';
+import { chromium, type Frame } from 'playwright-core';
 import type { TextTokenizer } from '../src/hfTokenizer/textTokenizer';
 import { getHfSession, releaseHfSessions } from '../src/hfModel/hfRunner';
 import type { ModelManifest } from '../src/model/modelManifest';
 import { ModelRegistry } from '../src/model/modelRegistry';
-import { analyzeTokens } from '../src/pipeline/analyze';
+import { analyzeTokens, type AnalysisResult } from '../src/pipeline/analyze';
 import type { HostToWebview } from '../src/protocol/messages';
 import { AnalysisStreamer } from '../src/panel/analysisStreamer';
 import type { Token } from '../src/tokenizer/byteLevelBpe';
 import { codeServerEntry, startCodeServer, type CodeServer } from '../test/e2e/codeServer';
 import { corpusText, log, median, repoRoot, round } from './common';
+import { benchWebviewSize, CHROMIUM_ARGS, type WebviewRow } from './webview';
 
 const PYTHON = '/usr/bin/python3';
 const MAKER = path.join(repoRoot, 'models', 'training', 'hf_fixtures', 'make_gpt2_small.py');
@@ -59,6 +60,11 @@ export interface HfScaleSection {
     webview: { analysisStartBytes: number; firstHeadBytes: number; totalBytes: number } | null;
   };
   codeServer: CodeServerScale | { notMeasured: string };
+  /**
+   * Issue 14's hover target at this model's size: the webview section (bench/webview.ts) on this 512-token analysis
+   * in the standalone page, "every head of the layer" being 12 heads here (its `headViewAllHeads.heads`).
+   */
+  webview: WebviewRow | { notMeasured: string };
   loadAverage: string;
   method: string;
 }
@@ -406,8 +412,22 @@ async function inCodeServer(
   }
 }
 
+/** The webview section's page and hovers (bench/webview.ts) on this model's analysis, in a Chromium of its own. */
+async function hoversAtScale(result: AnalysisResult, id: string, options: { hovers?: number; svgBudgetMs?: number }): Promise<WebviewRow | { notMeasured: string }> {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  try {
+    return await benchWebviewSize(browser, result, `${id}, ${result.n} tokens`, { hovers: options.hovers ?? 200, svgBudgetMs: options.svgBudgetMs ?? 12_000 });
+  } catch (e) {
+    return { notMeasured: `failed: ${(e as Error).message.split('\n')[0]}` };
+  } finally {
+    await browser.close();
+  }
+}
+
 /** The section; `{ notMeasured }` with the reason when the fixture cannot be made (no python/torch). */
-export async function benchHfScale(options: { runs?: number; codeServerRuns?: number; codeServer?: boolean } = {}): Promise<HfScaleSection | { notMeasured: string }> {
+export async function benchHfScale(
+  options: { runs?: number; codeServerRuns?: number; codeServer?: boolean; webview?: boolean; hovers?: number; svgBudgetMs?: number } = {},
+): Promise<HfScaleSection | { notMeasured: string }> {
   const fixture = ensureFixture();
   if ('missing' in fixture) return { notMeasured: fixture.missing };
   const cacheFolder = mkdtempSync(path.join(os.tmpdir(), 'attention-lens-bench-hfscale-graphs-'));
@@ -454,6 +474,7 @@ export async function benchHfScale(options: { runs?: number; codeServerRuns?: nu
     const inferenceMedian = median(inferenceRuns);
     log(`hfScale: in-process inference at ${p.tokens.length} tokens: median ${inferenceMedian} ms (${inferenceRuns.join(', ')})`);
     const streamer = await streamerBytes(last as NonNullable<typeof last>);
+    const webview = options.webview === false ? { notMeasured: 'skipped' } : await hoversAtScale(last as NonNullable<typeof last>, m.id, options);
     last = undefined;
     await releaseHfSessions();
 
@@ -487,6 +508,7 @@ export async function benchHfScale(options: { runs?: number; codeServerRuns?: nu
       },
       bytesBeforeFirstPaint: { streamer, webview: webviewBytes },
       codeServer,
+      webview,
       loadAverage: readFileSync('/proc/loadavg', 'utf8').trim(),
       method:
         'inProcess: analyzeTokens → runHfModel in this process (the CLI path), onnxruntime-node with the runner options; firstOpenMs with an empty graph cache, secondOpenFromCacheMs after releaseHfSessions; peak RSS = VmHWM of this process after one 512-token analysis, reset through /proc/self/clear_refs just before. codeServer: attentionLens.modelsPath = the folder, defaultModel = its id; a 100-token warm-up through the command palette (the extension rewrites the graph into its storage), then fresh 512-token texts through Ctrl+Alt+A; first paint as in codeServerBench (all n tokens carry their labels, next frame); ratio = first paint / the host inference carried by analysisStart of the same analysis; extensionHostPeakRssMiB = VmHWM of the extension host process (its inference worker thread included), reset before each measured analysis',

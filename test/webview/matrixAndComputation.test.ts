@@ -5,7 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAMPLE_TEXT, analyzeWithCli, launchBrowser, openPage, pickView, setDropdown, type CliJson, type OpenedPage } from './harness';
+import { SAMPLE_TEXT, alphaOf, analyzeWithCli, launchBrowser, openPage, pickView, setDropdown, type CliJson, type OpenedPage } from './harness';
 
 let browser: Browser;
 let opened: OpenedPage;
@@ -39,6 +39,25 @@ async function hoverCell(p: Page, q: number, k: number): Promise<Record<string, 
 }
 
 describe('matrix view (causal, real model)', () => {
+  it('text view: the tokens a hovered token cannot see are dimmed and struck through, without a per-token opacity', async () => {
+    await pickView(page, 'text');
+    await page.hover('.pane[data-slot="0"] .text-view [data-token-index="2"]');
+    const spans = await page.$$eval('.pane[data-slot="0"] .text-view .token', (els) =>
+      els.map((e) => {
+        const cs = getComputedStyle(e);
+        return { index: Number((e as HTMLElement).dataset.tokenIndex), masked: (e as HTMLElement).dataset.masked === 'true', opacity: cs.opacity, color: cs.color, line: cs.textDecorationLine };
+      }),
+    );
+    expect(spans.filter((s) => s.masked).map((s) => s.index)).toEqual(json.tokens.map((_, i) => i).filter((i) => i > 2));
+    // Opacity below 1 made each masked token an effect node of its own: a hover on a causal model restyled hundreds
+    // of them, 13–16 ms per hover at 512 tokens (bench/README.md, "Eleventh session"). The text colour dims instead.
+    for (const s of spans) {
+      expect(s.opacity, `token ${s.index}`).toBe('1');
+      expect(s.line.includes('line-through'), `token ${s.index}`).toBe(s.masked);
+      expect(alphaOf(s.color) < 0.6, `token ${s.index}: ${s.color}`).toBe(s.masked);
+    }
+  });
+
   it('draws every cell above the diagonal as masked', async () => {
     expect(json.mask).toBe('causal');
     await pickView(page, 'matrix');
