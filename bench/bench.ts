@@ -7,7 +7,8 @@
  * translation model (bench/translation.ts), BENCH_ONLY=activation only the activation sections (bench/activation.ts),
  * BENCH_ONLY=webview only section 4 (BENCH_WEBVIEW_SIZES [512] its sizes),
  * BENCH_SVG_BUDGET_MS [12000] time allowed to build the SVG-lines baseline page, BENCH_CS_REPS [3],
- * BENCH_MODELS_DIR [models/] another folder of models following models/README.md.
+ * BENCH_MODELS_DIR [models/] another folder of models following models/README.md. BENCH_CHILD=longText is set by
+ * the bench itself when it runs section 6 in a process of its own (longTextInOwnProcess).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -135,17 +136,21 @@ async function longTextInOwnProcess(): Promise<LongTextSection> {
   return JSON.parse(out) as LongTextSection;
 }
 
-/** BENCH_CHILD=longText: section 6 alone, with only what it reads (the corpus's first 4,096 tokens, not all of them). */
+/**
+ * BENCH_CHILD=longText: section 6 alone. As in the bench process before, the tokenizer has seen the whole corpus
+ * (its word cache warm) and the section's code has run once (a first pass, not reported, warms V8's compiled code as
+ * the earlier sections did there); then the garbage of both is collected and the section is measured.
+ */
 async function longTextChild(registry: ModelRegistry): Promise<void> {
   const primary = (await registry.list()).models.find((m) => m.id === 'encoder');
   if (!primary) throw new Error('the longText section needs the encoder model');
   const { text: corpus } = corpusText();
   const tokenizer = await registry.tokenizer(primary);
-  let tokens: Token[] = [];
-  for (let chars = 40_000; tokens.length < 4096 && chars < corpus.length * 2; chars *= 2) tokens = tokenizer.encode(corpus.slice(0, chars));
-  tokens = tokens.slice(0, 4096);
+  const tokens = tokenizer.encode(corpus).slice(0, 4096);
   const worker = new InferenceWorkerClient(path.join(__dirname, 'inferenceWorker.js'));
   try {
+    await benchLongText(registry, primary, corpus, tokens, worker);
+    collectOwnGarbage();
     const heapBefore = process.memoryUsage().heapUsed;
     const longText = await benchLongText(registry, primary, corpus, tokens, worker);
     process.stdout.write(JSON.stringify({ ...longText, process: { heapUsedAtStartMB: round(heapBefore / 1e6, 1), note: 'run in a Node process of its own (bench.ts longTextInOwnProcess)' } }) + '\n');

@@ -426,7 +426,7 @@ async function hoversAtScale(result: AnalysisResult, id: string, options: { hove
 
 /** The section; `{ notMeasured }` with the reason when the fixture cannot be made (no python/torch). */
 export async function benchHfScale(
-  options: { runs?: number; codeServerRuns?: number; codeServer?: boolean; webview?: boolean; hovers?: number; svgBudgetMs?: number } = {},
+  options: { runs?: number; codeServerRuns?: number; codeServer?: boolean; hovers?: number; svgBudgetMs?: number } = {},
 ): Promise<HfScaleSection | { notMeasured: string }> {
   const fixture = ensureFixture();
   if ('missing' in fixture) return { notMeasured: fixture.missing };
@@ -474,7 +474,7 @@ export async function benchHfScale(
     const inferenceMedian = median(inferenceRuns);
     log(`hfScale: in-process inference at ${p.tokens.length} tokens: median ${inferenceMedian} ms (${inferenceRuns.join(', ')})`);
     const streamer = await streamerBytes(last as NonNullable<typeof last>);
-    const webview = options.webview === false ? { notMeasured: 'skipped' } : await hoversAtScale(last as NonNullable<typeof last>, m.id, options);
+    const webview = await hoversAtScale(last as NonNullable<typeof last>, m.id, options);
     last = undefined;
     await releaseHfSessions();
 
