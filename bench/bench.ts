@@ -16,7 +16,6 @@ import os from 'node:os';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import type { ModelManifest } from '../src/model/modelManifest';
 import { ModelRegistry } from '../src/model/modelRegistry';
 import { releaseSessions } from '../src/model/modelRunner';
@@ -34,7 +33,7 @@ import { extendRotaryTables } from './onnxInspect';
 import { benchSize } from './size';
 import { benchTranslation, benchTranslationInCodeServer, type TranslationSection } from './translation';
 import { benchInferenceInWorker, benchThreadSettings, threadWorkerMain, workerMain } from './workerInference';
-import { benchWebviewSize, CHROMIUM_ARGS, type WebviewRow } from './webview';
+import { benchWebviewSize, withChromium, type WebviewRow } from './webview';
 
 const env = (k: string, d: number): number => (process.env[k] ? Number(process.env[k]) : d);
 const RUNS = Math.max(10, env('BENCH_RUNS', 12));
@@ -71,9 +70,13 @@ function blockingSplitNote(b: LongTextSection['blocking'] | undefined): string {
  * code-server or Chromium on this 2-core machine.
  */
 function collectOwnGarbage(): void {
-  v8.setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
+  if (!ownGc) {
+    v8.setFlagsFromString('--expose-gc');
+    ownGc = runInNewContext('gc') as () => void;
+  }
+  ownGc();
 }
+let ownGc: (() => void) | undefined;
 
 async function section<T>(name: string, fn: () => Promise<T>): Promise<T | { notMeasured: string }> {
   if (SKIP.has(name)) return { notMeasured: 'skipped (BENCH_SKIP)' };
@@ -195,19 +198,16 @@ async function main(): Promise<void> {
     const { text: corpusOnly } = corpusText();
     const tokensOnly = (await registry.tokenizer(primaryOnly)).encode(corpusOnly);
     const sizes = (process.env.BENCH_WEBVIEW_SIZES ?? '512').split(',').map(Number).filter((x) => x > 0);
-    const webview = await section('webview', async () => {
-      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-      try {
+    const webview = await section('webview', () =>
+      withChromium(async (browser) => {
         const rows: Record<string, WebviewRow | { notMeasured: string }> = {};
         for (const n of sizes) {
           const r = await analyzePrefix(primaryOnly, corpusOnly, tokensOnly, n);
           rows[String(n)] = await benchWebviewSize(browser, r, `${primaryOnly.id}, ${n} tokens`, { hovers: HOVERS, svgBudgetMs: SVG_BUDGET_MS });
         }
         return rows;
-      } finally {
-        await browser.close();
-      }
-    });
+      }),
+    );
     const machine = { cpus: os.cpus().length, loadAverage1m: round(os.loadavg()[0], 2) };
     process.stdout.write(JSON.stringify({ benchmark: 'attention-lens', when: new Date().toISOString(), machine, webview, durationS: round((performance.now() - started) / 1000, 1) }, null, 2) + '\n');
     return;
@@ -280,8 +280,7 @@ async function main(): Promise<void> {
     const long = await analyze2048(primary, corpus, tokens);
     const r2048 = long.result;
     const label2048 = long.label;
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    try {
+    return withChromium(async (browser) => {
       const rows: Record<string, WebviewRow | { notMeasured: string }> = {};
       rows['512'] = await benchWebviewSize(browser, r512, `${primary.id}, 512 tokens`, { hovers: HOVERS, svgBudgetMs: SVG_BUDGET_MS });
       if (r2048) {
@@ -292,9 +291,7 @@ async function main(): Promise<void> {
         }
       } else rows['2048'] = { notMeasured: label2048 };
       return rows;
-    } finally {
-      await browser.close();
-    }
+    });
   });
   results512.clear();
   await releaseSessions();

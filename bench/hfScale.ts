@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Frame } from 'playwright-core';
+import type { Frame } from 'playwright-core';
 import type { TextTokenizer } from '../src/hfTokenizer/textTokenizer';
 import { getHfSession, releaseHfSessions } from '../src/hfModel/hfRunner';
 import type { ModelManifest } from '../src/model/modelManifest';
@@ -23,7 +23,7 @@ import { AnalysisStreamer } from '../src/panel/analysisStreamer';
 import type { Token } from '../src/tokenizer/byteLevelBpe';
 import { codeServerEntry, startCodeServer, type CodeServer } from '../test/e2e/codeServer';
 import { corpusText, log, median, repoRoot, round } from './common';
-import { benchWebviewSize, CHROMIUM_ARGS, type WebviewRow } from './webview';
+import { benchWebviewSize, withChromium, type WebviewRow } from './webview';
 
 const PYTHON = '/usr/bin/python3';
 const MAKER = path.join(repoRoot, 'models', 'training', 'hf_fixtures', 'make_gpt2_small.py');
@@ -413,20 +413,17 @@ async function inCodeServer(
 }
 
 /** The webview section's page and hovers (bench/webview.ts) on this model's analysis, in a Chromium of its own. */
-async function hoversAtScale(result: AnalysisResult, id: string, options: { hovers?: number; svgBudgetMs?: number }): Promise<WebviewRow | { notMeasured: string }> {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+async function hoversAtScale(result: AnalysisResult, id: string, options: { hovers: number; svgBudgetMs: number }): Promise<WebviewRow | { notMeasured: string }> {
   try {
-    return await benchWebviewSize(browser, result, `${id}, ${result.n} tokens`, { hovers: options.hovers ?? 200, svgBudgetMs: options.svgBudgetMs ?? 12_000 });
+    return await withChromium((browser) => benchWebviewSize(browser, result, `${id}, ${result.n} tokens`, options));
   } catch (e) {
     return { notMeasured: `failed: ${(e as Error).message.split('\n')[0]}` };
-  } finally {
-    await browser.close();
   }
 }
 
 /** The section; `{ notMeasured }` with the reason when the fixture cannot be made (no python/torch). */
 export async function benchHfScale(
-  options: { runs?: number; codeServerRuns?: number; codeServer?: boolean; hovers?: number; svgBudgetMs?: number } = {},
+  options: { runs?: number; codeServerRuns?: number; codeServer?: boolean; hovers: number; svgBudgetMs: number },
 ): Promise<HfScaleSection | { notMeasured: string }> {
   const fixture = ensureFixture();
   if ('missing' in fixture) return { notMeasured: fixture.missing };
@@ -474,7 +471,7 @@ export async function benchHfScale(
     const inferenceMedian = median(inferenceRuns);
     log(`hfScale: in-process inference at ${p.tokens.length} tokens: median ${inferenceMedian} ms (${inferenceRuns.join(', ')})`);
     const streamer = await streamerBytes(last as NonNullable<typeof last>);
-    const webview = await hoversAtScale(last as NonNullable<typeof last>, m.id, options);
+    const webview = await hoversAtScale(last as NonNullable<typeof last>, m.id, { hovers: options.hovers, svgBudgetMs: options.svgBudgetMs });
     last = undefined;
     await releaseHfSessions();
 

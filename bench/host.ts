@@ -9,7 +9,7 @@ import type { ModelManifest } from '../src/model/modelManifest';
 import type { ModelRegistry } from '../src/model/modelRegistry';
 import type { InferenceBackend } from '../src/model/modelRunner';
 import { AnalysisStreamer } from '../src/panel/analysisStreamer';
-import { OutputRecycler, outputArrays } from '../src/panel/outputRecycler';
+import { outputArrays, recyclerFor } from '../src/panel/outputRecycler';
 import { analyzeTokens, analyzeWindow, headWeights, toTokenInfo, type AnalysisResult } from '../src/pipeline/analyze';
 import { planWindows, tokenizeInSlices, TooManyTokensError, WINDOW_OVERLAP } from '../src/pipeline/windows';
 import { analysisToJson } from '../src/export/standalonePage';
@@ -248,7 +248,7 @@ export async function benchLongText(
   let firstHeadAt = NaN;
   // As AnalysisSession does with the extension's worker: a window's arrays go back to the backend once the next
   // window replaces it on screen (src/panel/outputRecycler.ts).
-  const recycler = inference.recycle ? new OutputRecycler((arrays) => inference.recycle?.(arrays)) : undefined;
+  const recycler = recyclerFor(inference);
   const own = (r: AnalysisResult): void => recycler?.own(r, outputArrays(r));
   const streamer = new AnalysisStreamer(
     (m) => {

@@ -11,12 +11,22 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, CDPSession, Page } from 'playwright-core';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import { buildStandaloneHtml } from '../src/export/standalonePage';
 import { headWeights, type AnalysisResult } from '../src/pipeline/analyze';
 import { log, repoRoot, round, summarize, type Summary } from './common';
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+
+/** Runs `fn` with a Chromium of its own (the system's, CHROMIUM_ARGS), closed afterwards whatever happens. */
+export async function withChromium<T>(fn: (browser: Browser) => Promise<T>): Promise<T> {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  try {
+    return await fn(browser);
+  } finally {
+    await browser.close();
+  }
+}
 
 /** Installed in every page before its scripts: data-arrival and first-paint probes, and the hover harness. */
 export const INIT_SCRIPT = `(() => {

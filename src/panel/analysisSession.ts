@@ -5,7 +5,7 @@
  */
 import type { HeadEncoding, HeadRef, MaskKind, Slot, TokenInfo } from '../protocol/messages';
 import { AnalysisStreamer, type PostFn } from './analysisStreamer';
-import { OutputRecycler, outputArrays } from './outputRecycler';
+import { outputArrays, recyclerFor, type OutputRecycler } from './outputRecycler';
 import { analyzeTokens, InputError, toTokenInfo, type AnalysisResult } from '../pipeline/analyze';
 import { CancelledError, planWindows, TooManyTokensError, windowSlice } from '../pipeline/windows';
 import { LatestOnlyRunner } from '../pipeline/latestOnly';
@@ -118,8 +118,7 @@ export class AnalysisSession {
   ) {
     // A backend that takes outputs back (the extension's worker) gets each analysis's arrays once the panel shows
     // it no more (outputRecycler.ts).
-    const backend = deps.inference;
-    this.recycler = backend?.recycle ? new OutputRecycler((arrays) => backend.recycle?.(arrays)) : undefined;
+    this.recycler = recyclerFor(deps.inference);
     this.streamer = new AnalysisStreamer(deps.post, { headEncoding: deps.headEncoding, paintWaitMs: deps.paintWaitMs, recycler: this.recycler });
   }
 

@@ -9,9 +9,16 @@
  * Giving back moves the buffers to the worker thread (detaching them here), so a reader this bookkeeping missed
  * would find empty arrays, not another analysis's numbers.
  */
+import type { InferenceBackend } from '../model/modelRunner';
+
 /** The arrays a run's outputs (a result, a first layer) hold from the backend: what `own` is given. */
 export function outputArrays(o: { attentions: Float32Array; queries: Float32Array; keys: Float32Array; values: Float32Array }): Float32Array[] {
   return [o.attentions, o.queries, o.keys, o.values];
+}
+
+/** A recycler giving back to `backend`, if that backend takes outputs back (the extension's worker); else none. */
+export function recyclerFor(backend: InferenceBackend | undefined): OutputRecycler | undefined {
+  return backend?.recycle ? new OutputRecycler((arrays) => backend.recycle?.(arrays)) : undefined;
 }
 
 export class OutputRecycler {
